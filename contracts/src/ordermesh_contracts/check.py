@@ -1,0 +1,201 @@
+"""``ordermesh contracts check``: everything that must hold for the contracts to be released.
+
+Every schema is valid draft 4 and bundles; every version has at least two examples and they
+validate; released versions changed only as their mode allows; versions are contiguous; every
+event has a producer in some manifest; every publication and subscription names an existing
+version, owned by the right source.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import jsonschema_rs
+
+from ordermesh_contracts.catalog import Catalog, EventContract, EventKey, load_catalog
+from ordermesh_contracts.errors import ContractError, Problem
+from ordermesh_contracts.lock import RegistryLock, load_lock
+from ordermesh_contracts.manifest import (
+    EventRef,
+    ServiceManifest,
+    discover_manifests,
+    load_manifest,
+)
+from ordermesh_contracts.validation import ContractValidator
+
+MIN_EXAMPLES = 2
+DRAFT4 = "http://json-schema.org/draft-04/schema#"
+
+
+@dataclass(frozen=True)
+class Project:
+    """Where the contracts live inside a checkout."""
+
+    root: Path
+
+    @property
+    def contracts_dir(self) -> Path:
+        return self.root / "contracts"
+
+    @property
+    def schemas_dir(self) -> Path:
+        return self.contracts_dir / "schemas"
+
+    @classmethod
+    def find(cls, start: Path) -> Project:
+        for candidate in (start, *start.resolve().parents):
+            if (candidate / "contracts" / "schemas").is_dir():
+                return cls(candidate)
+        raise FileNotFoundError(f"no contracts/schemas in {start} or any folder above it")
+
+
+def check_project(project: Project) -> list[Problem]:
+    catalog = load_catalog(project.schemas_dir)
+    problems = list(catalog.problems)
+    for contract in sorted(catalog.contracts.values(), key=lambda c: c.key):
+        problems += _schema_problems(project, contract)
+    if not problems:  # examples need schemas that compile
+        problems += _example_problems(project, catalog)
+    problems += _contiguity_problems(project, catalog)
+    problems += _lock_problems(project, catalog)
+    problems += _manifest_problems(project, catalog)
+    return sorted(set(problems))
+
+
+def _rel(project: Project, path: Path) -> str:
+    try:
+        return path.resolve().relative_to(project.root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _schema_problems(project: Project, contract: EventContract) -> list[Problem]:
+    rel = _rel(project, contract.path)
+    if contract.schema.get("$schema") != DRAFT4:
+        return [Problem(rel, "#/$schema", f"must be {DRAFT4!r} (JSONSchemaDraft4)")]
+    try:
+        bundled = contract.bundled
+    except ContractError as exc:
+        return [Problem(rel, p.pointer, p.message) for p in exc.problems]
+    try:
+        jsonschema_rs.meta.validate(bundled)
+        jsonschema_rs.Draft4Validator(bundled)
+    except (jsonschema_rs.ValidationError, ValueError) as exc:
+        where = "#" + "".join(f"/{p}" for p in getattr(exc, "instance_path", []))
+        return [Problem(rel, where, f"not a valid draft 4 schema: {exc}")]
+    return []
+
+
+def _example_problems(project: Project, catalog: Catalog) -> list[Problem]:
+    validator = ContractValidator(catalog)
+    problems = []
+    for key, contract in sorted(catalog.contracts.items()):
+        folder = _rel(project, contract.path.parent / "examples" / f"v{key.version}")
+        if len(contract.examples) < MIN_EXAMPLES:
+            msg = f"{key.ref} needs at least {MIN_EXAMPLES} examples, has {len(contract.examples)}"
+            problems.append(Problem(folder, "", msg))
+        for path, event in _examples(project, contract, problems):
+            found = validator.violations(event)
+            claimed = found[0].event if found else validator.contract_for(event).key.ref
+            if claimed != key.ref and not found:
+                msg = f"is an example of {key.ref} but is a {claimed} event"
+                problems.append(Problem(_rel(project, path), "#", msg))
+            problems += [
+                Problem(_rel(project, path), "#" + v.pointer, f"{v.event}: {v.reason}")
+                for v in found
+            ]
+    return problems
+
+
+def _examples(
+    project: Project, contract: EventContract, problems: list[Problem]
+) -> list[tuple[Path, object]]:
+    try:
+        return contract.load_examples()
+    except ValueError as exc:
+        problems.append(Problem(_rel(project, contract.path.parent), "", f"bad example: {exc}"))
+        return []
+
+
+def _contiguity_problems(project: Project, catalog: Catalog) -> list[Problem]:
+    problems = []
+    for source, name in catalog.events():
+        versions = catalog.versions(source, name)
+        if versions != list(range(1, len(versions) + 1)):
+            folder = _rel(
+                project, catalog.contracts[EventKey(source, name, versions[0])].path.parent
+            )
+            msg = f"versions must be v1..vN with no gap, found {[f'v{v}' for v in versions]}"
+            problems.append(Problem(folder, "", msg))
+    return problems
+
+
+def _lock_problems(project: Project, catalog: Catalog) -> list[Problem]:
+    try:
+        lock = load_lock(project.contracts_dir)
+        return [p for key in sorted(lock.versions) for p in _locked(project, catalog, lock, key)]
+    except ContractError as exc:
+        return exc.problems
+
+
+def _locked(project: Project, catalog: Catalog, lock: RegistryLock, key: EventKey) -> list[Problem]:
+    contract = catalog.contracts.get(key)
+    if contract is None:
+        return [Problem(_rel(project, lock.path), "", f"released {key} has no schema any more")]
+    result = lock.compare(contract)
+    if result is None or result.compatible:
+        return []
+    rel = _rel(project, contract.path)
+    advice = f"a breaking change needs {key.detail_type}@{key.version + 1}"
+    return [
+        Problem(
+            rel,
+            v.change.pointer,
+            f"{v.change.type}: {v.change.message} "
+            f"(breaks {result.mode} against {v.against}; {advice})",
+        )
+        for v in result.violations
+    ]
+
+
+def _manifest_problems(project: Project, catalog: Catalog) -> list[Problem]:
+    problems: list[Problem] = []
+    manifests: list[ServiceManifest] = []
+    for path in discover_manifests(project.root):
+        try:
+            manifests.append(load_manifest(path))
+        except ContractError as exc:
+            problems += [
+                Problem(_rel(project, Path(p.file)), p.pointer, p.message) for p in exc.problems
+            ]
+    produced: set[tuple[str, str, int]] = set()
+    for manifest in manifests:
+        rel = _rel(project, manifest.path or project.root)
+        for i, pub in enumerate(manifest.publishes):
+            ref = pub.ref
+            source = ref.source or manifest.service.source
+            found = _resolve(catalog, ref, source)
+            where = f"#/publishes/{i}/event"
+            if found is None:
+                problems.append(Problem(rel, where, f"{pub.event}: no such contract from {source}"))
+            else:
+                produced.add((found.key.source, found.key.detail_type, found.key.version))
+        for i, sub in enumerate(manifest.subscriptions):
+            if _resolve(catalog, sub.ref, sub.ref.source) is None:
+                where = f"#/subscriptions/{i}/event"
+                problems.append(Problem(rel, where, f"{sub.event}: no such contract version"))
+    for key, contract in sorted(catalog.contracts.items()):
+        if (key.source, key.detail_type, key.version) not in produced:
+            msg = f"{key.ref} has no producer: no manifest publishes it from {key.source}"
+            problems.append(Problem(_rel(project, contract.path), "", msg))
+    return problems
+
+
+def _resolve(catalog: Catalog, ref: EventRef, source: str | None) -> EventContract | None:
+    matches = [
+        c
+        for k, c in catalog.contracts.items()
+        if k.detail_type == ref.name and k.version == ref.version and source in (None, k.source)
+    ]
+    return matches[0] if len(matches) == 1 else None

@@ -1,0 +1,1 @@
+"""Generated pydantic models of every event contract."""

@@ -1,0 +1,1 @@
+"""Generated models of ordermesh.saga."""

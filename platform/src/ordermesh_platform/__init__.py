@@ -1,0 +1,1 @@
+"""ordermesh platform: shared infrastructure and the local runtime."""

@@ -1,0 +1,1 @@
+"""ordermesh inventory service."""
