@@ -46,7 +46,7 @@ lint: env  ## ruff and mypy --strict on every project
 	done
 
 bench: env  ## run the benchmarks and rewrite BENCHMARKS.md
-	$(RUN) python -m ordermesh_platform.bench
+	$(RUN) python bench/run.py
 
 contracts: env  ## regenerate the pydantic models and check the contracts
 	$(RUN) ordermesh contracts codegen

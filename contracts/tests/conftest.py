@@ -30,6 +30,7 @@ def project(tmp_path: Path) -> Path:
     ):
         if (PROJECT_ROOT / rel).exists():
             shutil.copytree(PROJECT_ROOT / rel, root / rel)
+    shutil.copy(PROJECT_ROOT / "pyproject.toml", root / "pyproject.toml")  # ruff config for codegen
     lock = PROJECT_ROOT / "contracts" / "registry.lock.json"
     if lock.exists():
         shutil.copy(lock, root / "contracts" / "registry.lock.json")

@@ -79,6 +79,8 @@ class ContractValidator:
         return self._model(contract, "detail", detail)
 
     def _lookup(self, source: str, detail_type: str, version: Any) -> EventContract:
+        if type(version) is int and (found := self.catalog.get(source, detail_type, version)):
+            return found
         versions = self.catalog.versions(source, detail_type)
         if not versions:
             known = ", ".join(f"{s}/{d}" for s, d in self.catalog.events())

@@ -1,0 +1,1 @@
+"""The platform's CDK constructs and stack."""
