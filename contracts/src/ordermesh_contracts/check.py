@@ -153,7 +153,7 @@ def _locked(project: Project, catalog: Catalog, lock: RegistryLock, key: EventKe
             rel,
             v.change.pointer,
             f"{v.change.type}: {v.change.message} "
-            f"(breaks {result.mode} against {v.against}; {advice})",
+            f"(breaks {result.mode} against {v.label}; {advice})",
         )
         for v in result.violations
     ]

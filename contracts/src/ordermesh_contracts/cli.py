@@ -133,10 +133,12 @@ def diff_command(
     """Print every change from OLD to NEW, and whether MODE allows it (exit 1 if not)."""
     project = _project(root)
     result = check(_load_schema(project, old), _load_schema(project, new), mode)
-    table = Table("change", "pointer", "backward", "forward", "what", title=f"{old} → {new}")
+    out.print(f"{old} → {new}: {len(result.changes)} change(s)")
     for c in result.changes:
-        table.add_row(c.type, c.pointer, _yes(c.backward), _yes(c.forward), c.message)
-    out.print(table if result.changes else "no changes")
+        breaking = c in {v.change for v in result.violations}
+        mark = "[red]✗[/red]" if breaking else "[green]✓[/green]"
+        flags = f"backward {_yes(c.backward)}, forward {_yes(c.forward)}"
+        out.print(f"{mark} {c.type} {c.pointer}: {c.message} ({flags})", soft_wrap=True)
     verdict = "[green]compatible[/green]" if result.compatible else "[red]incompatible[/red]"
     out.print(f"{verdict} under {mode}")
     if not result.compatible:

@@ -71,5 +71,9 @@ class ContractSqsEnvelope(BaseEnvelope):
     def parse(self, data: dict[str, Any] | Any | None, model: Any) -> Any:
         if data is None:
             return None
-        records = SqsModel.model_validate(data).Records
-        return [_expect(model, parse_detail(record.body)) for record in records]
+        details = []
+        for i, record in enumerate(SqsModel.model_validate(data).Records):
+            if not isinstance(record.body, str):
+                raise ContractViolation("event", f"/Records/{i}/body", "not a JSON string")
+            details.append(_expect(model, parse_detail(record.body)))
+        return details
