@@ -6,6 +6,8 @@ SHELL := /bin/bash
 UV_VERSION := 0.13.9
 export UV_PYTHON_DOWNLOADS := never
 export UV_FROZEN := 1
+# Trust the machine's certificate store, as pip and git do (registries behind a TLS proxy).
+export UV_SYSTEM_CERTS ?= 1
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 UV := $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/.tools/bin/uv)

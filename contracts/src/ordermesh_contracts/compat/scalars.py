@@ -90,14 +90,17 @@ def _count(schema: Mapping[str, Any], keyword: str) -> int | None:
     return int(raw)
 
 
+def _appeared(before: object) -> str:
+    """The verb for a keyword that only one side has: ADDED when the old side lacks it."""
+    return "ADDED" if before is None else "REMOVED"
+
+
 def compare_counts(ctx: Ctx, old: Node, new: Node, pointer: str, keyword: str) -> None:
     before, after = _count(old.value, keyword), _count(new.value, keyword)
     if before == after:
         return
-    if before is None:
-        verb = "ADDED"
-    elif after is None:
-        verb = "REMOVED"
+    if before is None or after is None:
+        verb = _appeared(before)
     else:
         verb = "INCREASED" if after > before else "DECREASED"
     text = f"{keyword} changed from {shown(old.value, keyword)} to {shown(new.value, keyword)}"
@@ -111,12 +114,7 @@ def compare_plain(ctx: Ctx, old: Node, new: Node, pointer: str, keyword: str) ->
         before, after = (before is True) or None, (after is True) or None
     if before == after:
         return
-    if before is None:
-        verb = "ADDED"
-    elif after is None:
-        verb = "REMOVED"
-    else:
-        verb = "CHANGED"
+    verb = "CHANGED" if before is not None and after is not None else _appeared(before)
     text = f"{keyword} changed from {shown(old.value, keyword)} to {shown(new.value, keyword)}"
     ctx.emit(f"{snake(keyword)}_{verb}", join(pointer, keyword), text)
 

@@ -40,22 +40,17 @@ def compare_slot(ctx: Ctx, old: Node, new: Node, pointer: str, slot: Slot) -> No
     before, after = classify(old), classify(new)
     if role is Role.KEYWORD:
         _keyword(ctx, (old, new), (before, after), pointer, family, label)
-    elif role is Role.ADDED:
-        model, member = before, after
-        name = _member_name(model, member, "ADDED", "TO")
-        if name is None:
-            _partial(ctx, (old, new), pointer, f"{family}_ADDED", label)
-        else:
-            text = f"{label} added to {_MODEL[model]} content model"
-            ctx.emit(f"{family}_{name}", pointer, text)
     else:
-        model, member = after, before
-        name = _member_name(model, member, "REMOVED", "FROM")
+        added = role is Role.ADDED
+        verb, preposition, text = (
+            ("ADDED", "TO", "added to") if added else ("REMOVED", "FROM", "removed from")
+        )
+        model, member = (before, after) if added else (after, before)
+        name = _member_name(model, member, verb, preposition)
         if name is None:
-            _partial(ctx, (old, new), pointer, f"{family}_REMOVED", label)
+            _partial(ctx, (old, new), pointer, f"{family}_{verb}", label)
         else:
-            text = f"{label} removed from {_MODEL[model]} content model"
-            ctx.emit(f"{family}_{name}", pointer, text)
+            ctx.emit(f"{family}_{name}", pointer, f"{label} {text} {_MODEL[model]} content model")
 
 
 def _keyword(
