@@ -8,7 +8,7 @@ from infra.stack import PlatformStack
 
 
 def build_app(outdir: str | None = None) -> cdk.App:
-    app = cdk.App(outdir=outdir)
+    app = cdk.App(outdir=outdir or "cdk.out")
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     PlatformStack(app, "OrdermeshPlatform", description="ordermesh platform: shared infrastructure")
     return app

@@ -54,10 +54,24 @@ def test_schema_content_is_self_contained_and_is_the_bundled_contract(template: 
         assert len(json.dumps(content)) < 100_000  # the registry's Content limit
 
 
-def test_the_platform_app_synthesizes_with_cdk_nag_and_no_findings(tmp_path: Path) -> None:
+def test_the_platform_app_synthesizes_with_cdk_nag_and_passes_cfn_lint(tmp_path: Path) -> None:
+    from cfnlint.api import ManualArgs, lint_file
+
     assembly = build_app(outdir=str(tmp_path)).synth()
     assert [s.stack_name for s in assembly.stacks] == ["OrdermeshPlatform"]
-    assert (tmp_path / "OrdermeshPlatform.template.json").is_file()
+    template = tmp_path / "OrdermeshPlatform.template.json"
+    findings = lint_file(template, ManualArgs(regions=["eu-west-1", "us-east-1"]))
+    assert [str(f) for f in findings] == []
+
+
+def test_cfn_lint_is_active_a_broken_template_is_reported(tmp_path: Path) -> None:
+    from cfnlint.api import ManualArgs, lint_file
+
+    broken = tmp_path / "broken.json"
+    resource = {"Type": "AWS::EventSchemas::Schema", "Properties": {"Type": "JSONSchemaDraft4"}}
+    broken.write_text(json.dumps({"Resources": {"Schema": resource}}))
+    findings = lint_file(broken, ManualArgs(regions=["eu-west-1"]))
+    assert any("RegistryName" in str(f) for f in findings)
 
 
 def test_cdk_nag_is_active_a_noncompliant_resource_fails_synthesis(tmp_path: Path) -> None:

@@ -78,7 +78,12 @@ def compare_values(ctx: Ctx, old: Node, new: Node, pointer: str) -> None:
         return
     backward, forward = old_keys <= new_keys, new_keys <= old_keys
     name = "ENUM_EXTENDED" if backward else "ENUM_NARROWED" if forward else f"{prefix}_CHANGED"
-    ctx.emit(name, at, f"allowed values changed from {describe(before)} to {describe(after)}")
+    added = [v for v in after if canonical(v) not in old_keys]
+    removed = [v for v in before if canonical(v) not in new_keys]
+    parts = [
+        f"{label} {describe(vs)}" for label, vs in (("added", added), ("removed", removed)) if vs
+    ]
+    ctx.emit(name, at, "allowed values: " + "; ".join(parts))
 
 
 def _count(schema: Mapping[str, Any], keyword: str) -> int | None:
