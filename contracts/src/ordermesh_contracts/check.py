@@ -97,8 +97,7 @@ def _example_problems(project: Project, catalog: Catalog) -> list[Problem]:
             problems.append(Problem(folder, "", msg))
         for path, event in _examples(project, contract, problems):
             found = validator.violations(event)
-            claimed = found[0].event if found else validator.contract_for(event).key.ref
-            if claimed != key.ref and not found:
+            if not found and (claimed := validator.contract_for(event).key.ref) != key.ref:
                 msg = f"is an example of {key.ref} but is a {claimed} event"
                 problems.append(Problem(_rel(project, path), "#", msg))
             problems += [

@@ -18,7 +18,7 @@ from ordermesh_contracts.bundle import canonical_json
 from ordermesh_contracts.catalog import Catalog, load_catalog
 from ordermesh_contracts.check import Project, check_project
 from ordermesh_contracts.compat import Mode, check
-from ordermesh_contracts.errors import ContractError, ContractViolation, Problem
+from ordermesh_contracts.errors import ContractViolation, Problem
 from ordermesh_contracts.lock import load_lock
 from ordermesh_contracts.lock import release as release_versions
 from ordermesh_contracts.validation import ContractValidator
@@ -45,12 +45,13 @@ def _project(root: Path | None) -> Project:
 def _catalog(project: Project) -> Catalog:
     catalog = load_catalog(project.schemas_dir)
     if catalog.problems:
-        _print_problems(catalog.problems)
+        print_problems(catalog.problems)
         raise typer.Exit(1)
     return catalog
 
 
-def _print_problems(problems: list[Problem]) -> None:
+def print_problems(problems: list[Problem]) -> None:
+    """One line per problem: ``file#pointer: message``."""
     for problem in problems:
         out.print(f"[red]✗[/red] {problem}", soft_wrap=True)
 
@@ -61,7 +62,7 @@ def check_command(root: RootOption = None) -> None:
     project = _project(root)
     problems = check_project(project)
     if problems:
-        _print_problems(problems)
+        print_problems(problems)
         out.print(f"[red]{len(problems)} contract violation(s)[/red]")
         raise typer.Exit(1)
     catalog = load_catalog(project.schemas_dir)
@@ -227,11 +228,3 @@ def export_command(
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(json.dumps(json.loads(canonical_json(contract.bundled)), indent=2) + "\n")
     out.print(f"[green]✓[/green] {len(catalog.contracts)} schemas written to {directory}")
-
-
-def main() -> None:
-    try:
-        app()
-    except ContractError as exc:
-        _print_problems(exc.problems)
-        raise SystemExit(1) from exc

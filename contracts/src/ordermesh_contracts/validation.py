@@ -50,10 +50,7 @@ class ContractValidator:
         for name, value in (("source", source), ("detail-type", detail_type)):
             if not isinstance(value, str):
                 raise ContractViolation("event", f"/{name}", "missing or not a string")
-        detail = event.get("detail")
-        metadata = detail.get("metadata") if isinstance(detail, Mapping) else None
-        version = metadata.get("eventVersion") if isinstance(metadata, Mapping) else None
-        return self._lookup(str(source), str(detail_type), version)
+        return self._lookup(str(source), str(detail_type), _version(event.get("detail")))
 
     def violations(self, event: Any) -> list[ContractViolation]:
         """Every schema violation of ``event`` (empty when it is valid); no model is built."""
@@ -72,9 +69,7 @@ class ContractValidator:
 
     def validate_detail(self, source: str, detail_type: str, detail: Any) -> BaseModel:
         """Validate only ``detail`` ({metadata, data}), as a producer does before PutEvents."""
-        metadata = detail.get("metadata") if isinstance(detail, Mapping) else None
-        version = metadata.get("eventVersion") if isinstance(metadata, Mapping) else None
-        contract = self._lookup(source, detail_type, version)
+        contract = self._lookup(source, detail_type, _version(detail))
         self._check(contract, self._compile(contract).detail, detail, "/detail")
         return self._model(contract, "detail", detail)
 
@@ -135,6 +130,12 @@ class ContractValidator:
             raise ContractViolation(
                 contract.key.ref, prefix + pointer(error["loc"]), error["msg"]
             ) from exc
+
+
+def _version(detail: Any) -> Any:
+    """``detail.metadata.eventVersion`` if the detail has one, else None."""
+    metadata = detail.get("metadata") if isinstance(detail, Mapping) else None
+    return metadata.get("eventVersion") if isinstance(metadata, Mapping) else None
 
 
 def _compile(schema: dict[str, Any]) -> jsonschema_rs.Draft4Validator:

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from ordermesh_contracts.check import Project, check_project
 from ordermesh_contracts.cli import app as contracts_app
+from ordermesh_contracts.cli import print_problems
 from ordermesh_contracts.errors import ContractError
 from ordermesh_contracts.manifest import discover_manifests, load_manifest
 from rich.console import Console
@@ -30,8 +31,7 @@ def up(
     except FileNotFoundError as exc:
         raise typer.BadParameter(str(exc), param_hint="--root") from exc
     problems = check_project(project)
-    for problem in problems:
-        console.print(f"[red]✗[/red] {problem}", soft_wrap=True)
+    print_problems(problems)
     if problems:
         raise typer.Exit(1)
     table = Table("unit", "source", "publishes", title="ordermesh")
@@ -49,7 +49,6 @@ def up(
 def main() -> None:
     try:
         app()
-    except ContractError as exc:
-        for problem in exc.problems:
-            console.print(f"[red]✗[/red] {problem}", soft_wrap=True)
+    except ContractError as exc:  # a broken contract source found outside `check`
+        print_problems(exc.problems)
         raise SystemExit(1) from exc
