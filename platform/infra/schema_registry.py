@@ -6,7 +6,6 @@ import json
 
 from aws_cdk import aws_eventschemas as eventschemas
 from constructs import Construct
-from ordermesh_contracts.bundle import canonical_json
 from ordermesh_contracts.catalog import Catalog, EventKey
 
 SCHEMA_TYPE = "JSONSchemaDraft4"
@@ -38,7 +37,7 @@ class EventSchemaRegistry(Construct):
                 registry_name=self.registry.attr_registry_name,
                 schema_name=schema_name(key),
                 type=SCHEMA_TYPE,
-                content=json.dumps(json.loads(canonical_json(contract.bundled))),
+                content=json.dumps(contract.bundled, sort_keys=True),
                 description=str(contract.schema.get("description", ""))[:256],
             )
             self.schemas[key] = schema

@@ -14,7 +14,6 @@ from rich.console import Console
 from rich.table import Table
 
 from ordermesh_contracts import codegen as codegen_module
-from ordermesh_contracts.bundle import canonical_json
 from ordermesh_contracts.catalog import Catalog, load_catalog
 from ordermesh_contracts.check import Project, check_project
 from ordermesh_contracts.compat import Mode, check
@@ -135,8 +134,9 @@ def diff_command(
     project = _project(root)
     result = check(_load_schema(project, old), _load_schema(project, new), mode)
     out.print(f"{old} → {new}: {len(result.changes)} change(s)")
+    breaking_changes = {v.change for v in result.violations}
     for c in result.changes:
-        breaking = c in {v.change for v in result.violations}
+        breaking = c in breaking_changes
         mark = "[red]✗[/red]" if breaking else "[green]✓[/green]"
         flags = f"backward {_yes(c.backward)}, forward {_yes(c.forward)}"
         out.print(f"{mark} {c.type} {c.pointer}: {c.message} ({flags})", soft_wrap=True)
@@ -226,5 +226,5 @@ def export_command(
     for key, contract in sorted(catalog.contracts.items()):
         target = directory / key.source / key.detail_type / f"v{key.version}.json"
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(json.dumps(json.loads(canonical_json(contract.bundled)), indent=2) + "\n")
+        target.write_text(json.dumps(contract.bundled, indent=2, sort_keys=True) + "\n")
     out.print(f"[green]✓[/green] {len(catalog.contracts)} schemas written to {directory}")
