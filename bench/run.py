@@ -6,6 +6,8 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+import bus
+import patterns
 import validation
 from harness import machine
 
@@ -14,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def main() -> int:
     sections, all_met = [], True
-    for bench in (validation,):
+    for bench in (validation, patterns, bus):
         text, met = bench.run()
         print(text, end="\n\n")
         sections.append(text)

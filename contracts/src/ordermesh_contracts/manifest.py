@@ -12,7 +12,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ordermesh_contracts.errors import ContractError, Problem
 
@@ -65,10 +65,66 @@ class Publication(_Strict):
         return EventRef.parse(self.event)
 
 
+class InputTransformerSpec(_Strict):
+    paths: dict[str, str] = Field(default_factory=dict)  # InputPathsMap
+    template: str  # InputTemplate
+
+
 class Target(_Strict):
+    """Where a subscription's events go, with the settings its AWS resource would have.
+
+    ``function``: an async Lambda invoke of ``handler`` (retries, then a dead-letter queue).
+    ``queue``: an SQS queue with a dead-letter queue, consumed by ``handler`` in batches.
+    ``stream``: the Kinesis stream ``name``. ``state-machine``: starts the state machine ``name``.
+    """
+
     kind: Literal["function", "queue", "stream", "state-machine"]
-    handler: str | None = None  # "package.module:function" for functions and queue consumers
+    handler: str | None = Field(default=None, pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
     name: str | None = None
+    timeout: int = Field(default=30, ge=1, le=900)  # the function's timeout, seconds
+    memory: int = Field(default=256, ge=128, le=10240)
+    max_retry_attempts: int = Field(default=2, ge=0, le=2)  # async invokes
+    max_event_age: int = Field(default=21600, ge=60, le=21600)
+    visibility_timeout: int = Field(default=180, ge=0, le=43200)  # queues
+    max_receive_count: int = Field(default=5, ge=1, le=1000)
+    delay_seconds: int = Field(default=0, ge=0, le=900)
+    batch_size: int = Field(default=10, ge=1, le=10000)
+    batching_window: int = Field(default=0, ge=0, le=300)
+    partition_key_path: str | None = None  # streams
+    input_path: str | None = None
+    input_transformer: InputTransformerSpec | None = None
+
+    @model_validator(mode="after")
+    def _complete(self) -> Target:
+        if self.kind in ("function", "queue") and self.handler is None:
+            raise ValueError(f"a {self.kind} target needs a handler ('package.module:function')")
+        if self.kind in ("stream", "state-machine") and self.name is None:
+            raise ValueError(f"a {self.kind} target needs the name of the {self.kind}")
+        if self.input_path is not None and self.input_transformer is not None:
+            raise ValueError("a target takes input_path or input_transformer, not both")
+        return self
+
+
+class StreamSpec(_Strict):
+    """A Kinesis stream the unit owns."""
+
+    name: str = Field(pattern=r"^[a-zA-Z0-9_.-]{1,128}$")
+    shards: int = Field(default=1, ge=1, le=64)
+    retention_hours: int = Field(default=24, ge=24, le=8760)
+
+
+class StreamConsumer(_Strict):
+    """A function reading a stream (a Kinesis event source mapping)."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
+    stream: str
+    handler: str = Field(pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
+    batch_size: int = Field(default=100, ge=1, le=10000)
+    batching_window: int = Field(default=0, ge=0, le=300)
+    starting_position: Literal["TRIM_HORIZON", "LATEST"] = "TRIM_HORIZON"
+    bisect_batch_on_function_error: bool = True
+    max_retry_attempts: int = Field(default=3, ge=-1, le=10000)
+    timeout: int = Field(default=60, ge=1, le=900)
 
 
 class Subscription(_Strict):
@@ -76,6 +132,17 @@ class Subscription(_Strict):
     event: str
     target: Target
     pattern: dict[str, Any] | None = None  # extra filters, merged into the version's pattern
+    description: str = ""
+    enabled: bool = True
+    # other event versions this subscription's pattern is meant to match too ("Name@N")
+    also_matches: list[str] = Field(default_factory=list)
+
+    @field_validator("also_matches")
+    @classmethod
+    def _refs(cls, value: list[str]) -> list[str]:
+        for ref in value:
+            EventRef.parse(ref)
+        return value
 
     @field_validator("event")
     @classmethod
@@ -88,10 +155,23 @@ class Subscription(_Strict):
         return EventRef.parse(self.event)
 
 
+class RuleSpec(_Strict):
+    """A rule on any events (the platform's analytics feed), not tied to one event version."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
+    pattern: dict[str, Any]
+    target: Target
+    description: str = ""
+    enabled: bool = True
+
+
 class ServiceManifest(_Strict):
     service: ServiceInfo
     publishes: list[Publication] = Field(default_factory=list)
     subscriptions: list[Subscription] = Field(default_factory=list)
+    rules: list[RuleSpec] = Field(default_factory=list)
+    streams: list[StreamSpec] = Field(default_factory=list)
+    stream_consumers: list[StreamConsumer] = Field(default_factory=list)
     path: Path | None = Field(default=None, exclude=True)
 
 

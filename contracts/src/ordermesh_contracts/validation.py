@@ -59,6 +59,8 @@ class ContractValidator:
         except ContractViolation as exc:
             return [exc]
         validator = self._compile(contract).event
+        if validator.is_valid(event):
+            return []
         return [_violation(contract, e, "") for e in validator.iter_errors(event)]
 
     def validate(self, event: Any) -> BaseModel:

@@ -1,0 +1,500 @@
+"""The local event bus: PutEvents with EventBridge's limits and per-entry results, contract
+validation at ingress, rules with patterns and targets, an archive of every accepted event, and
+replay.
+
+An accepted event is written to the archive and handed to every matching target in one SQLite
+transaction, so once PutEvents reports an event id the event and its deliveries are durable.
+Targets receive the exact EventBridge event (or the rule's InputPath / InputTransformer result).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal, Protocol
+
+from ordermesh_contracts.validation import ContractValidator
+
+from ordermesh_platform.patterns import EventPattern, RuleIndex, compile_pattern
+from ordermesh_platform.runtime.aws import AwsError, bus_arn, new_id, rule_arn
+from ordermesh_platform.runtime.clock import Clock
+from ordermesh_platform.runtime.shapes import eventbridge_event
+from ordermesh_platform.runtime.store import Store
+from ordermesh_platform.runtime.transform import TargetInput
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS archive (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    bus TEXT NOT NULL,
+    id TEXT NOT NULL,
+    time REAL NOT NULL,
+    received_at REAL NOT NULL,
+    source TEXT NOT NULL,
+    detail_type TEXT NOT NULL,
+    event TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS archive_time ON archive (bus, time, seq);
+CREATE TABLE IF NOT EXISTS replays (
+    name TEXT PRIMARY KEY,
+    bus TEXT NOT NULL,
+    event_start REAL NOT NULL,
+    event_end REAL NOT NULL,
+    pattern TEXT,
+    rules TEXT,
+    state TEXT NOT NULL,
+    started_at REAL NOT NULL,
+    finished_at REAL,
+    events_replayed INTEGER NOT NULL DEFAULT 0
+);
+"""
+
+MAX_ENTRIES = 10
+MAX_REQUEST_BYTES = 256 * 1024
+TIME_BYTES = 14
+MAX_TARGETS_PER_RULE = 5
+MAX_PATTERN_CHARS = 4096
+
+TargetKind = Literal["function", "queue", "stream", "state-machine"]
+
+
+class BusError(AwsError):
+    """A request EventBridge rejects as a whole: ``code`` is the AWS error code."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a rule sends matching events."""
+
+    id: str
+    kind: TargetKind
+    name: str  # the function, queue, stream or state machine
+    input: TargetInput = field(default_factory=TargetInput)
+    partition_key_path: str | None = None  # streams: default is the event id
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    event_pattern: str  # JSON text
+    targets: tuple[Target, ...] = ()
+    state: Literal["ENABLED", "DISABLED"] = "ENABLED"
+    description: str = ""
+    managed_by: str | None = None  # the manifest (service) that declared the rule
+
+
+class TargetSink(Protocol):
+    def deliver(
+        self, conn: sqlite3.Connection, target: Target, payload: str, event: Mapping[str, Any]
+    ) -> None:
+        """Hand ``payload`` (JSON text) to the target inside the bus's transaction."""
+
+
+@dataclass(frozen=True)
+class EntryOutcome:
+    event_id: str | None = None
+    error_code: str | None = None
+    error_message: str | None = None
+
+    def to_aws(self) -> dict[str, str]:
+        if self.event_id is not None:
+            return {"EventId": self.event_id}
+        return {"ErrorCode": self.error_code or "", "ErrorMessage": self.error_message or ""}
+
+
+@dataclass(frozen=True)
+class PutEventsResult:
+    entries: tuple[EntryOutcome, ...]
+
+    @property
+    def failed_entry_count(self) -> int:
+        return sum(1 for e in self.entries if e.event_id is None)
+
+    def to_aws(self) -> dict[str, Any]:
+        return {
+            "FailedEntryCount": self.failed_entry_count,
+            "Entries": [e.to_aws() for e in self.entries],
+        }
+
+
+@dataclass(frozen=True)
+class Replay:
+    name: str
+    state: str
+    event_start: float
+    event_end: float
+    events_replayed: int
+
+
+@dataclass(frozen=True)
+class _CompiledRule:
+    rule: Rule
+    pattern: EventPattern
+    arn: str
+
+
+def entry_size(entry: Mapping[str, Any]) -> int:
+    """An entry's size as EventBridge counts it against the 256 KB limit."""
+    size = TIME_BYTES if entry.get("Time") is not None else 0
+    for key in ("Source", "DetailType", "Detail"):
+        value = entry.get(key)
+        if isinstance(value, str):
+            size += len(value.encode())
+    resources = entry.get("Resources") or []
+    return size + sum(len(r.encode()) for r in resources if isinstance(r, str))
+
+
+class LocalEventBus:
+    """One custom event bus with its rules, archive and replays."""
+
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        *,
+        name: str = "ordermesh",
+        sinks: Mapping[TargetKind, TargetSink] | None = None,
+        validator: ContractValidator | None = None,
+        contract_sources: frozenset[str] | None = None,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.name = name
+        self.arn = bus_arn(name)
+        self.sinks: dict[TargetKind, TargetSink] = dict(sinks or {})
+        self.validator = validator
+        self._contract_sources = contract_sources
+        if validator is not None and contract_sources is None:
+            self._contract_sources = frozenset(s for s, _ in validator.catalog.events())
+        store.ensure_schema(SCHEMA)
+        self._rules: dict[str, _CompiledRule] = {}
+        self._index = RuleIndex()
+        self._lock = threading.RLock()
+        self._listeners: list[Callable[[Mapping[str, Any]], None]] = []
+
+    # --- rules --------------------------------------------------------------------------------
+    def put_rule(self, rule: Rule) -> str:
+        """Create or replace a rule; an invalid pattern raises InvalidEventPatternError."""
+        if len(rule.event_pattern) > MAX_PATTERN_CHARS:
+            raise BusError(
+                "ValidationException",
+                f"EventPattern of rule {rule.name!r} is longer than {MAX_PATTERN_CHARS} characters",
+            )
+        if len(rule.targets) > MAX_TARGETS_PER_RULE:
+            raise BusError("LimitExceededException", f"rule {rule.name!r} has more than 5 targets")
+        ids = [t.id for t in rule.targets]
+        if len(set(ids)) != len(ids):
+            raise BusError("ValidationException", f"rule {rule.name!r} repeats a target id")
+        for target in rule.targets:
+            if target.kind not in self.sinks:
+                message = f"rule {rule.name!r}: no {target.kind} targets in this runtime"
+                raise BusError("ValidationException", message)
+        pattern = compile_pattern(rule.event_pattern)
+        compiled = _CompiledRule(rule, pattern, rule_arn(self.name, rule.name))
+        with self._lock:
+            self._rules[rule.name] = compiled
+            self._index.add(rule.name, pattern)
+        return compiled.arn
+
+    def delete_rule(self, name: str) -> None:
+        with self._lock:
+            self._rule(name)
+            del self._rules[name]
+            self._index.remove(name)
+
+    def set_rule_state(self, name: str, state: Literal["ENABLED", "DISABLED"]) -> None:
+        with self._lock:
+            compiled = self._rule(name)
+            rule = Rule(
+                compiled.rule.name,
+                compiled.rule.event_pattern,
+                compiled.rule.targets,
+                state,
+                compiled.rule.description,
+                compiled.rule.managed_by,
+            )
+            self._rules[name] = _CompiledRule(rule, compiled.pattern, compiled.arn)
+
+    def _rule(self, name: str) -> _CompiledRule:
+        compiled = self._rules.get(name)
+        if compiled is None:
+            raise BusError(
+                "ResourceNotFoundException", f"Rule {name} does not exist on EventBus {self.name}."
+            )
+        return compiled
+
+    def rules(self, prefix: str = "") -> list[Rule]:
+        with self._lock:
+            return [c.rule for n, c in sorted(self._rules.items()) if n.startswith(prefix)]
+
+    def describe_rule(self, name: str) -> tuple[Rule, str]:
+        """The rule and its ARN."""
+        compiled = self._rule(name)
+        return compiled.rule, compiled.arn
+
+    def matching_rules(self, event: Mapping[str, Any]) -> list[str]:
+        """Names of the enabled rules whose pattern matches ``event``."""
+        with self._lock:
+            names = self._index.match(dict(event))
+            return [n for n in names if self._rules[n].rule.state == "ENABLED"]
+
+    def on_event(self, listener: Callable[[Mapping[str, Any]], None]) -> None:
+        """Call ``listener`` with every event accepted after its transaction commits (tail)."""
+        self._listeners.append(listener)
+
+    # --- PutEvents ----------------------------------------------------------------------------
+    def put_events(self, entries: Sequence[Mapping[str, Any]]) -> PutEventsResult:
+        """PutEvents: entries as the AWS API spells them (Source, DetailType, Detail, ...)."""
+        if not entries:
+            raise BusError("ValidationException", "Entries must contain at least 1 entry")
+        if len(entries) > MAX_ENTRIES:
+            raise BusError(
+                "ValidationException",
+                f"1 validation error detected: Value at 'entries' failed to satisfy constraint: "
+                f"Member must have length less than or equal to {MAX_ENTRIES}",
+            )
+        if sum(entry_size(e) for e in entries) > MAX_REQUEST_BYTES:
+            raise BusError(
+                "ValidationException", "Total size of the entries in the request is over the limit."
+            )
+        now = self.clock.now()
+        outcomes: list[EntryOutcome] = []
+        accepted: list[dict[str, Any]] = []
+        for entry in entries:
+            event_or_error = self._admit(entry, now)
+            if isinstance(event_or_error, EntryOutcome):
+                outcomes.append(event_or_error)
+            else:
+                accepted.append(event_or_error)
+                outcomes.append(EntryOutcome(event_id=event_or_error["id"]))
+        if accepted:
+            with self.store.write() as conn:
+                rows = []
+                for event in accepted:
+                    event_json = json.dumps(event, separators=(",", ":"))
+                    rows.append(
+                        (
+                            self.name,
+                            event["id"],
+                            _event_epoch(event, now),
+                            now,
+                            event["source"],
+                            event["detail-type"],
+                            event_json,
+                        )
+                    )
+                    self._route(conn, event, event_json)
+                conn.executemany(
+                    "INSERT INTO archive "
+                    "(bus, id, time, received_at, source, detail_type, event) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    rows,
+                )
+            for event in accepted:
+                for listener in self._listeners:
+                    listener(event)
+        return PutEventsResult(tuple(outcomes))
+
+    def _admit(  # noqa: C901, PLR0911 - one branch per entry error EventBridge reports
+        self, entry: Mapping[str, Any], now: float
+    ) -> dict[str, Any] | EntryOutcome:
+        """The event an entry becomes, or the entry error EventBridge would report."""
+        bus = entry.get("EventBusName") or "default"
+        if bus not in (self.name, self.arn):
+            return EntryOutcome(
+                None, "ResourceNotFoundException", f"Event bus {bus} does not exist."
+            )
+        for key in ("Source", "DetailType", "Detail"):
+            value = entry.get(key)
+            if not isinstance(value, str) or not value:
+                return EntryOutcome(
+                    None,
+                    "InvalidArgument",
+                    f"Parameter {key} is not valid. Reason: {key} is a required argument.",
+                )
+        source, detail_type = str(entry["Source"]), str(entry["DetailType"])
+        if source.startswith("aws."):
+            return EntryOutcome(
+                None, "NotAuthorizedForSourceException", "Not authorized for the source."
+            )
+        try:
+            detail = json.loads(entry["Detail"])
+        except ValueError:
+            return EntryOutcome(None, "MalformedDetail", "Detail is malformed.")
+        if not isinstance(detail, dict):
+            return EntryOutcome(None, "MalformedDetail", "Detail is malformed.")
+        resources = entry.get("Resources") or []
+        if not isinstance(resources, list) or not all(isinstance(r, str) for r in resources):
+            return EntryOutcome(None, "InvalidArgument", "Parameter Resources is not valid.")
+        time = _entry_time(entry.get("Time"), now)
+        if time is None:
+            return EntryOutcome(None, "InvalidArgument", "Parameter Time is not valid.")
+        event = eventbridge_event(
+            event_id=new_id(),
+            source=source,
+            detail_type=detail_type,
+            detail=detail,
+            time=time,
+            resources=resources,
+        )
+        if (
+            self.validator is not None
+            and self._contract_sources
+            and source in self._contract_sources
+        ):
+            violations = self.validator.violations(event)
+            if violations:
+                first = violations[0]
+                message = "; ".join(
+                    f"{v.event} {v.pointer or '/'}: {v.reason}" for v in violations[:5]
+                )
+                return EntryOutcome(
+                    None, "ContractViolation", f"{first.event} breaks its contract: {message}"
+                )
+        return event
+
+    def _route(
+        self,
+        conn: sqlite3.Connection,
+        event: Mapping[str, Any],
+        event_json: str,
+        only_rules: frozenset[str] | None = None,
+    ) -> int:
+        """Deliver ``event`` to the targets of every enabled matching rule; deliveries made."""
+        delivered = 0
+        for name in self.matching_rules(event):
+            if only_rules is not None and name not in only_rules:
+                continue
+            compiled = self._rules[name]
+            for target in compiled.rule.targets:
+                payload = target.input.render(
+                    event, rule_name=name, rule_arn=compiled.arn, event_json=event_json
+                )
+                self.sinks[target.kind].deliver(conn, target, payload, event)
+                delivered += 1
+        return delivered
+
+    # --- archive and replay -------------------------------------------------------------------
+    def archived(
+        self, start: float | None = None, end: float | None = None, limit: int = 1000
+    ) -> list[dict[str, Any]]:
+        """Archived events with ``start <= time < end``, oldest first."""
+        rows = self.store.connection().execute(
+            "SELECT event FROM archive WHERE bus = ? AND time >= ? AND time < ? "
+            "ORDER BY time, seq LIMIT ?",
+            (
+                self.name,
+                start if start is not None else float("-inf"),
+                end if end is not None else float("inf"),
+                limit,
+            ),
+        )
+        return [json.loads(r["event"]) for r in rows]
+
+    def archive_count(self) -> int:
+        row = (
+            self.store.connection()
+            .execute("SELECT COUNT(*) AS n FROM archive WHERE bus = ?", (self.name,))
+            .fetchone()
+        )
+        return int(row["n"])
+
+    def replay(
+        self,
+        name: str,
+        start: float,
+        end: float,
+        *,
+        event_pattern: str | None = None,
+        rules: Sequence[str] | None = None,
+    ) -> Replay:
+        """Re-deliver archived events with ``start <= time < end`` (and matching
+        ``event_pattern``, if given) to the bus's rules (or only ``rules``). Replayed events
+        carry ``replay-name`` and are not archived again. A name is used once."""
+        if end <= start:
+            raise BusError(
+                "ValidationException",
+                "Parameter EventEndTime is not valid: it must be after EventStartTime.",
+            )
+        end = min(end, self.clock.now())
+        pattern = compile_pattern(event_pattern) if event_pattern else None
+        only = frozenset(rules) if rules is not None else None
+        if only is not None:
+            for rule in only:
+                self._rule(rule)
+        with self.store.write() as conn:
+            exists = conn.execute("SELECT 1 FROM replays WHERE name = ?", (name,)).fetchone()
+            if exists:
+                raise BusError("ResourceAlreadyExistsException", f"Replay {name} already exists.")
+            conn.execute(
+                "INSERT INTO replays (name, bus, event_start, event_end, pattern, rules, state, "
+                "started_at) VALUES (?, ?, ?, ?, ?, ?, 'RUNNING', ?)",
+                (
+                    name,
+                    self.name,
+                    start,
+                    end,
+                    event_pattern,
+                    json.dumps(sorted(only)) if only else None,
+                    self.clock.now(),
+                ),
+            )
+        replayed = 0
+        last_seq = 0
+        while True:
+            with self.store.write() as conn:
+                rows = conn.execute(
+                    "SELECT seq, event FROM archive WHERE bus = ? AND time >= ? AND time < ? "
+                    "AND seq > ? ORDER BY seq LIMIT 500",
+                    (self.name, start, end, last_seq),
+                ).fetchall()
+                for row in rows:
+                    last_seq = row["seq"]
+                    event = json.loads(row["event"])
+                    if pattern is not None and not pattern.matches(event):
+                        continue
+                    event["replay-name"] = name
+                    self._route(conn, event, json.dumps(event, separators=(",", ":")), only)
+                    replayed += 1
+                if not rows:
+                    conn.execute(
+                        "UPDATE replays SET state = 'COMPLETED', finished_at = ?, "
+                        "events_replayed = ? WHERE name = ?",
+                        (self.clock.now(), replayed, name),
+                    )
+                    break
+        return Replay(name, "COMPLETED", start, end, replayed)
+
+    def replays(self) -> list[Replay]:
+        rows = self.store.connection().execute(
+            "SELECT * FROM replays WHERE bus = ? ORDER BY started_at", (self.name,)
+        )
+        return [
+            Replay(r["name"], r["state"], r["event_start"], r["event_end"], r["events_replayed"])
+            for r in rows
+        ]
+
+
+def _entry_time(value: Any, now: float) -> float | None:
+    if value is None:
+        return now
+    if isinstance(value, datetime):
+        return value.timestamp()
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value).timestamp()
+        except ValueError:
+            return None
+    return None
+
+
+def _event_epoch(event: Mapping[str, Any], fallback: float) -> float:
+    try:
+        return datetime.fromisoformat(str(event["time"])).timestamp()
+    except ValueError:
+        return fallback

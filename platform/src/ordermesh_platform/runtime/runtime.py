@@ -1,0 +1,221 @@
+"""The local runtime: the bus, queues, streams and functions wired from the manifests, with the
+worker threads that deliver (async invokes, queue pollers, stream pollers, housekeeping).
+
+Everything it holds lives in the SQLite store, so stopping it (or killing it) and starting it
+again resumes where it was: pending invokes run, unacknowledged messages come back after their
+visibility timeout, stream consumers resume after their checkpoints.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from ordermesh_contracts.catalog import Catalog, load_catalog
+from ordermesh_contracts.manifest import ServiceManifest, discover_manifests, load_manifest
+from ordermesh_contracts.validation import ContractValidator, default_validator
+
+from ordermesh_platform.runtime.bus import LocalEventBus, Rule
+from ordermesh_platform.runtime.clock import Clock, SystemClock
+from ordermesh_platform.runtime.functions import Functions, FunctionSettings
+from ordermesh_platform.runtime.queue_consumer import QueueConsumer
+from ordermesh_platform.runtime.queues import Queues
+from ordermesh_platform.runtime.sinks import FunctionSink, QueueSink, StateMachineSink, StreamSink
+from ordermesh_platform.runtime.store import DEFAULT_DIR, Store
+from ordermesh_platform.runtime.stream_consumer import StreamConsumer, StreamConsumerSettings
+from ordermesh_platform.runtime.streams import Streams
+from ordermesh_platform.runtime.wiring import Wiring, wire
+
+logger = logging.getLogger(__name__)
+
+HOUSEKEEPING_INTERVAL = 2.0  # seconds between WAL checkpoints
+
+
+@dataclass(frozen=True)
+class RuntimeOptions:
+    state_dir: Path = DEFAULT_DIR
+    bus_name: str = "ordermesh"
+    validate_contracts: bool = True
+    retry_base_delay: float = 60.0  # async invoke back-off base (Lambda: about a minute)
+    poll_interval: float = 0.05  # how often idle pollers look again
+    durability: Literal["normal", "full"] = "normal"
+
+
+@dataclass
+class _Worker:
+    name: str
+    step: Callable[[], int]  # does one round of work; how many items it handled
+    thread: threading.Thread | None = field(default=None)
+
+
+class LocalRuntime:
+    """The whole local system in one process."""
+
+    def __init__(
+        self,
+        options: RuntimeOptions | None = None,
+        *,
+        clock: Clock | None = None,
+        validator: ContractValidator | None = None,
+    ) -> None:
+        self.options = options or RuntimeOptions()
+        self.clock = clock or SystemClock()
+        self.store = Store.in_directory(self.options.state_dir, durability=self.options.durability)
+        self.queues = Queues(self.store, self.clock)
+        self.functions = Functions(self.store, self.clock, self.queues)
+        self.streams = Streams(self.store, self.clock)
+        if validator is None and self.options.validate_contracts:
+            validator = default_validator()
+        self.bus = LocalEventBus(
+            self.store,
+            self.clock,
+            name=self.options.bus_name,
+            sinks={
+                "queue": QueueSink(self.queues),
+                "function": FunctionSink(self.functions),
+                "stream": StreamSink(self.streams),
+                "state-machine": StateMachineSink(self.store, self.clock),
+            },
+            validator=validator if self.options.validate_contracts else None,
+        )
+        self.queue_consumers: list[QueueConsumer] = []
+        self.stream_consumers: list[StreamConsumer] = []
+        self._stop = threading.Event()
+        self._next_expiry = 0.0
+        self._workers: list[_Worker] = []
+
+    # --- wiring -------------------------------------------------------------------------------
+    @classmethod
+    def from_project(
+        cls, root: Path, options: RuntimeOptions | None = None, **kwargs: object
+    ) -> LocalRuntime:
+        """A runtime wired from the project's manifests and contracts."""
+        options = options or RuntimeOptions(state_dir=root / DEFAULT_DIR)
+        runtime = cls(options, **kwargs)  # type: ignore[arg-type]
+        manifests = [load_manifest(p) for p in discover_manifests(root)]
+        runtime.apply(runtime.wiring(manifests, load_catalog(root / "contracts" / "schemas")))
+        return runtime
+
+    def wiring(self, manifests: Sequence[ServiceManifest], catalog: Catalog) -> Wiring:
+        return wire(manifests, catalog, retry_base_delay=self.options.retry_base_delay)
+
+    def apply(self, wiring: Wiring) -> None:
+        """Create the resources of ``wiring`` (idempotent: state already stored is kept)."""
+        for spec in wiring.streams:
+            self.streams.create(
+                spec.name, shard_count=spec.shards, retention_hours=spec.retention_hours
+            )
+        for name, settings in sorted(
+            wiring.queues.items(), key=lambda kv: kv[1].dead_letter_queue is not None
+        ):
+            self.queues.create(name, settings)
+        for name, function in wiring.functions.items():
+            self.functions.register(name, function)
+        for consumer in wiring.queue_consumers:
+            self.queue_consumers.append(QueueConsumer(consumer, self.queues, self.functions))
+        for name, consumer_spec in wiring.stream_consumers:
+            self.functions.register(
+                name,
+                FunctionSettings(
+                    handler=consumer_spec.handler,
+                    timeout=consumer_spec.timeout,
+                    retry_base_delay=self.options.retry_base_delay,
+                ),
+            )
+            self.queues.create(f"{name}-dlq")
+            self.stream_consumers.append(
+                StreamConsumer(
+                    StreamConsumerSettings(
+                        name=name,
+                        stream=consumer_spec.stream,
+                        function=name,
+                        starting_position=consumer_spec.starting_position,
+                        batch_size=consumer_spec.batch_size,
+                        maximum_batching_window=consumer_spec.batching_window,
+                        bisect_batch_on_function_error=consumer_spec.bisect_batch_on_function_error,
+                        maximum_retry_attempts=consumer_spec.max_retry_attempts,
+                        on_failure=f"{name}-dlq",
+                        report_batch_item_failures=True,
+                    ),
+                    self.streams,
+                    self.functions,
+                    self.queues,
+                )
+            )
+        for rule in wiring.rules:
+            self.add_rule(rule)
+
+    def add_rule(self, rule: Rule) -> None:
+        self.bus.put_rule(rule)
+
+    # --- delivery -----------------------------------------------------------------------------
+    def _steps(self) -> list[tuple[str, Callable[[], int]]]:
+        steps: list[tuple[str, Callable[[], int]]] = [("invoker", self.functions.run_due)]
+        steps += [
+            (f"queue:{c.settings.queue}", lambda c=c: c.poll_once().delivered)  # type: ignore[misc]
+            for c in self.queue_consumers
+        ]
+        steps += [(f"stream:{c.settings.name}", c.poll_once) for c in self.stream_consumers]
+        return steps
+
+    def run_until_idle(self, max_rounds: int = 1000) -> int:
+        """Deliver in this thread until no worker has anything due; items handled."""
+        handled = 0
+        for _ in range(max_rounds):
+            round_handled = sum(step() for _, step in self._steps())
+            handled += round_handled
+            if round_handled == 0:
+                break
+        return handled
+
+    def start(self) -> None:
+        """Start one thread per worker (and housekeeping); returns at once."""
+        self._stop.clear()
+        steps = [*self._steps(), ("housekeeping", self._housekeeping)]
+        for name, step in steps:
+            worker = _Worker(name, step)
+            worker.thread = threading.Thread(
+                target=self._loop, args=(worker,), name=f"ordermesh:{name}", daemon=True
+            )
+            self._workers.append(worker)
+            worker.thread.start()
+
+    def _loop(self, worker: _Worker) -> None:
+        while not self._stop.is_set():
+            try:
+                handled = worker.step()
+            except Exception:
+                logger.exception("worker %s failed a round", worker.name)
+                handled = 0
+            if handled == 0:
+                self._stop.wait(self.options.poll_interval)
+
+    def _housekeeping(self) -> int:
+        """Checkpoint the WAL every few seconds; drop expired messages and records each minute."""
+        now = self.clock.now()
+        if now >= self._next_expiry:
+            self.queues.expire()
+            self.streams.expire()
+            self._next_expiry = now + 60
+        self.store.checkpoint()
+        self._stop.wait(HOUSEKEEPING_INTERVAL)
+        return 0
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        for worker in self._workers:
+            if worker.thread is not None:
+                worker.thread.join(timeout)
+        self._workers.clear()
+
+    def close(self) -> None:
+        self.stop()
+        self.store.close()
+
+
+def default_catalog(root: Path) -> Catalog:
+    return load_catalog(root / "contracts" / "schemas")

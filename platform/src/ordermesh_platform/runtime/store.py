@@ -1,0 +1,114 @@
+"""The runtime's durable state: one SQLite database in WAL mode under ``.ordermesh/``.
+
+Every component (bus archive, queues, function invocations, streams) keeps its state here, so a
+crash or a restart loses nothing that was accepted. Each thread gets its own connection; writes
+go through ``write()``, a ``BEGIN IMMEDIATE`` transaction that commits on success and rolls back
+on error. ``synchronous=NORMAL`` survives a killed process (the case the runtime guards against);
+``durability="full"`` also survives power loss, at the cost of an fsync per commit.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Literal
+
+DEFAULT_DIR = Path(".ordermesh")
+DATABASE_NAME = "runtime.sqlite3"
+# Writers fold the WAL back into the database only past ~40 MB; the runtime's housekeeping
+# checkpoints every few seconds off the delivery path (``checkpoint``).
+WAL_AUTOCHECKPOINT_PAGES = 10_000
+
+
+class Store:
+    """A SQLite database shared by the runtime's threads."""
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        durability: Literal["normal", "full"] = "normal",
+        busy_timeout_ms: int = 30_000,
+    ) -> None:
+        self.path = path
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._synchronous = durability.upper()
+        self._busy_timeout_ms = busy_timeout_ms
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        self._schemas: set[str] = set()
+        with self.write() as conn:
+            conn.execute("PRAGMA user_version")  # creates the file, takes the write lock once
+
+    @classmethod
+    def in_directory(cls, directory: Path = DEFAULT_DIR, **kwargs: object) -> Store:
+        return cls(directory / DATABASE_NAME, **kwargs)  # type: ignore[arg-type]
+
+    def connection(self) -> sqlite3.Connection:
+        """This thread's connection (autocommit mode: transactions are explicit)."""
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(
+                self.path,
+                timeout=self._busy_timeout_ms / 1000,
+                isolation_level=None,
+                check_same_thread=False,
+            )
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute(f"PRAGMA synchronous={self._synchronous}")
+            conn.execute(f"PRAGMA busy_timeout={self._busy_timeout_ms}")
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
+            self._local.conn = conn
+            with self._lock:
+                self._connections.append(conn)
+        return conn
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction: committed when the block ends, rolled back if it raises."""
+        conn = self.connection()
+        if conn.in_transaction:  # nested use joins the outer transaction
+            yield conn
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def execute(
+        self, sql: str, parameters: tuple[object, ...], conn: sqlite3.Connection | None = None
+    ) -> None:
+        """One write statement: inside ``conn``'s transaction when given, else in its own."""
+        if conn is not None:
+            conn.execute(sql, parameters)
+            return
+        with self.write() as own:
+            own.execute(sql, parameters)
+
+    def ensure_schema(self, ddl: str) -> None:
+        """Create a component's tables and indexes (idempotent ``CREATE ... IF NOT EXISTS``)."""
+        if ddl in self._schemas:
+            return
+        conn = self.connection()
+        conn.executescript(ddl)
+        self._schemas.add(ddl)
+
+    def checkpoint(self) -> None:
+        """Copy committed WAL pages into the database without blocking readers or writers."""
+        self.connection().execute("PRAGMA wal_checkpoint(PASSIVE)")
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._connections:
+                conn.close()
+            self._connections.clear()
+        self._local = threading.local()

@@ -1,0 +1,242 @@
+"""From manifests to the runtime's resources: one rule per subscription, with its function or
+queue (and dead-letter queue), the queue consumers, the streams and their consumers.
+
+Names follow the AWS stacks: the rule, function and queue of subscription ``reserve`` of
+service ``inventory`` are all ``inventory-reserve``; its dead-letter queue is
+``inventory-reserve-dlq``; a queue's consumer function is ``inventory-reserve-consumer``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ordermesh_contracts.catalog import Catalog, EventContract
+from ordermesh_contracts.errors import Problem
+from ordermesh_contracts.manifest import ServiceManifest, StreamConsumer, StreamSpec, Subscription
+from ordermesh_contracts.manifest import Target as TargetSpec
+
+from ordermesh_platform.runtime.bus import Rule, Target
+from ordermesh_platform.runtime.functions import FunctionSettings
+from ordermesh_platform.runtime.queue_consumer import QueueConsumerSettings
+from ordermesh_platform.runtime.queues import QueueSettings
+from ordermesh_platform.runtime.transform import InputTransformer, TargetInput
+
+DLQ_RETENTION = 1_209_600.0  # 14 days, the most SQS keeps a message
+
+
+class WiringError(ValueError):
+    """A manifest that cannot be wired: ``where`` names the manifest and field."""
+
+    def __init__(self, where: str, reason: str) -> None:
+        super().__init__(f"{where}: {reason}")
+        self.where = where
+        self.reason = reason
+
+
+@dataclass
+class Wiring:
+    rules: list[Rule] = field(default_factory=list)
+    queues: dict[str, QueueSettings] = field(default_factory=dict)
+    functions: dict[str, FunctionSettings] = field(default_factory=dict)
+    queue_consumers: list[QueueConsumerSettings] = field(default_factory=list)
+    streams: list[StreamSpec] = field(default_factory=list)
+    stream_consumers: list[tuple[str, StreamConsumer]] = field(default_factory=list)
+
+
+def version_pattern(contract: EventContract) -> dict[str, Any]:
+    """The pattern that selects exactly one event version."""
+    key = contract.key
+    return {
+        "source": [key.source],
+        "detail-type": [key.detail_type],
+        "detail": {"metadata": {"eventVersion": [key.version]}},
+    }
+
+
+def merge_patterns(
+    base: Mapping[str, Any], extra: Mapping[str, Any], where: str = ""
+) -> dict[str, Any]:
+    """``base`` with ``extra``'s filters added; a field filtered by both is an error."""
+    merged = dict(base)
+    for key, value in extra.items():
+        path = f"{where}.{key}" if where else key
+        if key not in merged:
+            merged[key] = value
+        elif isinstance(merged[key], Mapping) and isinstance(value, Mapping):
+            merged[key] = merge_patterns(merged[key], value, path)
+        else:
+            raise WiringError(
+                path, "the subscription's pattern filters a field its event version already fixes"
+            )
+    return merged
+
+
+def subscription_pattern(catalog: Catalog, subscription: Subscription) -> dict[str, Any]:
+    pattern = version_pattern(catalog.find(subscription.event))
+    if subscription.pattern:
+        pattern = merge_patterns(pattern, subscription.pattern)
+    return pattern
+
+
+def wire(
+    manifests: Sequence[ServiceManifest], catalog: Catalog, *, retry_base_delay: float = 60.0
+) -> Wiring:
+    """The resources the manifests declare."""
+    wiring = Wiring()
+    for manifest in manifests:
+        service = manifest.service.name
+        wiring.streams.extend(manifest.streams)
+        for consumer in manifest.stream_consumers:
+            wiring.stream_consumers.append((f"{service}-{consumer.name}", consumer))
+        for index, spec in enumerate(manifest.rules):
+            try:
+                wiring.rules.append(
+                    _rule(
+                        wiring,
+                        f"{service}-{spec.name}",
+                        spec.pattern,
+                        spec.target,
+                        enabled=spec.enabled,
+                        description=spec.description,
+                        service=service,
+                        retry_base_delay=retry_base_delay,
+                    )
+                )
+            except ValueError as exc:
+                raise WiringError(f"{manifest.path or service}#/rules/{index}", str(exc)) from exc
+        for index, subscription in enumerate(manifest.subscriptions):
+            where = f"{manifest.path or service}#/subscriptions/{index}"
+            try:
+                wiring.rules.append(
+                    _subscribe(wiring, service, subscription, catalog, retry_base_delay)
+                )
+            except (KeyError, ValueError) as exc:
+                if isinstance(exc, WiringError):
+                    raise WiringError(f"{where}/pattern/{exc.where}", exc.reason) from exc
+                raise WiringError(where, str(exc)) from exc
+    return wiring
+
+
+def _subscribe(
+    wiring: Wiring,
+    service: str,
+    subscription: Subscription,
+    catalog: Catalog,
+    retry_base_delay: float,
+) -> Rule:
+    return _rule(
+        wiring,
+        f"{service}-{subscription.name}",
+        subscription_pattern(catalog, subscription),
+        subscription.target,
+        enabled=subscription.enabled,
+        description=subscription.description,
+        service=service,
+        retry_base_delay=retry_base_delay,
+    )
+
+
+def _rule(  # noqa: PLR0913
+    wiring: Wiring,
+    name: str,
+    pattern: Mapping[str, Any],
+    spec: TargetSpec,
+    *,
+    enabled: bool,
+    description: str,
+    service: str,
+    retry_base_delay: float,
+) -> Rule:
+    """The rule ``name`` and the resources its target needs."""
+    dlq = f"{name}-dlq"
+    target_input = TargetInput(
+        input_path=spec.input_path,
+        input_transformer=InputTransformer(
+            input_template=spec.input_transformer.template,
+            input_paths_map=dict(spec.input_transformer.paths),
+        )
+        if spec.input_transformer
+        else None,
+    )
+    if spec.kind == "function":
+        wiring.queues[dlq] = QueueSettings(retention_seconds=DLQ_RETENTION)
+        wiring.functions[name] = FunctionSettings(
+            handler=str(spec.handler),
+            timeout=spec.timeout,
+            memory_mb=spec.memory,
+            max_retry_attempts=spec.max_retry_attempts,
+            max_event_age=spec.max_event_age,
+            dead_letter_queue=dlq,
+            retry_base_delay=retry_base_delay,
+        )
+        target = Target("function", "function", name, target_input)
+    elif spec.kind == "queue":
+        wiring.queues[dlq] = QueueSettings(retention_seconds=DLQ_RETENTION)
+        wiring.queues[name] = QueueSettings(
+            visibility_timeout=spec.visibility_timeout,
+            delay_seconds=spec.delay_seconds,
+            max_receive_count=spec.max_receive_count,
+            dead_letter_queue=dlq,
+        )
+        consumer = f"{name}-consumer"
+        wiring.functions[consumer] = FunctionSettings(
+            handler=str(spec.handler),
+            timeout=spec.timeout,
+            memory_mb=spec.memory,
+            retry_base_delay=retry_base_delay,
+        )
+        wiring.queue_consumers.append(
+            QueueConsumerSettings(
+                queue=name,
+                function=consumer,
+                batch_size=spec.batch_size,
+                batching_window=spec.batching_window,
+            )
+        )
+        target = Target("queue", "queue", name, target_input)
+    elif spec.kind == "stream":
+        target = Target("stream", "stream", str(spec.name), target_input, spec.partition_key_path)
+    else:
+        target = Target("state-machine", "state-machine", str(spec.name), target_input)
+    return Rule(
+        name=name,
+        event_pattern=json.dumps(pattern),
+        targets=(target,),
+        state="ENABLED" if enabled else "DISABLED",
+        description=description,
+        managed_by=service,
+    )
+
+
+def pattern_problems(manifests: Sequence[ServiceManifest], catalog: Catalog) -> list[Problem]:
+    """Pattern contract check: each subscription's rule matches at least one example of its event
+    version and no example of any other event version (except those in ``also_matches``)."""
+    from ordermesh_platform.patterns import InvalidEventPatternError, compile_pattern
+
+    examples = {
+        contract.key: [event for _, event in contract.load_examples()]
+        for contract in catalog.contracts.values()
+    }
+    problems: list[Problem] = []
+    for manifest in manifests:
+        for index, subscription in enumerate(manifest.subscriptions):
+            where = f"{manifest.path or manifest.service.name}"
+            pointer = f"#/subscriptions/{index}"
+            try:
+                own = catalog.find(subscription.event).key
+                allowed = {own} | {catalog.find(ref).key for ref in subscription.also_matches}
+                pattern = compile_pattern(subscription_pattern(catalog, subscription))
+            except (KeyError, ValueError, InvalidEventPatternError) as exc:
+                problems.append(Problem(where, pointer, str(exc)))
+                continue
+            if not any(pattern.matches(event) for event in examples[own]):
+                reason = f"the pattern matches no example of {subscription.event}"
+                problems.append(Problem(where, pointer + "/pattern", reason))
+            for key, events in examples.items():
+                if key not in allowed and any(pattern.matches(event) for event in events):
+                    reason = f"the pattern also matches examples of {key.ref}"
+                    problems.append(Problem(where, pointer + "/pattern", reason))
+    return problems

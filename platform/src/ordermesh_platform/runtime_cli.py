@@ -1,0 +1,390 @@
+"""``ordermesh up`` and the commands that work on the local runtime's state: ``events``,
+``dlq`` and ``replay``.
+
+The commands open the runtime's SQLite store directly (it is shared safely between processes),
+so they work whether or not ``ordermesh up`` is running; deliveries they cause are made by the
+running runtime (or on its next start).
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from types import FrameType
+from typing import Annotated, Any
+
+import typer
+from ordermesh_contracts.check import Project, check_project
+from ordermesh_contracts.cli import print_problems
+from rich.console import Console
+from rich.table import Table
+
+from ordermesh_platform.patterns import InvalidEventPatternError, compile_pattern
+from ordermesh_platform.runtime.bus import BusError
+from ordermesh_platform.runtime.runtime import LocalRuntime, RuntimeOptions
+from ordermesh_platform.runtime.server import BackgroundServer
+from ordermesh_platform.runtime.store import DEFAULT_DIR
+from ordermesh_platform.runtime.wire import events_app
+from ordermesh_platform.runtime.wiring import WiringError
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+events_cli = typer.Typer(help="Put, watch and test events on the local bus.", no_args_is_help=True)
+dlq_cli = typer.Typer(help="Inspect and redrive dead-letter queues.", no_args_is_help=True)
+
+RootOption = Annotated[
+    Path | None,
+    typer.Option("--root", help="Project root (default: found from the current folder)."),
+]
+StateOption = Annotated[
+    Path | None,
+    typer.Option("--state-dir", help="Runtime state folder (default: <root>/.ordermesh)."),
+]
+DEFAULT_PORT = 8740
+
+
+def _project(root: Path | None) -> Project:
+    try:
+        return Project.find(root or Path.cwd())
+    except FileNotFoundError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--root") from exc
+
+
+def open_runtime(root: Path | None, state_dir: Path | None, **options: Any) -> LocalRuntime:
+    """The runtime wired from the project's manifests, without starting its workers."""
+    project = _project(root)
+    state = state_dir or project.root / DEFAULT_DIR
+    try:
+        return LocalRuntime.from_project(project.root, RuntimeOptions(state_dir=state, **options))
+    except WiringError as exc:
+        err_console.print(f"[red]✗[/red] {exc.where}: {exc.reason}")
+        raise typer.Exit(1) from exc
+
+
+def up(
+    root: RootOption = None,
+    state_dir: StateOption = None,
+    host: Annotated[str, typer.Option(help="Address to serve the AWS endpoints on.")] = "127.0.0.1",
+    port: Annotated[
+        int, typer.Option(help="Port of the AWS endpoints (0: any free port).")
+    ] = DEFAULT_PORT,
+    retry_base_delay: Annotated[
+        float, typer.Option(help="Async invoke back-off base, seconds.")
+    ] = 60.0,
+) -> None:
+    """Start the local runtime: bus, queues, streams and functions, wired from the manifests."""
+    project = _project(root)
+    problems = check_project(project)
+    print_problems(problems)
+    if problems:
+        raise typer.Exit(1)
+    runtime = open_runtime(root, state_dir, retry_base_delay=retry_base_delay)
+    _print_wiring(runtime)
+    server = BackgroundServer(events_app(runtime.bus), host, port)
+    runtime.start()
+    server.start()
+    console.print(
+        f"[green]✓[/green] ordermesh is up: EventBridge endpoint {server.url} "
+        f"(state in {runtime.store.path.parent})",
+        soft_wrap=True,
+    )
+    sys.stdout.flush()
+    stopping = threading.Event()
+
+    def _stop(_signum: int, _frame: FrameType | None) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    stopping.wait()
+    console.print("stopping…")
+    server.stop()
+    runtime.close()
+
+
+def _print_wiring(runtime: LocalRuntime) -> None:
+    table = Table("rule", "state", "targets", title="rules on the ordermesh bus")
+    for rule in runtime.bus.rules():
+        targets = ", ".join(f"{t.kind}:{t.name}" for t in rule.targets)
+        table.add_row(rule.name, rule.state, targets)
+    console.print(table)
+
+
+# --- events -------------------------------------------------------------------------------------
+@events_cli.command("put")
+def events_put(
+    source: Annotated[str | None, typer.Option(help="Source of a single entry.")] = None,
+    detail_type: Annotated[
+        str | None, typer.Option("--detail-type", help="DetailType of a single entry.")
+    ] = None,
+    detail: Annotated[str | None, typer.Option(help="Detail JSON of a single entry.")] = None,
+    file: Annotated[
+        Path | None,
+        typer.Option(
+            "--file", help="JSON file: a list of PutEvents entries, or an EventBridge event."
+        ),
+    ] = None,
+    root: RootOption = None,
+    state_dir: StateOption = None,
+) -> None:
+    """Put events on the local bus (contract-checked); prints each entry's result."""
+    entries = _entries(source, detail_type, detail, file)
+    runtime = open_runtime(root, state_dir)
+    try:
+        result = runtime.bus.put_events(entries)
+    except BusError as exc:
+        err_console.print(f"[red]✗[/red] {exc.code}: {exc.message}")
+        raise typer.Exit(1) from exc
+    finally:
+        runtime.close()
+    for index, outcome in enumerate(result.entries):
+        if outcome.event_id:
+            console.print(f"[green]✓[/green] entry {index}: {outcome.event_id}")
+        else:
+            console.print(
+                f"[red]✗[/red] entry {index}: {outcome.error_code}: {outcome.error_message}",
+                soft_wrap=True,
+            )
+    if result.failed_entry_count:
+        raise typer.Exit(1)
+
+
+def _entries(
+    source: str | None, detail_type: str | None, detail: str | None, file: Path | None
+) -> list[dict[str, Any]]:
+    if file is not None:
+        try:
+            loaded = json.loads(file.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise typer.BadParameter(f"cannot read {file}: {exc}", param_hint="--file") from exc
+        items = loaded if isinstance(loaded, list) else [loaded]
+        return [_as_entry(item, f"{file}[{i}]") for i, item in enumerate(items)]
+    if not (source and detail_type and detail):
+        raise typer.BadParameter("give --file, or all of --source, --detail-type and --detail")
+    return [
+        {"Source": source, "DetailType": detail_type, "Detail": detail, "EventBusName": "ordermesh"}
+    ]
+
+
+def _as_entry(item: Any, where: str) -> dict[str, Any]:
+    if not isinstance(item, dict):
+        raise typer.BadParameter(f"{where} is not a JSON object", param_hint="--file")
+    if "Source" in item:
+        return {"EventBusName": "ordermesh", **item}
+    if "source" in item and "detail-type" in item:  # an EventBridge event, e.g. a contract example
+        return {
+            "Source": item["source"],
+            "DetailType": item["detail-type"],
+            "Detail": json.dumps(item.get("detail", {})),
+            "Resources": item.get("resources", []),
+            "EventBusName": "ordermesh",
+        }
+    raise typer.BadParameter(
+        f"{where} is neither a PutEvents entry nor an EventBridge event", param_hint="--file"
+    )
+
+
+@events_cli.command("tail")
+def events_tail(
+    follow: Annotated[
+        bool, typer.Option("--follow", "-f", help="Keep printing new events.")
+    ] = False,
+    last: Annotated[int, typer.Option(help="How many recent events to print first.")] = 10,
+    pattern: Annotated[
+        str | None, typer.Option(help="Only events matching this event pattern.")
+    ] = None,
+    root: RootOption = None,
+    state_dir: StateOption = None,
+) -> None:
+    """Print the bus's archived events, newest last (``--follow`` to keep watching)."""
+    matcher = _compile_or_exit(pattern) if pattern else None
+    runtime = open_runtime(root, state_dir, validate_contracts=False)
+    conn = runtime.store.connection()
+    rows = conn.execute(
+        "SELECT seq, event FROM archive ORDER BY seq DESC LIMIT ?", (last,)
+    ).fetchall()
+    seq = 0
+    for row in reversed(rows):
+        seq = row["seq"]
+        _print_event(row["event"], matcher)
+    try:
+        while follow:
+            rows = conn.execute(
+                "SELECT seq, event FROM archive WHERE seq > ? ORDER BY seq", (seq,)
+            ).fetchall()
+            for row in rows:
+                seq = row["seq"]
+                _print_event(row["event"], matcher)
+            time.sleep(0.25)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        runtime.close()
+
+
+def _print_event(text: str, matcher: Any) -> None:
+    event = json.loads(text)
+    if matcher is not None and not matcher.matches(event):
+        return
+    console.print(
+        f"{event['time']} [bold]{event['source']}[/bold] {event['detail-type']} {event['id']}",
+        soft_wrap=True,
+    )
+    console.print_json(text)
+
+
+def _compile_or_exit(pattern: str) -> Any:
+    try:
+        return compile_pattern(pattern)
+    except InvalidEventPatternError as exc:
+        err_console.print(f"[red]✗[/red] {exc}")
+        raise typer.Exit(2) from exc
+
+
+@events_cli.command("test-pattern")
+def events_test_pattern(
+    pattern: Annotated[str, typer.Option(help="The event pattern (JSON, or @file).")],
+    event: Annotated[str, typer.Option(help="The event (JSON, or @file).")],
+) -> None:
+    """Does the pattern match the event? Exit 0 if so, 1 if not, 2 if the pattern is invalid."""
+    compiled = _compile_or_exit(_text(pattern, "--pattern"))
+    text = _text(event, "--event")
+    try:
+        matched = compiled.matches_json(text)
+    except ValueError as exc:
+        raise typer.BadParameter(f"not a JSON event: {exc}", param_hint="--event") from exc
+    console.print("[green]match[/green]" if matched else "[yellow]no match[/yellow]")
+    if not matched:
+        raise typer.Exit(1)
+
+
+def _text(value: str, option: str) -> str:
+    if value.startswith("@"):
+        try:
+            return Path(value[1:]).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise typer.BadParameter(str(exc), param_hint=option) from exc
+    return value
+
+
+# --- dead-letter queues -------------------------------------------------------------------------
+@dlq_cli.command("list")
+def dlq_list(root: RootOption = None, state_dir: StateOption = None) -> None:
+    """Every dead-letter queue with its depth and the queues or functions that feed it."""
+    runtime = open_runtime(root, state_dir, validate_contracts=False)
+    table = Table("dead-letter queue", "messages", "fed by")
+    try:
+        for name in _dead_letter_queues(runtime):
+            depth = runtime.queues.depth(name)
+            feeders = runtime.queues.dead_letter_sources(name) + [
+                f"function {f}"
+                for f in runtime.functions.names()
+                if runtime.functions.settings(f).dead_letter_queue == name
+            ]
+            table.add_row(
+                name, str(depth.visible + depth.in_flight + depth.delayed), ", ".join(feeders)
+            )
+    finally:
+        runtime.close()
+    console.print(table)
+
+
+def _dead_letter_queues(runtime: LocalRuntime) -> list[str]:
+    names = {runtime.queues.settings(n).dead_letter_queue for n in runtime.queues.names()}
+    names |= {runtime.functions.settings(f).dead_letter_queue for f in runtime.functions.names()}
+    return sorted(n for n in names if n)
+
+
+@dlq_cli.command("show")
+def dlq_show(
+    queue: Annotated[str, typer.Argument(help="The dead-letter queue.")],
+    limit: Annotated[int, typer.Option(help="At most this many messages.")] = 20,
+    root: RootOption = None,
+    state_dir: StateOption = None,
+) -> None:
+    """The messages in a dead-letter queue, with where they came from and why."""
+    runtime = open_runtime(root, state_dir, validate_contracts=False)
+    try:
+        if queue not in runtime.queues.names():
+            raise typer.BadParameter(f"no queue named {queue!r}", param_hint="QUEUE")
+        messages = runtime.queues.peek(queue, limit)
+    finally:
+        runtime.close()
+    if not messages:
+        console.print(f"{queue} is empty")
+    for message in messages:
+        sent = datetime.fromtimestamp(message.sent_at, UTC).isoformat(timespec="seconds")
+        origin = message.source_queue or "function"
+        console.print(f"[bold]{message.message_id}[/bold] from {origin} at {sent}", soft_wrap=True)
+        for name, attribute in sorted(message.message_attributes.items()):
+            console.print(
+                f"  {name}: {attribute.get('StringValue', attribute.get('BinaryValue'))}",
+                soft_wrap=True,
+            )
+        console.print(f"  body: {message.body}", soft_wrap=True)
+
+
+@dlq_cli.command("redrive")
+def dlq_redrive(
+    queue: Annotated[str, typer.Argument(help="The dead-letter queue.")],
+    to: Annotated[
+        str | None,
+        typer.Option("--to", help="Destination queue (default: where each message came from)."),
+    ] = None,
+    root: RootOption = None,
+    state_dir: StateOption = None,
+) -> None:
+    """Move a dead-letter queue's messages back to their source queues."""
+    runtime = open_runtime(root, state_dir, validate_contracts=False)
+    try:
+        moved = runtime.queues.redrive(queue, to)
+        left = len(runtime.queues.peek(queue, 1_000_000))
+    finally:
+        runtime.close()
+    console.print(
+        f"moved {moved} message(s) from {queue}"
+        + (f"; {left} without a source queue stay" if left else "")
+    )
+
+
+def replay(
+    name: Annotated[str, typer.Argument(help="A name for this replay (used once).")],
+    start: Annotated[
+        datetime,
+        typer.Option("--from", help="Events at or after this time (ISO 8601, UTC if no zone)."),
+    ],
+    end: Annotated[
+        datetime | None, typer.Option("--to", help="Events before this time (default: now).")
+    ] = None,
+    pattern: Annotated[
+        str | None, typer.Option(help="Only archived events matching this pattern.")
+    ] = None,
+    rule: Annotated[
+        list[str] | None, typer.Option("--rule", help="Only to these rules (repeatable).")
+    ] = None,
+    root: RootOption = None,
+    state_dir: StateOption = None,
+) -> None:
+    """Replay archived events to the bus's rules; each carries ``replay-name``."""
+    if pattern:
+        _compile_or_exit(pattern)
+    runtime = open_runtime(root, state_dir, validate_contracts=False)
+    try:
+        finish = _epoch(end) if end else runtime.clock.now()
+        result = runtime.bus.replay(name, _epoch(start), finish, event_pattern=pattern, rules=rule)
+    except BusError as exc:
+        err_console.print(f"[red]✗[/red] {exc.code}: {exc.message}")
+        raise typer.Exit(1) from exc
+    finally:
+        runtime.close()
+    console.print(f"replay {result.name}: {result.events_replayed} event(s) {result.state.lower()}")
+
+
+def _epoch(moment: datetime) -> float:
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()

@@ -1,0 +1,148 @@
+from __future__ import annotations
+
+import json
+import threading
+from typing import Any
+
+import pytest
+from ordermesh_platform.runtime.clock import ManualClock
+from ordermesh_platform.runtime.functions import FunctionError, Functions, FunctionSettings
+from ordermesh_platform.runtime.lambda_context import LambdaContext
+from ordermesh_platform.runtime.queues import Queues
+from ordermesh_platform.runtime.store import Store
+
+
+def test_handler_gets_the_event_and_a_lambda_context(functions: Functions) -> None:
+    seen: list[tuple[Any, LambdaContext]] = []
+
+    def handler(event: Any, context: LambdaContext) -> dict[str, int]:
+        seen.append((event, context))
+        return {"remaining_positive": int(context.get_remaining_time_in_millis() > 0)}
+
+    functions.register("f", FunctionSettings(handler="x:y", timeout=5, memory_mb=512), handler)
+    assert functions.invoke("f", {"a": 1}) == {"remaining_positive": 1}
+    [(event, context)] = seen
+    assert event == {"a": 1}
+    assert context.function_name == "f"
+    assert context.invoked_function_arn == "arn:aws:lambda:us-east-1:000000000000:function:f"
+    assert context.memory_limit_in_mb == 512
+    assert context.log_group_name == "/aws/lambda/f"
+    assert len(context.aws_request_id) == 36
+    assert 4000 < context.get_remaining_time_in_millis() <= 5000
+
+
+def test_handler_is_imported_from_its_reference(functions: Functions) -> None:
+    functions.register("dumps", FunctionSettings(handler="json:dumps"))
+    with pytest.raises(FunctionError) as error:
+        functions.invoke("dumps", {"a": 1})
+    assert error.value.error_type == "TypeError", "json.dumps(event, context) rejects the context"
+
+
+def test_timeout_is_enforced(functions: Functions) -> None:
+    release = threading.Event()
+    functions.register(
+        "slow", FunctionSettings(handler="x:y", timeout=1), lambda _e, _c: release.wait(5)
+    )
+    with pytest.raises(FunctionError) as error:
+        functions.invoke("slow", {})
+    release.set()
+    assert error.value.error_type == "Sandbox.Timedout"
+    assert "Task timed out after 1.00 seconds" in error.value.message
+
+
+def test_unserializable_result_is_a_marshal_error(functions: Functions) -> None:
+    functions.register("bad", FunctionSettings(handler="x:y"), lambda _e, _c: {1, 2})
+    with pytest.raises(FunctionError) as error:
+        functions.invoke("bad", {})
+    assert error.value.error_type == "Runtime.MarshalError"
+
+
+def test_async_invoke_retries_with_backoff_then_goes_to_the_dlq(
+    functions: Functions, queues: Queues, clock: ManualClock
+) -> None:
+    calls: list[float] = []
+
+    def failing(_event: Any, _context: LambdaContext) -> None:
+        calls.append(clock.now())
+        message = "card processor unreachable"
+        raise RuntimeError(message)
+
+    settings = FunctionSettings(
+        handler="x:y", max_retry_attempts=2, retry_base_delay=60, dead_letter_queue="f-dlq"
+    )
+    functions.register("f", settings, failing)
+    request_id = functions.invoke_async("f", json.dumps({"order": 1}))
+    start = clock.now()
+    assert functions.run_due() == 1
+    assert functions.run_due() == 0, "the retry waits for its back-off"
+    clock.advance(60)
+    assert functions.run_due() == 1
+    clock.advance(119)
+    assert functions.run_due() == 0
+    clock.advance(1)
+    assert functions.run_due() == 1
+    assert [t - start for t in calls] == [0, 60, 180]
+    assert functions.pending() == []
+    [dead] = queues.peek("f-dlq")
+    assert json.loads(dead.body) == {"order": 1}
+    assert dead.message_attributes["RequestID"]["StringValue"] == request_id
+    error = json.loads(dead.message_attributes["ErrorMessage"]["StringValue"])
+    assert error == {"errorMessage": "card processor unreachable", "errorType": "RuntimeError"}
+
+
+def test_async_invoke_gives_up_when_the_event_is_too_old(
+    functions: Functions, queues: Queues
+) -> None:
+    def failing(_event: Any, _context: LambdaContext) -> None:
+        raise ValueError
+
+    settings = FunctionSettings(
+        handler="x:y", max_event_age=60, retry_base_delay=100, dead_letter_queue="dlq"
+    )
+    functions.register("f", settings, failing)
+    functions.invoke_async("f", "{}")
+    assert functions.run_due() == 1
+    assert functions.pending() == [], "the next retry would come after the maximum event age"
+    assert len(queues.peek("dlq")) == 1
+
+
+def test_async_invoke_succeeds_after_a_transient_failure(
+    functions: Functions, queues: Queues, clock: ManualClock
+) -> None:
+    attempts: list[int] = []
+
+    def flaky(_event: Any, _context: LambdaContext) -> str:
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise ConnectionError
+        return "ok"
+
+    functions.register("f", FunctionSettings(handler="x:y", dead_letter_queue="dlq"), flaky)
+    functions.invoke_async("f", "{}")
+    functions.run_due()
+    clock.advance(60)
+    functions.run_due()
+    assert len(attempts) == 2
+    assert functions.pending() == []
+    assert queues.peek("dlq") == []
+
+
+def test_settings_reject_values_lambda_rejects() -> None:
+    with pytest.raises(ValueError, match="max_retry_attempts"):
+        FunctionSettings(handler="a:b", max_retry_attempts=3)
+    with pytest.raises(ValueError, match="max_event_age"):
+        FunctionSettings(handler="a:b", max_event_age=10)
+    with pytest.raises(ValueError, match=r"package\.module:function"):
+        FunctionSettings(handler="nohandler")
+
+
+def test_invokes_of_functions_not_registered_here_stay_queued(
+    store: Store, clock: ManualClock, queues: Queues, functions: Functions
+) -> None:
+    functions.register("known", FunctionSettings(handler="x:y"), lambda _e, _c: None)
+    functions.invoke_async("known", "{}")
+    elsewhere = Functions(store, clock, queues)  # e.g. the CLI's process: nothing registered
+    assert elsewhere.run_due() == 0
+    assert len(functions.pending("known")) == 1
+    assert functions.run_due() == 1
+    assert functions.pending() == []
