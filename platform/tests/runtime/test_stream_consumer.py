@@ -666,3 +666,43 @@ def test_records_wait_for_a_function_that_is_not_registered_yet(
 def _iso(epoch: float) -> str:
     moment = datetime.fromtimestamp(epoch, UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def test_retry_backoff_holds_a_failing_shard_back(tmp_path: Path) -> None:
+    clock = ManualClock()
+    store = Store(tmp_path / "backoff.sqlite3")
+    queues = Queues(store, clock)
+    functions = Functions(store, clock, queues)
+    streams = Streams(store, clock)
+    streams.create("s")
+    calls: list[float] = []
+
+    def failing(_event: Any, _context: Any) -> None:
+        calls.append(clock.now())
+        raise RuntimeError
+
+    functions.register("f", FunctionSettings(handler="x:y"), failing)
+    consumer = StreamConsumer(
+        StreamConsumerSettings(
+            name="c",
+            stream="s",
+            function="f",
+            starting_position="TRIM_HORIZON",
+            retry_backoff=1.0,
+        ),
+        streams,
+        functions,
+        queues,
+    )
+    streams.put_record("s", "k", b"poison")
+    start = clock.now()
+    assert consumer.poll_once() == 1
+    assert consumer.poll_once() == 0, "held back for a second"
+    clock.advance(1)
+    assert consumer.poll_once() == 1
+    clock.advance(1)
+    assert consumer.poll_once() == 0, "two seconds after the second failure"
+    clock.advance(1)
+    assert consumer.poll_once() == 1
+    assert [t - start for t in calls] == [0, 1, 3]
+    store.close()

@@ -33,6 +33,7 @@ from ordermesh_platform.runtime.wiring import Wiring, wire
 logger = logging.getLogger(__name__)
 
 HOUSEKEEPING_INTERVAL = 2.0  # seconds between WAL checkpoints
+STREAM_RETRY_BACKOFF = 1.0  # first wait before a stream consumer retries a failed batch
 
 
 @dataclass(frozen=True)
@@ -140,6 +141,7 @@ class LocalRuntime:
                         maximum_retry_attempts=consumer_spec.max_retry_attempts,
                         on_failure=f"{name}-dlq",
                         report_batch_item_failures=True,
+                        retry_backoff=STREAM_RETRY_BACKOFF,
                     ),
                     self.streams,
                     self.functions,

@@ -51,6 +51,7 @@ CREATE TABLE IF NOT EXISTS stream_checkpoints (
 MAX_BATCH_SIZE = 10_000
 MAX_BATCHING_WINDOW = 300
 MAX_RETRY_ATTEMPTS = 10_000
+MAX_RETRY_BACKOFF = 60.0
 MIN_RECORD_AGE, MAX_RECORD_AGE = 60, 604_800
 MAX_PAYLOAD_BYTES = 6_291_456  # the synchronous invoke payload limit, 6 MB
 STARTING_POSITIONS = frozenset({"TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"})
@@ -81,6 +82,9 @@ class StreamConsumerSettings:
     maximum_record_age: float = -1
     on_failure: str | None = None
     report_batch_item_failures: bool = False
+    # after a failed invoke, wait retry_backoff seconds (doubling per failure in a row, at most
+    # MAX_RETRY_BACKOFF) before retrying that shard; 0 retries at once
+    retry_backoff: float = 0.0
 
     def __post_init__(self) -> None:
         if self.starting_position not in STARTING_POSITIONS:
@@ -182,6 +186,8 @@ class StreamConsumer:
         self.queues = queues
         self.store = streams.store
         self.clock = streams.clock
+        self._not_before: dict[str, float] = {}
+        self._failures_in_row: dict[str, int] = {}
         self.store.ensure_schema(SCHEMA)
         self.shard_ids = [s.shard_id for s in streams.describe(settings.stream).shards]
         sample = StreamRecord(settings.stream, self.shard_ids[0], sequence_number(1), "", b"", 0.0)
@@ -228,6 +234,8 @@ class StreamConsumer:
         return sum(self._poll(shard) for shard in self.shard_ids)
 
     def _poll(self, shard_id: str) -> int:
+        if self.clock.now() < self._not_before.get(shard_id, 0.0):
+            return 0
         shard = self._load(shard_id)
         if shard.retrying:
             part = shard.retrying[0]
@@ -311,17 +319,31 @@ class StreamConsumer:
                 error,
             )
             part.function_error = "Unhandled"
+            self._back_off(shard.shard_id)
             self._batch_failed(shard, part, records)
             return len(records)
         part.function_error = None
         failed = self._first_failure(response, records)
         if failed is None:
+            self._failures_in_row.pop(shard.shard_id, None)
+            self._not_before.pop(shard.shard_id, None)
             self._finish(shard)
-        elif failed == "batch":
+            return len(records)
+        self._back_off(shard.shard_id)
+        if failed == "batch":
             self._batch_failed(shard, part, records)
         else:
             self._retry_from(shard, part, records, failed)
         return len(records)
+
+    def _back_off(self, shard_id: str) -> None:
+        """Hold the shard back before its retry, longer for each failure in a row."""
+        if self.settings.retry_backoff <= 0:
+            return
+        failures = self._failures_in_row.get(shard_id, 0)
+        self._failures_in_row[shard_id] = failures + 1
+        delay = min(self.settings.retry_backoff * 2**failures, MAX_RETRY_BACKOFF)
+        self._not_before[shard_id] = self.clock.now() + delay
 
     def _first_failure(
         self, response: Any, records: Sequence[StreamRecord]
