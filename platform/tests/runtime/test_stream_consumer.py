@@ -668,12 +668,9 @@ def _iso(epoch: float) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
-def test_retry_backoff_holds_a_failing_shard_back(tmp_path: Path) -> None:
-    clock = ManualClock()
-    store = Store(tmp_path / "backoff.sqlite3")
-    queues = Queues(store, clock)
-    functions = Functions(store, clock, queues)
-    streams = Streams(store, clock)
+def test_retry_backoff_holds_a_failing_shard_back(
+    streams: Streams, functions: Functions, queues: Queues, clock: ManualClock
+) -> None:
     streams.create("s")
     calls: list[float] = []
 
@@ -682,18 +679,10 @@ def test_retry_backoff_holds_a_failing_shard_back(tmp_path: Path) -> None:
         raise RuntimeError
 
     functions.register("f", FunctionSettings(handler="x:y"), failing)
-    consumer = StreamConsumer(
-        StreamConsumerSettings(
-            name="c",
-            stream="s",
-            function="f",
-            starting_position="TRIM_HORIZON",
-            retry_backoff=1.0,
-        ),
-        streams,
-        functions,
-        queues,
+    settings = StreamConsumerSettings(
+        name="c", stream="s", function="f", starting_position="TRIM_HORIZON", retry_backoff=1.0
     )
+    consumer = StreamConsumer(settings, streams, functions, queues)
     streams.put_record("s", "k", b"poison")
     start = clock.now()
     assert consumer.poll_once() == 1
@@ -705,4 +694,3 @@ def test_retry_backoff_holds_a_failing_shard_back(tmp_path: Path) -> None:
     clock.advance(1)
     assert consumer.poll_once() == 1
     assert [t - start for t in calls] == [0, 1, 3]
-    store.close()
