@@ -1,0 +1,29 @@
+"""Runtime errors of the Step Functions engine, named exactly as AWS names them.
+
+A ``StatesError`` carries the AWS error name (``States.Runtime``, ...) and the cause text. The
+cause is the part AWS writes after its state prefix ("An error occurred while executing the state
+'X' (entered at the event id #N). "): the interpreter adds that prefix, because only it knows the
+state name and event id.
+"""
+
+from __future__ import annotations
+
+STATES_RUNTIME = "States.Runtime"
+STATES_INTRINSIC_FAILURE = "States.IntrinsicFailure"
+STATES_QUERY_EVALUATION_ERROR = "States.QueryEvaluationError"
+STATES_RESULT_PATH_MATCH_FAILURE = "States.ResultPathMatchFailure"
+
+
+class StatesError(Exception):
+    """A Step Functions runtime error: ``error`` is the AWS error name, ``cause`` the message."""
+
+    def __init__(self, error: str, cause: str) -> None:
+        super().__init__(cause)
+        self.error = error
+        self.cause = cause
+
+    def __str__(self) -> str:
+        return self.cause
+
+    def __repr__(self) -> str:
+        return f"StatesError({self.error!r}, {self.cause!r})"
