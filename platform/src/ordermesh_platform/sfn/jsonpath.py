@@ -1,0 +1,429 @@
+"""AWS Step Functions JSONPath: paths, Reference Paths, InputPath/ResultPath/OutputPath.
+
+Step Functions evaluates JSONPath with the Jayway engine. This module implements the subset states
+use: ``$``, ``$.a.b``, ``$['a']``, ``$.a[0]`` (negative indexes count from the end), ``$.a[*]``,
+``$.*``, slices ``$.a[1:3]``, unions ``$['a','b']`` / ``$.a[0,2]`` and deep scan ``$..x``.
+Filter expressions (``[?(...)]``) are not supported and raise ``States.Runtime``.
+
+A *definite* path (names and single indexes only) selects one value and fails when nothing is
+there; an *indefinite* path (wildcard, slice, union, deep scan) selects a list, possibly empty.
+Errors mirror Jayway's wording inside AWS's causes, e.g. ``Invalid path '$.x' : No results for
+path: $['x']``.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Final
+
+from ordermesh_platform.sfn.errors import (
+    STATES_RESULT_PATH_MATCH_FAILURE,
+    STATES_RUNTIME,
+    StatesError,
+)
+
+_NAME_STOP: Final = frozenset(".[")
+
+
+def to_json(value: Any) -> str:
+    """Serialise ``value`` the way AWS prints JSON in outputs and causes: compact, UTF-8."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+class JsonPathSyntaxError(StatesError):
+    """The text is not a JSONPath this engine understands (the validator should reject it first)."""
+
+    def __init__(self, path: str, detail: str) -> None:
+        super().__init__(STATES_RUNTIME, f"Invalid path '{path}' : {detail}")
+        self.path = path
+
+
+class JsonPathNotFoundError(StatesError):
+    """A definite path selected nothing; ``detail`` is Jayway's message.
+
+    The default cause is the one AWS gives for InputPath and OutputPath; callers that report the
+    failure for another field (a ``.$`` template key, ``CausePath``, ...) build their own cause from
+    ``path``.
+    """
+
+    def __init__(self, path: str, detail: str) -> None:
+        super().__init__(STATES_RUNTIME, f"Invalid path '{path}' : {detail}")
+        self.path = path
+        self.detail = detail
+
+
+@dataclass(frozen=True, slots=True)
+class _Step:
+    """One step; ``kind``: ``name``, ``index``, ``wildcard``, ``slice``, ``names``, ``indexes``."""
+
+    kind: str
+    names: tuple[str, ...] = ()
+    indexes: tuple[int, ...] = ()
+    bounds: tuple[int | None, int | None, int | None] = (None, None, None)
+    deep: bool = False
+
+    @property
+    def definite(self) -> bool:
+        return not self.deep and self.kind in {"name", "index"}
+
+    def render(self) -> str:
+        """Jayway's normalised form of the step: ``['a']``, ``[0]``, ``[*]``."""
+        prefix = ".." if self.deep else ""
+        if self.kind == "name":
+            return f"{prefix}['{self.names[0]}']"
+        if self.kind == "names":
+            return prefix + "[" + ",".join(f"'{n}'" for n in self.names) + "]"
+        if self.kind == "index":
+            return f"{prefix}[{self.indexes[0]}]"
+        if self.kind == "indexes":
+            return prefix + "[" + ",".join(str(i) for i in self.indexes) + "]"
+        if self.kind == "slice":
+            start, end, _ = self.bounds
+            return f"{prefix}[{'' if start is None else start}:{'' if end is None else end}]"
+        return f"{prefix}[*]"
+
+
+@dataclass(frozen=True, slots=True)
+class JsonPath:
+    """A parsed path: its source text and steps (the root ``$`` is implicit)."""
+
+    text: str
+    steps: tuple[_Step, ...]
+
+    @property
+    def definite(self) -> bool:
+        return all(step.definite for step in self.steps)
+
+    def normalized(self, upto: int | None = None) -> str:
+        """Jayway's normalised text, e.g. ``$['a'][0]``; ``upto`` keeps only the first steps."""
+        steps = self.steps if upto is None else self.steps[:upto]
+        return "$" + "".join(step.render() for step in steps)
+
+
+class _Parser:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.pos = 0
+
+    def fail(self, detail: str) -> JsonPathSyntaxError:
+        return JsonPathSyntaxError(self.text, detail)
+
+    def parse(self) -> JsonPath:
+        if not self.text.startswith("$"):
+            raise self.fail("Path must start with '$'")
+        self.pos = 1
+        steps: list[_Step] = []
+        while self.pos < len(self.text):
+            steps.append(self.step())
+        return JsonPath(self.text, tuple(steps))
+
+    def step(self) -> _Step:
+        text = self.text
+        if text.startswith("..", self.pos):
+            self.pos += 2
+            if self.pos < len(text) and text[self.pos] == "[":
+                inner = self.bracket()
+            else:
+                inner = self.dotted()
+            return _Step(inner.kind, inner.names, inner.indexes, inner.bounds, deep=True)
+        if text[self.pos] == ".":
+            self.pos += 1
+            return self.dotted()
+        if text[self.pos] == "[":
+            return self.bracket()
+        raise self.fail(f"Unexpected character '{text[self.pos]}' at position {self.pos}")
+
+    def dotted(self) -> _Step:
+        text = self.text
+        if self.pos < len(text) and text[self.pos] == "*":
+            self.pos += 1
+            return _Step("wildcard")
+        start = self.pos
+        while self.pos < len(text) and text[self.pos] not in _NAME_STOP:
+            self.pos += 1
+        name = text[start : self.pos]
+        if not name:
+            raise self.fail(f"Path must not end with a '.' or '..' at position {start}")
+        return _Step("name", names=(name,))
+
+    def bracket(self) -> _Step:
+        text = self.text
+        end = self._bracket_end()
+        body = text[self.pos + 1 : end].strip()
+        self.pos = end + 1
+        if body == "*":
+            return _Step("wildcard")
+        if body.startswith("?"):
+            raise self.fail("Filter expressions are not supported")
+        if body[:1] in {"'", '"'}:
+            names = _split_quoted(body, self.fail)
+            if len(names) == 1:
+                return _Step("name", names=names)
+            return _Step("names", names=names)
+        if ":" in body:
+            return _Step("slice", bounds=self._slice(body))
+        try:
+            indexes = tuple(int(part) for part in body.split(","))
+        except ValueError:
+            raise self.fail(f"Could not parse token '[{body}]'") from None
+        if len(indexes) == 1:
+            return _Step("index", indexes=indexes)
+        return _Step("indexes", indexes=indexes)
+
+    def _bracket_end(self) -> int:
+        text = self.text
+        quote: str | None = None
+        index = self.pos + 1
+        while index < len(text):
+            char = text[index]
+            if quote is not None:
+                if char == "\\" and index + 1 < len(text) and text[index + 1] == quote:
+                    index += 2
+                    continue
+                if char == quote:
+                    quote = None
+            elif char in {"'", '"'}:
+                quote = char
+            elif char == "]":
+                return index
+            index += 1
+        raise self.fail("Property has not been closed - missing closing ]")
+
+    def _slice(self, body: str) -> tuple[int | None, int | None, int | None]:
+        parts = [part.strip() for part in body.split(":")]
+        if len(parts) > 3:  # noqa: PLR2004 - start:end:step
+            raise self.fail(f"Could not parse slice '[{body}]'")
+        try:
+            values = [int(part) if part else None for part in parts]
+        except ValueError:
+            raise self.fail(f"Could not parse slice '[{body}]'") from None
+        values += [None] * (3 - len(values))
+        return values[0], values[1], values[2]
+
+
+def _split_quoted(body: str, fail: Any) -> tuple[str, ...]:
+    """``'a','b'`` -> ``("a", "b")``. A backslash escapes only the enclosing quote, as in Jayway."""
+    names: list[str] = []
+    index = 0
+    while index < len(body):
+        quote = body[index]
+        if quote not in {"'", '"'}:
+            raise fail(f"Could not parse token '[{body}]'")
+        index += 1
+        chars: list[str] = []
+        while index < len(body) and body[index] != quote:
+            if body[index] == "\\" and index + 1 < len(body) and body[index + 1] == quote:
+                index += 1
+            chars.append(body[index])
+            index += 1
+        if index >= len(body):
+            raise fail(f"Could not parse token '[{body}]'")
+        names.append("".join(chars))
+        index += 1
+        while index < len(body) and body[index] in " ,":
+            index += 1
+    return tuple(names)
+
+
+@lru_cache(maxsize=1024)
+def parse_path(path: str) -> JsonPath:
+    """Parse a JSONPath (``$...``); raises ``JsonPathSyntaxError`` (``States.Runtime``)."""
+    return _Parser(path).parse()
+
+
+def is_definite(path: str) -> bool:
+    """Whether ``path`` selects at most one value (a Reference Path shape)."""
+    return parse_path(path).definite
+
+
+def _descendants(value: Any) -> list[Any]:
+    """``value`` and every value nested inside it, in document order (Jayway's deep scan)."""
+    found = [value]
+    if isinstance(value, dict):
+        for child in value.values():
+            found.extend(_descendants(child))
+    elif isinstance(value, list):
+        for child in value:
+            found.extend(_descendants(child))
+    return found
+
+
+def _select(step: _Step, value: Any) -> list[Any]:  # noqa: PLR0911 - one branch per step kind
+    """Values ``step`` selects in ``value`` (missing ones are left out)."""
+    if step.kind in {"name", "names"}:
+        if isinstance(value, dict):
+            return [value[name] for name in step.names if name in value]
+        return []
+    if step.kind in {"index", "indexes"}:
+        if not isinstance(value, list):
+            return []
+        size = len(value)
+        return [value[i] for i in step.indexes if -size <= i < size]
+    if step.kind == "slice":
+        if not isinstance(value, list):
+            return []
+        start, end, stride = step.bounds
+        return list(value[slice(start, end, stride)])
+    if isinstance(value, dict):
+        return list(value.values())
+    if isinstance(value, list):
+        return list(value)
+    return []
+
+
+def _evaluate_definite(parsed: JsonPath, data: Any) -> Any:
+    value = data
+    last = len(parsed.steps) - 1
+    for position, step in enumerate(parsed.steps):
+        found = _select(step, value)
+        if not found:
+            if position < last and step.kind == "name":
+                raise JsonPathNotFoundError(
+                    parsed.text, f"Missing property in path {parsed.normalized(position + 1)}"
+                )
+            raise JsonPathNotFoundError(parsed.text, f"No results for path: {parsed.normalized()}")
+        value = found[0]
+    return value
+
+
+def _evaluate_indefinite(parsed: JsonPath, data: Any) -> list[Any]:
+    nodes = [data]
+    for step in parsed.steps:
+        if step.deep:
+            nodes = [node for parent in nodes for node in _descendants(parent)]
+        nodes = [child for node in nodes for child in _select(step, node)]
+    return nodes
+
+
+def evaluate_path(path: str, data: Any) -> Any:
+    """Evaluate a ``$``-rooted JSONPath against ``data``.
+
+    A definite path returns the selected value or raises ``JsonPathNotFoundError``; an indefinite
+    path returns the list of matches (empty when nothing matches). Values are returned as they
+    are in ``data`` (not copied).
+    """
+    parsed = parse_path(path)
+    if parsed.definite:
+        return _evaluate_definite(parsed, data)
+    return _evaluate_indefinite(parsed, data)
+
+
+def _split_variable(path: str) -> tuple[str, str]:
+    """``$var.a[0]`` -> ``("var", "$.a[0]")``."""
+    end = 1
+    while end < len(path) and path[end] not in _NAME_STOP:
+        end += 1
+    return path[1:end], "$" + path[end:]
+
+
+def resolve_path(
+    path: str,
+    data: Any,
+    context: Any = None,
+    variables: dict[str, Any] | None = None,
+) -> Any:
+    """Evaluate ``$...`` on ``data``, ``$$...`` on the context, ``$name...`` on a variable.
+
+    An unknown variable raises ``JsonPathNotFoundError`` like a missing path.
+    """
+    if path == "$" or path[1:2] in {".", "["}:
+        return evaluate_path(path, data)
+    if not path.startswith("$"):
+        raise JsonPathSyntaxError(path, "Path must start with '$'")
+    if path.startswith("$$"):
+        root, rest = context, path[1:]
+    else:
+        name, rest = _split_variable(path)
+        if variables is None or name not in variables:
+            raise JsonPathNotFoundError(path, f"No variable named '{name}'")
+        root = variables[name]
+    try:
+        return evaluate_path(rest, root)
+    except JsonPathNotFoundError as err:
+        raise JsonPathNotFoundError(path, err.detail) from None
+
+
+def apply_input_path(
+    state_input: Any,
+    input_path: str | None,
+    context: Any = None,
+    variables: dict[str, Any] | None = None,
+) -> Any:
+    """InputPath: ``None`` (JSON null) gives ``{}``, otherwise the selected value.
+
+    The path may read the context object (``$$``) or a variable (``$name``). Nothing selected
+    raises ``JsonPathNotFoundError`` (``States.Runtime``, ``Invalid path '$.x' : ...``).
+    """
+    if input_path is None:
+        return {}
+    return resolve_path(input_path, state_input, context, variables)
+
+
+def apply_output_path(
+    state_output: Any,
+    output_path: str | None,
+    context: Any = None,
+    variables: dict[str, Any] | None = None,
+) -> Any:
+    """OutputPath: ``None`` (JSON null) gives ``{}``, otherwise the selected value."""
+    if output_path is None:
+        return {}
+    return resolve_path(output_path, state_output, context, variables)
+
+
+def _result_path_failure(result_path: str, state_input: Any) -> StatesError:
+    return StatesError(
+        STATES_RESULT_PATH_MATCH_FAILURE,
+        f"Unable to apply ResultPath '{result_path}' to input '{to_json(state_input)}'",
+    )
+
+
+def apply_result_path(state_input: Any, result: Any, result_path: str | None) -> Any:
+    """ResultPath: combine the state input and its result into the state output.
+
+    ``None`` (JSON null) discards the result and keeps the input; ``$`` replaces the input with
+    the result; ``$.a.b`` writes the result at that place in a copy of the input, creating objects
+    that are missing. A path that cannot be applied (through a non-object, a missing array
+    element, or an indefinite path) raises ``States.ResultPathMatchFailure``.
+    """
+    if result_path is None:
+        return state_input
+    parsed = parse_path(result_path)
+    if not parsed.steps:
+        return result
+    if not parsed.definite:
+        raise _result_path_failure(result_path, state_input)
+    output = copy.deepcopy(state_input)
+    container: Any = output
+    *walk, target = parsed.steps
+    for step in walk:
+        container = _child_for_write(container, step)
+        if container is None:
+            raise _result_path_failure(result_path, state_input)
+    if target.kind == "name" and isinstance(container, dict):
+        container[target.names[0]] = result
+    elif target.kind == "index" and _has_index(container, target.indexes[0]):
+        container[target.indexes[0]] = result
+    else:
+        raise _result_path_failure(result_path, state_input)
+    return output
+
+
+def _has_index(container: Any, index: int) -> bool:
+    return isinstance(container, list) and -len(container) <= index < len(container)
+
+
+def _child_for_write(container: Any, step: _Step) -> Any:
+    """Where ``step`` leads, created as ``{}`` if missing; ``None`` when it cannot be written."""
+    if step.kind == "name" and isinstance(container, dict):
+        key = step.names[0]
+        if not isinstance(container.get(key), dict | list):
+            container[key] = {}
+        return container[key]
+    if step.kind == "index" and _has_index(container, step.indexes[0]):
+        child = container[step.indexes[0]]
+        return child if isinstance(child, dict | list) else None
+    return None
