@@ -163,9 +163,9 @@ def _hash(*args: Any) -> str:
         raise _FunctionError("The function $hash expects 2 arguments: value and algorithm")
     value, algorithm = args
     if algorithm not in HASH_ALGORITHMS:
-        raise _FunctionError(
-            f"The hash algorithm '{algorithm}' is not supported; use one of {', '.join(HASH_ALGORITHMS)}"
-        )
+        known = ", ".join(HASH_ALGORITHMS)
+        message = f"The hash algorithm '{algorithm}' is not supported; use one of {known}"
+        raise _FunctionError(message)
     text = value if isinstance(value, str) else json.dumps(_from_jsonata(value))
     return hashlib.new(HASH_ALGORITHMS[algorithm], text.encode()).hexdigest()
 
