@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-from harness import Timing, compare
+from harness import Timing, compare, table_rows
 from moto.server import ThreadedMotoServer
 from ordermesh_contracts.validation import default_validator
-from ordermesh_platform.runtime.bus import LocalEventBus, Rule, Target
+from ordermesh_platform.runtime.bus import LocalEventBus, Rule, Target, entry_from_event
 from ordermesh_platform.runtime.clock import SystemClock
 from ordermesh_platform.runtime.functions import Functions, FunctionSettings
 from ordermesh_platform.runtime.queue_consumer import QueueConsumer, QueueConsumerSettings
@@ -38,14 +38,7 @@ PATTERN = json.dumps({"source": ["ordermesh.order"], "detail-type": ["OrderPlace
 
 
 def _entries(n: int) -> list[dict[str, Any]]:
-    example = json.loads(EXAMPLE.read_text(encoding="utf-8"))
-    entry = {
-        "Source": example["source"],
-        "DetailType": example["detail-type"],
-        "Detail": json.dumps(example["detail"]),
-        "EventBusName": "ordermesh",
-    }
-    return [entry] * n
+    return [entry_from_event(json.loads(EXAMPLE.read_text(encoding="utf-8")))] * n
 
 
 def _ours(directory: Path) -> Callable[[], int]:
@@ -168,11 +161,7 @@ def _report(timings: dict[str, Timing]) -> tuple[str, bool]:
         "| path | per event | events/s | vs moto |",
         "| --- | ---: | ---: | ---: |",
     ]
-    lines.extend(
-        f"| {t.name} | {t.per_op_seconds * 1e6:,.0f} µs | {t.ops_per_second:,.0f} | "
-        f"{peer.per_op_seconds / t.per_op_seconds:.1f}x |"
-        for t in timings.values()
-    )
+    lines += table_rows(timings.values(), peer, digits=0)
     lines += [
         "",
         (

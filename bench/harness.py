@@ -6,7 +6,7 @@ import os
 import platform
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,6 +43,15 @@ def compare(
     return {
         name: Timing(name, statistics.median(s), rounds, ops[name]) for name, s in samples.items()
     }
+
+
+def table_rows(timings: Iterable[Timing], reference: Timing, digits: int = 1) -> list[str]:
+    """Markdown rows ``| name | per op (µs) | ops/s | speed-up vs reference |``."""
+    return [
+        f"| {t.name} | {t.per_op_seconds * 1e6:,.{digits}f} µs | {t.ops_per_second:,.0f} | "
+        f"{reference.per_op_seconds / t.per_op_seconds:.1f}x |"
+        for t in timings
+    ]
 
 
 def _calibrate(fn: Callable[[], int], min_seconds: float) -> int:

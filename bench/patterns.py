@@ -11,7 +11,7 @@ import random
 from collections.abc import Callable
 from typing import Any
 
-from harness import Timing, compare
+from harness import Timing, compare, table_rows
 from moto.events.models import EventPattern as MotoPattern
 from ordermesh_platform.patterns import RuleIndex, compile_pattern
 
@@ -267,12 +267,7 @@ def _report(  # noqa: PLR0913 - the figures and what they were measured on
         "| matcher | per match | matches/s | speed-up vs moto |",
         "| --- | ---: | ---: | ---: |",
     ]
-    for timing in single.values():
-        ratio = moto_single.per_op_seconds / timing.per_op_seconds
-        lines.append(
-            f"| {timing.name} | {timing.per_op_seconds * 1e6:.2f} µs | "
-            f"{timing.ops_per_second:,.0f} | {ratio:.1f}x |"
-        )
+    lines += table_rows(single.values(), moto_single, digits=2)
     lines += [
         "",
         (
@@ -285,12 +280,7 @@ def _report(  # noqa: PLR0913 - the figures and what they were measured on
         "| router | per event | events/s | speed-up vs moto |",
         "| --- | ---: | ---: | ---: |",
     ]
-    for timing in routing.values():
-        ratio = moto_routing.per_op_seconds / timing.per_op_seconds
-        lines.append(
-            f"| {timing.name} | {timing.per_op_seconds * 1e6:,.1f} µs | "
-            f"{timing.ops_per_second:,.0f} | {ratio:.1f}x |"
-        )
+    lines += table_rows(routing.values(), moto_routing)
     lines += [
         "",
         (

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import jsonschema
-from harness import Timing, compare
+from harness import Timing, compare, table_rows
 from ordermesh_contracts.catalog import load_catalog
 from ordermesh_contracts.models.index import MODELS
 from ordermesh_contracts.validation import ContractValidator
@@ -82,10 +82,7 @@ def _report(timings: dict[str, Timing], n_events: int, n_schemas: int) -> tuple[
         "| validator | per event | events/s | speed-up vs jsonschema |",
         "| --- | ---: | ---: | ---: |",
     ]
-    for t in timings.values():
-        ratio = reference.per_op_seconds / t.per_op_seconds
-        per_event = f"{t.per_op_seconds * 1e6:.1f} µs"
-        lines.append(f"| {t.name} | {per_event} | {t.ops_per_second:,.0f} | {ratio:.1f}x |")
+    lines += table_rows(timings.values(), reference)
     schema_ratio = reference.per_op_seconds / list(timings.values())[1].per_op_seconds
     met = schema_ratio >= TARGET_RATIO
     lines += [

@@ -25,7 +25,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ordermesh_platform.patterns import InvalidEventPatternError, compile_pattern
-from ordermesh_platform.runtime.bus import BusError
+from ordermesh_platform.runtime.bus import BusError, entry_from_event
 from ordermesh_platform.runtime.runtime import LocalRuntime, RuntimeOptions
 from ordermesh_platform.runtime.server import BackgroundServer
 from ordermesh_platform.runtime.store import DEFAULT_DIR
@@ -178,13 +178,7 @@ def _as_entry(item: Any, where: str) -> dict[str, Any]:
     if "Source" in item:
         return {"EventBusName": "ordermesh", **item}
     if "source" in item and "detail-type" in item:  # an EventBridge event, e.g. a contract example
-        return {
-            "Source": item["source"],
-            "DetailType": item["detail-type"],
-            "Detail": json.dumps(item.get("detail", {})),
-            "Resources": item.get("resources", []),
-            "EventBusName": "ordermesh",
-        }
+        return entry_from_event(item)
     raise typer.BadParameter(
         f"{where} is neither a PutEvents entry nor an EventBridge event", param_hint="--file"
     )

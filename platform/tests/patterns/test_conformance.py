@@ -12,11 +12,11 @@ import json
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pytest
 from ordermesh_platform.patterns import InvalidEventPatternError, compile_pattern
+from tests.corpus import CONFORMANCE
 
 TARGET = 0.995
 FILES = ("java-test-pairs.labelled.json", "correctness-cases.labelled.json")
@@ -33,16 +33,7 @@ OPERATORS = (
 )
 
 
-def _project_root() -> Path:
-    here = Path(__file__).resolve()
-    for folder in here.parents:
-        manifest = folder / "pyproject.toml"
-        if manifest.is_file() and "[tool.uv.workspace]" in manifest.read_text(encoding="utf-8"):
-            return folder
-    pytest.fail(f"no workspace pyproject.toml above {here}")
-
-
-CORPUS = _project_root().parent / "shared" / "conformance" / "eventbridge"
+CORPUS = CONFORMANCE / "eventbridge"
 
 
 @dataclass

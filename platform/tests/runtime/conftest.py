@@ -5,29 +5,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from ordermesh_platform.runtime.bus import entry_from_event
 from ordermesh_platform.runtime.clock import ManualClock
 from ordermesh_platform.runtime.functions import Functions
 from ordermesh_platform.runtime.queues import Queues
 from ordermesh_platform.runtime.store import Store
+from tests.corpus import PROJECT_ROOT
 
-ROOT = Path(__file__).parents[3]
-
-
-def _example_entry(name: str) -> dict[str, Any]:
-    path = ROOT / "contracts/schemas/order/OrderPlaced/examples/v2" / f"{name}.json"
-    example = json.loads(path.read_text())
-    return {
-        "Source": example["source"],
-        "DetailType": example["detail-type"],
-        "Detail": json.dumps(example["detail"]),
-        "EventBusName": "ordermesh",
-    }
+EXAMPLES = PROJECT_ROOT / "contracts/schemas/order/OrderPlaced/examples/v2"
 
 
 @pytest.fixture
 def order_placed() -> dict[str, Any]:
     """A PutEvents entry of a valid OrderPlaced v2 (one line, in USD)."""
-    return _example_entry("single-line")
+    return entry_from_event(json.loads((EXAMPLES / "single-line.json").read_text()))
 
 
 @pytest.fixture

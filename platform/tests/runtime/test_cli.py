@@ -10,9 +10,10 @@ from ordermesh_platform.cli import app
 from ordermesh_platform.runtime.clock import ManualClock
 from ordermesh_platform.runtime.queues import Queues, QueueSettings
 from ordermesh_platform.runtime.store import Store
+from tests.corpus import PROJECT_ROOT
 from typer.testing import CliRunner
 
-ROOT = Path(__file__).parents[3]
+ROOT = PROJECT_ROOT
 EXAMPLE = ROOT / "contracts/schemas/order/OrderPlaced/examples/v2/single-line.json"
 runner = CliRunner()
 

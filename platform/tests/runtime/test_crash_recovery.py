@@ -18,8 +18,10 @@ from typing import Any
 
 import boto3
 import pytest
+from ordermesh_platform.runtime.bus import entry_from_event
+from tests.corpus import PROJECT_ROOT
 
-ROOT = Path(__file__).parents[3]
+ROOT = PROJECT_ROOT
 PROBE = Path(__file__).parent / "probe"
 EVENTS = 200
 URL = re.compile(r"EventBridge endpoint (http://[\d.]+:\d+)")
@@ -79,16 +81,8 @@ def _start(project: Path, logs: Path) -> tuple[subprocess.Popen[str], str]:
 
 
 def _entries() -> list[dict[str, Any]]:
-    example = json.loads(
-        (ROOT / "contracts/schemas/order/OrderPlaced/examples/v2/single-line.json").read_text()
-    )
-    entry = {
-        "Source": example["source"],
-        "DetailType": example["detail-type"],
-        "Detail": json.dumps(example["detail"]),
-        "EventBusName": "ordermesh",
-    }
-    return [entry] * EVENTS
+    example = ROOT / "contracts/schemas/order/OrderPlaced/examples/v2/single-line.json"
+    return [entry_from_event(json.loads(example.read_text()))] * EVENTS
 
 
 def _lines(path: Path) -> list[str]:

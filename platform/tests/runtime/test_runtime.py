@@ -15,8 +15,9 @@ from ordermesh_platform.runtime.clock import ManualClock
 from ordermesh_platform.runtime.functions import FunctionSettings
 from ordermesh_platform.runtime.runtime import LocalRuntime, RuntimeOptions
 from ordermesh_platform.runtime.wiring import WiringError, wire
+from tests.corpus import PROJECT_ROOT
 
-ROOT = Path(__file__).parents[3]
+ROOT = PROJECT_ROOT
 PROBE = Path(__file__).parent / "probe" / "service.toml"
 
 

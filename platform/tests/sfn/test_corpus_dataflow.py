@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import random
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,15 +20,9 @@ from ordermesh_platform.sfn.intrinsics import Call, parse_intrinsic
 from ordermesh_platform.sfn.jsonata_eval import render_jsonata
 from ordermesh_platform.sfn.jsonpath import apply_input_path, apply_output_path, apply_result_path
 from ordermesh_platform.sfn.payload import render_template
+from tests.corpus import CONFORMANCE
 
-
-def _project_root() -> Path:
-    """The outermost folder above this file that holds a pyproject.toml (the workspace root)."""
-    found = [p for p in Path(__file__).resolve().parents if (p / "pyproject.toml").is_file()]
-    return found[-1]
-
-
-CORPUS = _project_root().parent / "shared" / "conformance" / "stepfunctions"
+CORPUS = CONFORMANCE / "stepfunctions"
 EXECUTIONS = CORPUS / "executions.json"
 INTRINSIC_CASES = CORPUS / "intrinsic-function-cases.json"
 

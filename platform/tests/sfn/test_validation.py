@@ -9,27 +9,18 @@ from __future__ import annotations
 
 import copy
 import json
-from pathlib import Path
 from typing import Any, Literal
 
 import pytest
 from ordermesh_platform.sfn.validation import InvalidDefinition, validate_definition
+from tests.corpus import CONFORMANCE
 
 REJECT_TARGET = 0.90
 # The recorder wrote placeholders over account-specific values; these need a concrete shape.
 PLACEHOLDERS = {"<activityArn>": "arn:aws:states:us-east-1:111111111111:activity:Activity"}
 
 
-def _project_root() -> Path:
-    here = Path(__file__).resolve()
-    for folder in here.parents:
-        manifest = folder / "pyproject.toml"
-        if manifest.is_file() and "[tool.uv.workspace]" in manifest.read_text(encoding="utf-8"):
-            return folder
-    pytest.fail(f"no workspace pyproject.toml above {here}")
-
-
-CORPUS = _project_root().parent / "shared" / "conformance" / "stepfunctions"
+CORPUS = CONFORMANCE / "stepfunctions"
 
 
 def _corpus(name: str) -> list[dict[str, Any]]:

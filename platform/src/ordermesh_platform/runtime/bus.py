@@ -136,6 +136,17 @@ class _CompiledRule:
     arn: str
 
 
+def entry_from_event(event: Mapping[str, Any], bus: str = "ordermesh") -> dict[str, Any]:
+    """The PutEvents entry that puts ``event`` (an EventBridge event, e.g. a contract example)."""
+    return {
+        "Source": event["source"],
+        "DetailType": event["detail-type"],
+        "Detail": json.dumps(event.get("detail", {})),
+        "Resources": list(event.get("resources", [])),
+        "EventBusName": bus,
+    }
+
+
 def entry_size(entry: Mapping[str, Any]) -> int:
     """An entry's size as EventBridge counts it against the 256 KB limit."""
     size = TIME_BYTES if entry.get("Time") is not None else 0
