@@ -15,7 +15,7 @@ from ordermesh_platform.runtime.lambda_context import LambdaContext
 from ordermesh_platform.runtime.queues import Queues
 from ordermesh_platform.runtime.sinks import FunctionSink, QueueSink
 from ordermesh_platform.runtime.store import Store
-from ordermesh_platform.runtime.transform import TargetInput
+from ordermesh_platform.runtime.transform import InputTransformer, TargetInput
 
 
 @pytest.fixture
@@ -189,3 +189,19 @@ def test_replay_redelivers_a_time_window_with_replay_name(
     with pytest.raises(BusError) as error:
         bus.replay("again", start, start + 1)
     assert error.value.code == "ResourceAlreadyExistsException"
+
+
+def test_a_plain_text_template_reaches_a_function_as_a_json_string(
+    order_placed: dict[str, Any], bus: LocalEventBus, functions: Functions
+) -> None:
+    received: list[Any] = []
+    functions.register("f", FunctionSettings(handler="x:y"), lambda e, _c: received.append(e))
+    transformer = InputTransformer(
+        input_paths_map={"order": "$.detail.data.orderId"}, input_template="Order <order> placed"
+    )
+    target = Target("f", "function", "f", TargetInput(input_transformer=transformer))
+    bus.put_rule(Rule("text", '{"source": ["ordermesh.order"]}', (target,)))
+    bus.put_events([order_placed])
+    functions.run_due()
+    # a value outside a JSON string is inserted as JSON, so the text keeps its quotes
+    assert received == ['Order "ord_01JD9A7XG3NB" placed']

@@ -17,6 +17,7 @@ from typing import Literal
 
 from ordermesh_contracts.catalog import Catalog, load_catalog
 from ordermesh_contracts.manifest import ServiceManifest, discover_manifests, load_manifest
+from ordermesh_contracts.models.index import MODELS
 from ordermesh_contracts.validation import ContractValidator, default_validator
 
 from ordermesh_platform.runtime.bus import LocalEventBus, Rule
@@ -92,13 +93,15 @@ class LocalRuntime:
     # --- wiring -------------------------------------------------------------------------------
     @classmethod
     def from_project(
-        cls, root: Path, options: RuntimeOptions | None = None, **kwargs: object
+        cls, root: Path, options: RuntimeOptions | None = None, *, clock: Clock | None = None
     ) -> LocalRuntime:
-        """A runtime wired from the project's manifests and contracts."""
+        """A runtime wired from the project's manifests, validating against its contracts."""
         options = options or RuntimeOptions(state_dir=root / DEFAULT_DIR)
-        runtime = cls(options, **kwargs)  # type: ignore[arg-type]
+        catalog = load_catalog(root / "contracts" / "schemas")
+        validator = ContractValidator(catalog, MODELS) if options.validate_contracts else None
+        runtime = cls(options, clock=clock, validator=validator)
         manifests = [load_manifest(p) for p in discover_manifests(root)]
-        runtime.apply(runtime.wiring(manifests, load_catalog(root / "contracts" / "schemas")))
+        runtime.apply(runtime.wiring(manifests, catalog))
         return runtime
 
     def wiring(self, manifests: Sequence[ServiceManifest], catalog: Catalog) -> Wiring:
@@ -217,7 +220,3 @@ class LocalRuntime:
     def close(self) -> None:
         self.stop()
         self.store.close()
-
-
-def default_catalog(root: Path) -> Catalog:
-    return load_catalog(root / "contracts" / "schemas")

@@ -50,7 +50,9 @@ class FunctionSink:
         self, conn: sqlite3.Connection, target: Target, payload: str, event: Mapping[str, Any]
     ) -> None:
         del event
-        self.functions.invoke_async(target.name, _as_json_payload(payload), conn=conn)
+        if target.input.input_transformer is not None:  # the only input that may not be JSON
+            payload = _as_json_payload(payload)
+        self.functions.invoke_async(target.name, payload, conn=conn)
 
 
 class StreamSink:

@@ -9,6 +9,7 @@ replaced by the value's text; outside a string by its JSON. The predefined varia
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Mapping
@@ -26,6 +27,7 @@ class TransformError(ValueError):
     """An invalid InputPath or InputTransformer, found when the target is created."""
 
 
+@functools.lru_cache(maxsize=1024)
 def parse_path(path: str) -> tuple[str | int, ...]:
     """``$.detail.items[0]`` -> ("detail", "items", 0); raises TransformError if malformed."""
     if not path.startswith("$"):
