@@ -86,7 +86,12 @@ def up(
         raise typer.Exit(1)
     runtime = open_runtime(root, state_dir, retry_base_delay=retry_base_delay)
     _print_wiring(runtime)
-    server = BackgroundServer(events_app(runtime.bus), host, port)
+    try:
+        server = BackgroundServer(events_app(runtime.bus), host, port)
+    except OSError as exc:
+        runtime.close()
+        err_console.print(f"[red]✗[/red] cannot serve on {host}:{port}: {exc.strerror or exc}")
+        raise typer.Exit(1) from exc
     runtime.start()
     server.start()
     console.print(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from pathlib import Path
 
 import pytest
@@ -105,3 +106,13 @@ def test_replay_command(state: list[str]) -> None:
     again = runner.invoke(app, ["replay", "again", "--from", "2000-01-01T00:00:00", *state])
     assert again.exit_code == 1
     assert "ResourceAlreadyExistsException" in again.output
+
+
+def test_up_says_when_its_port_is_taken(state: list[str]) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = runner.invoke(app, ["up", "--port", str(port), *state])
+    assert result.exit_code == 1
+    assert f"cannot serve on 127.0.0.1:{port}" in result.output

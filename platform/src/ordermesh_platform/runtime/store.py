@@ -45,8 +45,10 @@ class Store:
             conn.execute("PRAGMA user_version")  # creates the file, takes the write lock once
 
     @classmethod
-    def in_directory(cls, directory: Path = DEFAULT_DIR, **kwargs: object) -> Store:
-        return cls(directory / DATABASE_NAME, **kwargs)  # type: ignore[arg-type]
+    def in_directory(
+        cls, directory: Path = DEFAULT_DIR, *, durability: Literal["normal", "full"] = "normal"
+    ) -> Store:
+        return cls(directory / DATABASE_NAME, durability=durability)
 
     def connection(self) -> sqlite3.Connection:
         """This thread's connection (autocommit mode: transactions are explicit)."""
