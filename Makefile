@@ -15,7 +15,7 @@ RUN := $(UV) run --all-packages
 # Each deployable unit is tested in its own pytest run, as its own pipeline would.
 PROJECTS := contracts platform services/order services/inventory services/payment services/analytics tests
 
-.PHONY: help env run test lint bench contracts synth lock clean
+.PHONY: help env run test lint bench conformance contracts synth lock clean
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -49,6 +49,9 @@ lint: env  ## ruff and mypy --strict on every project
 
 bench: env  ## run the benchmarks and rewrite BENCHMARKS.md
 	$(RUN) python bench/run.py
+
+conformance: env  ## replay the Step Functions corpus on the interpreter, rewrite CONFORMANCE.md
+	cd platform && $(RUN) python -m tests.sfn.conformance_report
 
 contracts: env  ## regenerate the pydantic models and check the contracts
 	$(RUN) ordermesh contracts codegen

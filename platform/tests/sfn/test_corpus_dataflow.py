@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import random
-import re
 from typing import Any
 
 import pytest
@@ -20,31 +19,14 @@ from ordermesh_platform.sfn.intrinsics import Call, parse_intrinsic
 from ordermesh_platform.sfn.jsonata_eval import render_jsonata
 from ordermesh_platform.sfn.jsonpath import apply_input_path, apply_output_path, apply_result_path
 from ordermesh_platform.sfn.payload import render_template
-from tests.corpus import CONFORMANCE
-
-CORPUS = CONFORMANCE / "stepfunctions"
-EXECUTIONS = CORPUS / "executions.json"
-INTRINSIC_CASES = CORPUS / "intrinsic-function-cases.json"
-
-# Values the recorder wrote over account- or time-specific data: any string matches them.
-_WILDCARDS = frozenset({"date", "start-time", "entered-time", "timestamp", "snf_role_arn"})
-_PLACEHOLDER = re.compile(r"<[^<>]+>")
-_UUID4 = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
-
-
-def _generated_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _generated_uuid(value: Any) -> bool:
-    return isinstance(value, str) and _UUID4.fullmatch(value) is not None
-
-
-# Generated values the recorder replaced: they match any value of the right shape.
-_GENERATED = {"RandomNumberGenerated": _generated_int, "generated-uuid": _generated_uuid}
-
-# Cases whose recorded value cannot be reproduced offline, with the reason.
-KNOWN_DIVERGENT: dict[str, str] = {}
+from tests.sfn.conformance import (
+    EXECUTIONS,
+    INTRINSIC_CASES,
+    KNOWN_DIVERGENT,
+    MISSING,
+    agrees,
+    matches,
+)
 
 _STATE_PREFIX = "An error occurred while executing the state '{}' (entered at the event id #{}). "
 
@@ -123,54 +105,6 @@ def run_pass_chain(definition: dict[str, Any], execution_input: Any) -> dict[str
     return {"status": "SUCCEEDED", "output": value}
 
 
-def matches(expected: Any, actual: Any) -> bool:  # noqa: PLR0911 - one rule per JSON type
-    """JSON equality where the recorder's placeholders in ``expected`` are wildcards."""
-    if isinstance(expected, str) and expected in _GENERATED:
-        return _GENERATED[expected](actual)
-    if isinstance(expected, str):
-        if not isinstance(actual, str):
-            return False
-        if expected in _WILDCARDS:
-            return True
-        pattern = ".*?".join(re.escape(part) for part in _PLACEHOLDER.split(expected))
-        return re.fullmatch(pattern, actual, flags=re.DOTALL) is not None
-    if isinstance(expected, dict):
-        return (
-            isinstance(actual, dict)
-            and expected.keys() == actual.keys()
-            and all(matches(expected[key], actual[key]) for key in expected)
-        )
-    if isinstance(expected, list):
-        return (
-            isinstance(actual, list)
-            and len(expected) == len(actual)
-            and all(map(matches, expected, actual))
-        )
-    if isinstance(expected, bool) or isinstance(actual, bool):
-        return expected is actual
-    return bool(expected == actual)
-
-
-def _parse_output(output: Any) -> Any:
-    if isinstance(output, str):
-        try:
-            return json.loads(output)
-        except json.JSONDecodeError:
-            return output
-    return output
-
-
-def agrees(expected: dict[str, Any], actual: dict[str, Any]) -> bool:
-    """Same status, and the same output (success) or error and cause (failure)."""
-    if expected["status"] != actual["status"]:
-        return False
-    if expected["status"] == "SUCCEEDED":
-        return matches(_parse_output(expected.get("output")), actual["output"])
-    return expected.get("error") == actual["error"] and matches(
-        expected.get("cause"), actual["cause"]
-    )
-
-
 def _pass_only_cases() -> list[dict[str, Any]]:
     if not EXECUTIONS.is_file():
         return []
@@ -190,10 +124,9 @@ def _case_id(case: dict[str, Any]) -> str:
 
 
 CASES = _pass_only_cases()
-_MISSING = f"conformance corpus not found at {CORPUS} (expected <project root>/../shared)"
 
 
-@pytest.mark.skipif(not CASES, reason=_MISSING)
+@pytest.mark.skipif(not CASES, reason=MISSING)
 @pytest.mark.parametrize("case", CASES, ids=[_case_id(case) for case in CASES])
 def test_pass_state_machine_matches_aws(case: dict[str, Any]) -> None:
     if case["id"] in KNOWN_DIVERGENT:
@@ -238,7 +171,7 @@ def _called_functions(call: Call) -> set[str]:
     return names
 
 
-@pytest.mark.skipif(not INTRINSIC_CASES.is_file(), reason=_MISSING)
+@pytest.mark.skipif(not INTRINSIC_CASES.is_file(), reason=MISSING)
 def test_every_recorded_intrinsic_expression_parses() -> None:
     cases = json.loads(INTRINSIC_CASES.read_text(encoding="utf-8"))
     assert len(cases) > 100

@@ -15,12 +15,14 @@ STATES_RESULT_PATH_MATCH_FAILURE = "States.ResultPathMatchFailure"
 
 
 class StatesError(Exception):
-    """A Step Functions runtime error: ``error`` is the AWS error name, ``cause`` the message."""
+    """A Step Functions runtime error: ``error`` is the AWS error name, ``cause`` the message,
+    ``location`` the field that failed to evaluate (``Output/result``), when AWS names one."""
 
-    def __init__(self, error: str, cause: str) -> None:
+    def __init__(self, error: str, cause: str, *, location: str | None = None) -> None:
         super().__init__(cause)
         self.error = error
         self.cause = cause
+        self.location = location
 
     def __str__(self) -> str:
         return self.cause

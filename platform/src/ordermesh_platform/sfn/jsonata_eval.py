@@ -210,6 +210,7 @@ def _failure(expression: str, field: str, what: str) -> StatesError:
     return StatesError(
         STATES_QUERY_EVALUATION_ERROR,
         f"The JSONata expression '{expression}' specified for the field '{field}' {what}",
+        location=field,
     )
 
 

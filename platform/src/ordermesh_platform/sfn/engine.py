@@ -1,0 +1,899 @@
+"""The local Step Functions service: state machines and their executions, kept in SQLite.
+
+The API mirrors AWS's (request and response fields as the JSON 1.0 protocol spells them, dates
+as epoch seconds); the HTTP endpoint (``sfn.wire``) and the CLI call it, and so do tests.
+
+Executions are durable (decision note 2026-11-22-saga-engine-durability.md). A Standard
+execution's interpreter tree is written to ``sfn_executions.snapshot`` at every transition of
+its top-level states, when it blocks, and before every Task call, in the same transaction as its
+new history events. A worker (``run_due``) claims executions that are due (``next_at``), runs
+each until it blocks or ends, and releases it with the time it next wants to run: a Wait's end,
+a retry back-off, a task timeout, or none (waiting for a task token). ``SendTaskSuccess`` and
+friends store a signal and make the execution due, so a token works across a restart. Express
+executions are kept only when they end (AWS keeps no history for them either).
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import json
+import logging
+import random
+import re
+import sqlite3
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from ordermesh_platform.runtime.aws import ACCOUNT, REGION, AwsError, new_id, state_machine_arn
+from ordermesh_platform.runtime.clock import Clock
+from ordermesh_platform.runtime.store import Store
+from ordermesh_platform.sfn.interpreter import (
+    BLOCKED,
+    DONE,
+    Execution,
+    Frame,
+    Integrations,
+    NoIntegrations,
+)
+from ordermesh_platform.sfn.validation import InvalidDefinition, validate_definition
+
+logger = logging.getLogger(__name__)
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS sfn_state_machines (
+    arn TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    definition TEXT NOT NULL,
+    role_arn TEXT NOT NULL,
+    type TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    updated_at REAL
+);
+CREATE TABLE IF NOT EXISTS sfn_executions (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    arn TEXT NOT NULL UNIQUE,
+    state_machine_arn TEXT NOT NULL,
+    name TEXT NOT NULL,
+    type TEXT NOT NULL,
+    status TEXT NOT NULL,
+    input TEXT NOT NULL,
+    output TEXT,
+    error TEXT,
+    cause TEXT,
+    start_date REAL NOT NULL,
+    stop_date REAL,
+    definition TEXT NOT NULL,
+    role_arn TEXT NOT NULL,
+    snapshot TEXT,
+    next_at REAL,
+    lease_until REAL,
+    redrive_count INTEGER NOT NULL DEFAULT 0,
+    redrive_date REAL
+);
+CREATE INDEX IF NOT EXISTS sfn_executions_due ON sfn_executions (next_at)
+    WHERE next_at IS NOT NULL;
+CREATE INDEX IF NOT EXISTS sfn_executions_by_machine
+    ON sfn_executions (state_machine_arn, seq);
+CREATE TABLE IF NOT EXISTS sfn_history (
+    execution_arn TEXT NOT NULL,
+    id INTEGER NOT NULL,
+    event TEXT NOT NULL,
+    PRIMARY KEY (execution_arn, id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS sfn_tokens (
+    token TEXT PRIMARY KEY,
+    execution_arn TEXT NOT NULL,
+    status TEXT NOT NULL,
+    created_at REAL NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS sfn_signals (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    execution_arn TEXT NOT NULL,
+    token TEXT NOT NULL,
+    signal TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sfn_signals_by_execution ON sfn_signals (execution_arn, seq);
+"""
+
+DEFAULT_ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/ordermesh-local-states"
+LEASE_SECONDS = 900.0  # longer than any local Task call; cleared when the runtime starts
+REDRIVE_WINDOW = 14 * 24 * 3600.0
+MAX_INPUT_BYTES = 262_144
+MAX_RESULTS = 1000
+_NAME = re.compile(r"^[A-Za-z0-9_\-]{1,80}$")
+_TOKEN = re.compile(r"^[A-Za-z0-9_\-]{64}$")
+_ERROR_MAX = 256
+_CAUSE_MAX = 32_768
+_OPEN_PHASES = frozenset({"call", "token"})
+
+Type = Literal["STANDARD", "EXPRESS"]
+
+
+def execution_arn(machine_name: str, name: str) -> str:
+    return f"arn:aws:states:{REGION}:{ACCOUNT}:execution:{machine_name}:{name}"
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+@functools.lru_cache(maxsize=64)
+def _definition(text: str) -> dict[str, Any]:
+    parsed: dict[str, Any] = json.loads(text)
+    return parsed
+
+
+def _parse_input(text: str | None, field: str = "input") -> Any:
+    text = "{}" if text is None else text
+    if len(text.encode()) > MAX_INPUT_BYTES:
+        raise AwsError(
+            "InvalidExecutionInput" if field == "input" else "InvalidOutput",
+            f"The {field} exceeds the maximum size of {MAX_INPUT_BYTES} bytes",
+        )
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as err:
+        code = "InvalidExecutionInput" if field == "input" else "InvalidOutput"
+        raise AwsError(code, f"Invalid State Machine Execution {field}: '{err.msg}'") from None
+
+
+def _encode_page(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"p:{offset}".encode()).decode()
+
+
+def _decode_page(token: str | None) -> int:
+    if not token:
+        return 0
+    kind = ""
+    try:
+        kind, _, offset = base64.urlsafe_b64decode(token.encode()).decode().partition(":")
+        start = int(offset)
+    except (ValueError, UnicodeDecodeError):
+        start = -1
+    if kind != "p" or start < 0:
+        raise AwsError("InvalidToken", f"Invalid Token: '{token}'")
+    return start
+
+
+def _page(
+    items: list[Any], max_results: int | None, next_token: str | None
+) -> tuple[list[Any], str | None]:
+    limit = max_results or 100
+    if not 0 < limit <= MAX_RESULTS:
+        raise AwsError(
+            "ValidationException",
+            f"1 validation error detected: Value '{limit}' at 'maxResults' failed to satisfy "
+            f"constraint: Member must have value less than or equal to {MAX_RESULTS}",
+        )
+    start = _decode_page(next_token)
+    chunk = items[start : start + limit]
+    following = _encode_page(start + limit) if start + limit < len(items) else None
+    return chunk, following
+
+
+def _paged(
+    key: str, items: list[Any], max_results: int | None, next_token: str | None
+) -> dict[str, Any]:
+    """A List* response: one page of ``items`` under ``key``, and the token of the next."""
+    page, following = _page(items, max_results, next_token)
+    result: dict[str, Any] = {key: page}
+    if following:
+        result["nextToken"] = following
+    return result
+
+
+@dataclass(frozen=True)
+class StepFunctionsOptions:
+    max_steps_per_run: int = 100_000  # one execution's steps before the worker yields it
+    seed: int | None = None  # seeds $random/States.UUID/jitter (tests); None = system entropy
+
+
+class StepFunctions:
+    """State machines and executions on the local runtime."""
+
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        integrations: Integrations | None = None,
+        options: StepFunctionsOptions | None = None,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.integrations = integrations or NoIntegrations()
+        self.options = options or StepFunctionsOptions()
+        self._rng = random.Random(self.options.seed)  # noqa: S311 - not for secrets
+        store.ensure_schema(SCHEMA)
+
+    # --- state machines -----------------------------------------------------------------------
+    def create_state_machine(
+        self,
+        name: str,
+        definition: str | dict[str, Any],
+        *,
+        role_arn: str = DEFAULT_ROLE_ARN,
+        type: Type = "STANDARD",  # noqa: A002 - AWS's field name
+    ) -> dict[str, Any]:
+        """CreateStateMachine. The same name and definition again returns the existing one."""
+        if not _NAME.match(name):
+            raise AwsError("InvalidName", f"Invalid Name: '{name}'")
+        if type not in {"STANDARD", "EXPRESS"}:
+            raise AwsError("ValidationException", f"Invalid type: '{type}'")
+        try:
+            parsed = validate_definition(definition, state_machine_type=type)
+        except InvalidDefinition as err:
+            raise AwsError("InvalidDefinition", err.message) from None
+        text = _json(parsed)
+        arn = state_machine_arn(name)
+        now = self.clock.now()
+        with self.store.write() as conn:
+            row = conn.execute(
+                "SELECT definition, role_arn, type, created_at FROM sfn_state_machines "
+                "WHERE arn = ?",
+                (arn,),
+            ).fetchone()
+            if row is not None:
+                if (row["definition"], row["role_arn"], row["type"]) != (text, role_arn, type):
+                    raise AwsError(
+                        "StateMachineAlreadyExists", f"State Machine Already Exists: '{arn}'"
+                    )
+                return {"stateMachineArn": arn, "creationDate": row["created_at"]}
+            conn.execute(
+                "INSERT INTO sfn_state_machines (arn, name, definition, role_arn, type, "
+                "created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (arn, name, text, role_arn, type, now),
+            )
+        return {"stateMachineArn": arn, "creationDate": now}
+
+    def put_state_machine(
+        self,
+        name: str,
+        definition: str | dict[str, Any],
+        *,
+        role_arn: str = DEFAULT_ROLE_ARN,
+        type: Type = "STANDARD",  # noqa: A002
+    ) -> str:
+        """Create or update (the runtime's deploy step); the state machine's ARN."""
+        arn = state_machine_arn(name)
+        if self._machine(arn, required=False) is None:
+            self.create_state_machine(name, definition, role_arn=role_arn, type=type)
+        else:
+            self.update_state_machine(arn, definition=definition, role_arn=role_arn)
+        return arn
+
+    def _machine(self, arn: str, *, required: bool = True) -> sqlite3.Row | None:
+        row: sqlite3.Row | None = (
+            self.store.connection()
+            .execute("SELECT * FROM sfn_state_machines WHERE arn = ?", (arn,))
+            .fetchone()
+        )
+        if row is None and required:
+            if not arn.startswith("arn:aws:states:"):
+                raise AwsError("InvalidArn", f"Invalid Arn: '{arn}'")
+            raise AwsError("StateMachineDoesNotExist", f"State Machine Does Not Exist: '{arn}'")
+        return row
+
+    def describe_state_machine(self, arn: str) -> dict[str, Any]:
+        row = self._machine(arn)
+        assert row is not None  # noqa: S101 - _machine raises otherwise
+        return {
+            "stateMachineArn": row["arn"],
+            "name": row["name"],
+            "status": "ACTIVE",
+            "definition": row["definition"],
+            "roleArn": row["role_arn"],
+            "type": row["type"],
+            "creationDate": row["created_at"],
+            "loggingConfiguration": {"level": "OFF", "includeExecutionData": False},
+        }
+
+    def update_state_machine(
+        self,
+        arn: str,
+        *,
+        definition: str | dict[str, Any] | None = None,
+        role_arn: str | None = None,
+    ) -> dict[str, Any]:
+        row = self._machine(arn)
+        assert row is not None  # noqa: S101
+        text = row["definition"]
+        if definition is not None:
+            try:
+                text = _json(validate_definition(definition, state_machine_type=row["type"]))
+            except InvalidDefinition as err:
+                raise AwsError("InvalidDefinition", err.message) from None
+        now = self.clock.now()
+        with self.store.write() as conn:
+            conn.execute(
+                "UPDATE sfn_state_machines SET definition = ?, role_arn = ?, updated_at = ? "
+                "WHERE arn = ?",
+                (text, role_arn or row["role_arn"], now, arn),
+            )
+        return {"updateDate": now}
+
+    def delete_state_machine(self, arn: str) -> dict[str, Any]:
+        with self.store.write() as conn:
+            conn.execute("DELETE FROM sfn_state_machines WHERE arn = ?", (arn,))
+        return {}
+
+    def list_state_machines(
+        self, *, max_results: int | None = None, next_token: str | None = None
+    ) -> dict[str, Any]:
+        rows = self.store.connection().execute(
+            "SELECT arn, name, type, created_at FROM sfn_state_machines ORDER BY name"
+        )
+        items = [
+            {
+                "stateMachineArn": r["arn"],
+                "name": r["name"],
+                "type": r["type"],
+                "creationDate": r["created_at"],
+            }
+            for r in rows
+        ]
+        return _paged("stateMachines", items, max_results, next_token)
+
+    # --- starting -----------------------------------------------------------------------------
+    def start_execution(
+        self,
+        state_machine_arn: str,
+        *,
+        name: str | None = None,
+        input: str | None = None,  # noqa: A002
+    ) -> dict[str, Any]:
+        """StartExecution. Idempotent as on AWS: the same name and input as a *running*
+        execution returns it; a closed one, or other input, is ``ExecutionAlreadyExists``."""
+        machine = self._machine(state_machine_arn)
+        assert machine is not None  # noqa: S101
+        name = name or new_id()
+        if not _NAME.match(name):
+            raise AwsError("InvalidName", f"Invalid Name: '{name}'")
+        input_text = "{}" if input is None else input
+        _parse_input(input_text)
+        arn = execution_arn(machine["name"], name)
+        now = self.clock.now()
+        with self.store.write() as conn:
+            existing = conn.execute(
+                "SELECT status, input, start_date FROM sfn_executions WHERE arn = ?", (arn,)
+            ).fetchone()
+            if existing is not None:
+                if existing["status"] == "RUNNING" and existing["input"] == input_text:
+                    return {"executionArn": arn, "startDate": existing["start_date"]}
+                raise AwsError("ExecutionAlreadyExists", f"Execution Already Exists: '{arn}'")
+            self._insert_execution(conn, machine, arn, name, input_text, now)
+        return {"executionArn": arn, "startDate": now}
+
+    def _insert_execution(
+        self,
+        conn: sqlite3.Connection,
+        machine: sqlite3.Row,
+        arn: str,
+        name: str,
+        input_text: str,
+        now: float,
+    ) -> None:
+        conn.execute(
+            "INSERT INTO sfn_executions (arn, state_machine_arn, name, type, status, input, "
+            "start_date, definition, role_arn, next_at) "
+            "VALUES (?, ?, ?, ?, 'RUNNING', ?, ?, ?, ?, ?)",
+            (
+                arn,
+                machine["arn"],
+                name,
+                machine["type"],
+                input_text,
+                now,
+                machine["definition"],
+                machine["role_arn"],
+                now,
+            ),
+        )
+
+    def start_sync_execution(
+        self,
+        state_machine_arn: str,
+        *,
+        name: str | None = None,
+        input: str | None = None,  # noqa: A002
+    ) -> dict[str, Any]:
+        """StartSyncExecution (Express only): runs to the end in this thread."""
+        machine = self._machine(state_machine_arn)
+        assert machine is not None  # noqa: S101
+        if machine["type"] != "EXPRESS":
+            raise AwsError(
+                "StateMachineTypeNotSupported",
+                "This operation is not supported by this type of state machine",
+            )
+        result = self.start_execution(state_machine_arn, name=name, input=input)
+        arn = result["executionArn"]
+        self._claim_one(arn)
+        self._run(arn)
+        described = self.describe_execution(arn)
+        response: dict[str, Any] = {
+            key: described[key]
+            for key in (
+                "executionArn",
+                "stateMachineArn",
+                "name",
+                "startDate",
+                "stopDate",
+                "status",
+                "error",
+                "cause",
+                "input",
+                "inputDetails",
+                "output",
+                "outputDetails",
+            )
+            if key in described
+        }
+        billed = int(((described.get("stopDate") or 0) - described["startDate"]) * 1000)
+        response["billingDetails"] = {
+            "billedMemoryUsedInMB": 64,
+            "billedDurationInMilliseconds": max(billed, 100),
+        }
+        return response
+
+    def _claim_one(self, arn: str) -> None:
+        with self.store.write() as conn:
+            conn.execute(
+                "UPDATE sfn_executions SET lease_until = ? WHERE arn = ?",
+                (self.clock.now() + LEASE_SECONDS, arn),
+            )
+
+    # --- reading ------------------------------------------------------------------------------
+    def _execution(self, arn: str) -> sqlite3.Row:
+        row: sqlite3.Row | None = (
+            self.store.connection()
+            .execute("SELECT * FROM sfn_executions WHERE arn = ?", (arn,))
+            .fetchone()
+        )
+        if row is None:
+            if not arn.startswith("arn:aws:states:"):
+                raise AwsError("InvalidArn", f"Invalid Arn: '{arn}'")
+            raise AwsError("ExecutionDoesNotExist", f"Execution Does Not Exist: '{arn}'")
+        return row
+
+    def describe_execution(self, arn: str) -> dict[str, Any]:
+        row = self._execution(arn)
+        result: dict[str, Any] = {
+            "executionArn": row["arn"],
+            "stateMachineArn": row["state_machine_arn"],
+            "name": row["name"],
+            "status": row["status"],
+            "startDate": row["start_date"],
+            "input": row["input"],
+            "inputDetails": {"included": True},
+            "redriveCount": row["redrive_count"],
+        }
+        if row["stop_date"] is not None:
+            result["stopDate"] = row["stop_date"]
+        if row["output"] is not None:
+            result["output"] = row["output"]
+            result["outputDetails"] = {"included": True}
+        if row["error"] is not None:
+            result["error"] = row["error"]
+        if row["cause"] is not None:
+            result["cause"] = row["cause"]
+        if row["redrive_date"] is not None:
+            result["redriveDate"] = row["redrive_date"]
+        status, reason = self._redrive_status(row)
+        result["redriveStatus"] = status
+        if reason:
+            result["redriveStatusReason"] = reason
+        return result
+
+    def _redrive_status(self, row: sqlite3.Row) -> tuple[str, str | None]:
+        if row["type"] == "EXPRESS":
+            return "NOT_REDRIVABLE", "Execution is EXPRESS and cannot be redriven"
+        if row["status"] in {"RUNNING", "SUCCEEDED", "PENDING_REDRIVE"}:
+            return "NOT_REDRIVABLE", f"Execution is {row['status']} and cannot be redriven"
+        if row["stop_date"] is not None and self.clock.now() - row["stop_date"] > REDRIVE_WINDOW:
+            return "NOT_REDRIVABLE", "Execution can no longer be redriven (more than 14 days)"
+        if row["snapshot"] is None:
+            return "NOT_REDRIVABLE", "Execution has no state to redrive from"
+        return "REDRIVABLE", None
+
+    def list_executions(
+        self,
+        state_machine_arn: str,
+        *,
+        status_filter: str | None = None,
+        max_results: int | None = None,
+        next_token: str | None = None,
+    ) -> dict[str, Any]:
+        """ListExecutions, newest first, optionally only those with ``status_filter``."""
+        self._machine(state_machine_arn)
+        sql = (
+            "SELECT arn, state_machine_arn, name, status, start_date, stop_date, redrive_count, "
+            "redrive_date FROM sfn_executions WHERE state_machine_arn = ?"
+        )
+        params: list[Any] = [state_machine_arn]
+        if status_filter:
+            statuses = {"RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE"}
+            if status_filter not in statuses:
+                raise AwsError(
+                    "ValidationException",
+                    f"1 validation error detected: Value '{status_filter}' at 'statusFilter' "
+                    f"failed to satisfy constraint: Member must satisfy enum value set: "
+                    f"{sorted(statuses)}",
+                )
+            sql += " AND status = ?"
+            params.append(status_filter)
+        rows = self.store.connection().execute(sql + " ORDER BY seq DESC", params).fetchall()
+        items = []
+        for r in rows:
+            item = {
+                "executionArn": r["arn"],
+                "stateMachineArn": r["state_machine_arn"],
+                "name": r["name"],
+                "status": r["status"],
+                "startDate": r["start_date"],
+                "redriveCount": r["redrive_count"],
+            }
+            if r["stop_date"] is not None:
+                item["stopDate"] = r["stop_date"]
+            if r["redrive_date"] is not None:
+                item["redriveDate"] = r["redrive_date"]
+            items.append(item)
+        return _paged("executions", items, max_results, next_token)
+
+    def get_execution_history(
+        self,
+        arn: str,
+        *,
+        max_results: int | None = None,
+        next_token: str | None = None,
+        reverse_order: bool = False,
+        include_execution_data: bool = True,
+    ) -> dict[str, Any]:
+        """GetExecutionHistory: AWS's events (oldest first unless ``reverse_order``)."""
+        row = self._execution(arn)
+        if row["type"] == "EXPRESS":
+            raise AwsError(
+                "StateMachineTypeNotSupported",
+                "This operation is not supported by this type of state machine",
+            )
+        order = "DESC" if reverse_order else "ASC"
+        rows = self.store.connection().execute(
+            f"SELECT event FROM sfn_history WHERE execution_arn = ? ORDER BY id {order}",  # noqa: S608 - fixed words
+            (arn,),
+        )
+        events = [json.loads(r["event"]) for r in rows]
+        if not include_execution_data:
+            events = [_without_data(event) for event in events]
+        return _paged("events", events, max_results, next_token)
+
+    # --- control ------------------------------------------------------------------------------
+    def stop_execution(
+        self, arn: str, *, error: str | None = None, cause: str | None = None
+    ) -> dict[str, Any]:
+        """StopExecution: a running execution ends ABORTED; a closed one is left as it is."""
+        if error is not None and len(error) > _ERROR_MAX:
+            raise AwsError("ValidationException", "error must be at most 256 characters")
+        if cause is not None and len(cause) > _CAUSE_MAX:
+            raise AwsError("ValidationException", "cause must be at most 32768 characters")
+        row = self._execution(arn)
+        if row["status"] != "RUNNING":
+            return {"stopDate": row["stop_date"] or self.clock.now()}
+        with self.store.write() as conn:
+            row = conn.execute("SELECT * FROM sfn_executions WHERE arn = ?", (arn,)).fetchone()
+            if row["status"] != "RUNNING":
+                return {"stopDate": row["stop_date"]}
+            execution = self._load(row)
+            execution.stop(error, cause)
+            self._persist(conn, row, execution, final=True)
+        return {"stopDate": self.clock.now()}
+
+    def redrive_execution(self, arn: str, *, client_token: str | None = None) -> dict[str, Any]:
+        """RedriveExecution: a FAILED, TIMED_OUT or ABORTED Standard execution (within 14 days)
+        runs again from the state where it stopped."""
+        del client_token  # redrives are idempotent by status: a running one is not redriven
+        row = self._execution(arn)
+        status, reason = self._redrive_status(row)
+        if status != "REDRIVABLE":
+            raise AwsError("ExecutionNotRedrivable", reason or "Execution cannot be redriven")
+        now = self.clock.now()
+        with self.store.write() as conn:
+            execution = self._load(row)
+            execution.redrive()
+            self._persist(conn, row, execution, final=False)
+            conn.execute(
+                "UPDATE sfn_executions SET status = 'RUNNING', output = NULL, error = NULL, "
+                "cause = NULL, stop_date = NULL, redrive_count = redrive_count + 1, "
+                "redrive_date = ?, next_at = ? WHERE arn = ?",
+                (now, now, arn),
+            )
+        return {"redriveDate": now}
+
+    # --- task tokens --------------------------------------------------------------------------
+    def send_task_success(self, task_token: str, output: str) -> dict[str, Any]:
+        value = _parse_input(output, "output")
+        self._signal(task_token, {"output": value}, close=True)
+        return {}
+
+    def send_task_failure(
+        self, task_token: str, *, error: str | None = None, cause: str | None = None
+    ) -> dict[str, Any]:
+        if error is not None and len(error) > _ERROR_MAX:
+            raise AwsError("ValidationException", "error must be at most 256 characters")
+        self._signal(task_token, {"error": error, "cause": cause}, close=True)
+        return {}
+
+    def send_task_heartbeat(self, task_token: str) -> dict[str, Any]:
+        self._signal(task_token, {"heartbeat": True}, close=False)
+        return {}
+
+    def _signal(self, token: str, signal: dict[str, Any], *, close: bool) -> None:
+        if not _TOKEN.match(token or ""):
+            raise AwsError("InvalidToken", "Invalid Token: 'The task token is malformed'")
+        with self.store.write() as conn:
+            row = conn.execute(
+                "SELECT execution_arn, status FROM sfn_tokens WHERE token = ?", (token,)
+            ).fetchone()
+            if row is None or row["status"] == "closed":
+                raise AwsError(
+                    "TaskDoesNotExist", "Task Does Not Exist: 'Provided task does not exist'"
+                )
+            if row["status"] == "timed-out":
+                raise AwsError(
+                    "TaskTimedOut", "Task Timed Out: 'Provided task does not exist anymore'"
+                )
+            conn.execute(
+                "INSERT INTO sfn_signals (execution_arn, token, signal) VALUES (?, ?, ?)",
+                (row["execution_arn"], token, _json(signal)),
+            )
+            if close:
+                conn.execute("UPDATE sfn_tokens SET status = 'closed' WHERE token = ?", (token,))
+            conn.execute(
+                "UPDATE sfn_executions SET next_at = ? WHERE arn = ?",
+                (self.clock.now(), row["execution_arn"]),
+            )
+
+    # --- running ------------------------------------------------------------------------------
+    def recover(self) -> None:
+        """After a restart: executions leased by a process that died are due again."""
+        with self.store.write() as conn:
+            conn.execute(
+                "UPDATE sfn_executions SET lease_until = NULL, next_at = COALESCE(next_at, ?) "
+                "WHERE lease_until IS NOT NULL",
+                (self.clock.now(),),
+            )
+
+    def next_due(self) -> float | None:
+        row = (
+            self.store.connection()
+            .execute("SELECT MIN(next_at) AS at FROM sfn_executions WHERE lease_until IS NULL")
+            .fetchone()
+        )
+        at: float | None = row["at"]
+        return at
+
+    def run_due(self, limit: int = 20) -> int:
+        """Run executions that are due until each blocks or ends; how many ran."""
+        claimed = self._claim(limit)
+        for arn in claimed:
+            try:
+                self._run(arn)
+            except Exception:
+                logger.exception("execution %s failed a run; it will be retried", arn)
+                with self.store.write() as conn:
+                    conn.execute(
+                        "UPDATE sfn_executions SET lease_until = NULL, next_at = ? WHERE arn = ?",
+                        (self.clock.now() + 1.0, arn),
+                    )
+        return len(claimed)
+
+    def run_until_idle(self, *, advance_clock: bool = False, max_rounds: int = 100_000) -> int:
+        """Run due executions in this thread until none is due; with ``advance_clock`` (a
+        ``ManualClock``), jump to the next timer instead of stopping. Executions run."""
+        handled = 0
+        for _ in range(max_rounds):
+            ran = self.run_due()
+            handled += ran
+            if ran:
+                continue
+            due = self.next_due()
+            if not advance_clock or due is None:
+                break
+            advance = getattr(self.clock, "advance", None)
+            if advance is None:
+                break
+            advance(max(due - self.clock.now(), 0.0))
+        return handled
+
+    def _claim(self, limit: int) -> list[str]:
+        now = self.clock.now()
+        with self.store.write() as conn:
+            rows = conn.execute(
+                "SELECT arn FROM sfn_executions WHERE next_at <= ? AND lease_until IS NULL "
+                "ORDER BY next_at LIMIT ?",
+                (now, limit),
+            ).fetchall()
+            arns = [r["arn"] for r in rows]
+            conn.executemany(
+                "UPDATE sfn_executions SET lease_until = ? WHERE arn = ?",
+                [(now + LEASE_SECONDS, arn) for arn in arns],
+            )
+        return arns
+
+    def _load(self, row: sqlite3.Row) -> Execution:
+        snapshot = json.loads(row["snapshot"]) if row["snapshot"] else None
+        return Execution(
+            _definition(row["definition"]),
+            execution_arn=row["arn"],
+            state_machine_arn=row["state_machine_arn"],
+            name=row["name"],
+            execution_input=json.loads(row["input"]),
+            start_time=row["start_date"],
+            role_arn=row["role_arn"],
+            now=self.clock.now,
+            integrations=self.integrations,
+            rng=random.Random(self._rng.getrandbits(64)),  # noqa: S311
+            snapshot=snapshot,
+        )
+
+    def _run(self, arn: str) -> None:
+        row = self._execution(arn)
+        if row["status"] != "RUNNING":
+            self._release(arn)
+            return
+        execution = self._load(row)
+        durable = row["type"] == "STANDARD"
+        applied = self._apply_signals(arn, execution)
+        if row["snapshot"] is None or applied:
+            with self.store.write() as conn:
+                self._persist(conn, row, execution, final=False, signals_upto=applied)
+        root = execution.root
+        for _ in range(self.options.max_steps_per_run):
+            state_before = root["state"]
+            progress = execution.step()
+            if progress in {BLOCKED, DONE}:
+                break
+            if durable and (root["state"] != state_before or _calls_next(execution)):
+                with self.store.write() as conn:
+                    self._persist(conn, row, execution, final=False)
+        else:
+            progress = "YIELD"
+        with self.store.write() as conn:
+            self._persist(conn, row, execution, final=True, progress=progress)
+
+    def _apply_signals(self, arn: str, execution: Execution) -> int:
+        rows = (
+            self.store.connection()
+            .execute(
+                "SELECT seq, token, signal FROM sfn_signals WHERE execution_arn = ? ORDER BY seq",
+                (arn,),
+            )
+            .fetchall()
+        )
+        last = 0
+        for r in rows:
+            if not execution.deliver(r["token"], json.loads(r["signal"])):
+                logger.warning("execution %s: no task waits for a delivered token", arn)
+            last = r["seq"]
+        return last
+
+    def _persist(
+        self,
+        conn: sqlite3.Connection,
+        row: sqlite3.Row,
+        execution: Execution,
+        *,
+        final: bool,
+        progress: str | None = None,
+        signals_upto: int = 0,
+    ) -> None:
+        """Write the new events and the snapshot; with ``final``, release the lease."""
+        arn = row["arn"]
+        events = execution.take_events()
+        if events and row["type"] == "STANDARD":
+            conn.executemany(
+                "INSERT INTO sfn_history (execution_arn, id, event) VALUES (?, ?, ?)",
+                [(arn, e["id"], _json(e)) for e in events],
+            )
+        if signals_upto:
+            conn.execute(
+                "DELETE FROM sfn_signals WHERE execution_arn = ? AND seq <= ?", (arn, signals_upto)
+            )
+        self._sync_tokens(conn, arn, execution)
+        status = execution.status
+        state = execution.state
+        now = self.clock.now()
+        if status != "RUNNING":
+            conn.execute(
+                "UPDATE sfn_executions SET status = ?, output = ?, error = ?, cause = ?, "
+                "stop_date = ?, snapshot = ?, next_at = NULL, lease_until = NULL WHERE arn = ?",
+                (
+                    status,
+                    _json(state["output"]) if status == "SUCCEEDED" else None,
+                    state["error"],
+                    state["cause"],
+                    now,
+                    _json(state),
+                    arn,
+                ),
+            )
+            conn.execute("DELETE FROM sfn_signals WHERE execution_arn = ?", (arn,))
+            return
+        if not final:
+            conn.execute(
+                "UPDATE sfn_executions SET snapshot = ? WHERE arn = ?", (_json(state), arn)
+            )
+            return
+        next_at = execution.wake_at()
+        if progress == "YIELD":
+            next_at = now
+        pending = conn.execute(
+            "SELECT 1 FROM sfn_signals WHERE execution_arn = ? LIMIT 1", (arn,)
+        ).fetchone()
+        if pending is not None:
+            next_at = now
+        conn.execute(
+            "UPDATE sfn_executions SET snapshot = ?, next_at = ?, lease_until = NULL WHERE arn = ?",
+            (_json(state), next_at, arn),
+        )
+
+    def _sync_tokens(self, conn: sqlite3.Connection, arn: str, execution: Execution) -> None:
+        """Register the tokens tasks may be sent; mark timed-out ones."""
+        for frame in _all_frames(execution.root):
+            token = frame.get("token")
+            if not token:
+                continue
+            if frame["status"] == "running" and frame["phase"] in _OPEN_PHASES:
+                conn.execute(
+                    "INSERT OR IGNORE INTO sfn_tokens (token, execution_arn, status, created_at) "
+                    "VALUES (?, ?, 'open', ?)",
+                    (token, arn, self.clock.now()),
+                )
+            else:
+                frame["token"] = None
+                status = "timed-out" if frame.get("timed_out") else "closed"
+                conn.execute(
+                    "UPDATE sfn_tokens SET status = ? WHERE token = ? AND status = 'open'",
+                    (status, token),
+                )
+        if execution.status != "RUNNING":
+            conn.execute(
+                "UPDATE sfn_tokens SET status = 'closed' WHERE execution_arn = ? "
+                "AND status = 'open'",
+                (arn,),
+            )
+
+    def _release(self, arn: str) -> None:
+        with self.store.write() as conn:
+            conn.execute(
+                "UPDATE sfn_executions SET lease_until = NULL, next_at = NULL WHERE arn = ?",
+                (arn,),
+            )
+
+
+def _calls_next(execution: Execution) -> bool:
+    """Did the last step schedule a Task call (stored before the call is made)?"""
+    return any(
+        event["type"] in {"TaskScheduled", "LambdaFunctionScheduled"} for event in execution.events
+    )
+
+
+def _all_frames(frame: Frame) -> list[Frame]:
+    work = frame.get("work") or {}
+    children = work.get("children") or work.get("running") or []
+    found = [frame]
+    for child in children:
+        found.extend(_all_frames(child))
+    return found
+
+
+_DATA_FIELDS = ("input", "output", "parameters")
+
+
+def _without_data(event: dict[str, Any]) -> dict[str, Any]:
+    """An event with its input, output and parameters left out (includeExecutionData=false)."""
+    trimmed: dict[str, Any] = {}
+    for key, value in event.items():
+        if isinstance(value, dict) and key.endswith("EventDetails"):
+            trimmed[key] = {k: v for k, v in value.items() if k not in _DATA_FIELDS}
+        else:
+            trimmed[key] = value
+    return trimmed
