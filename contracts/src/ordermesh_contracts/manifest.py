@@ -20,6 +20,7 @@ MANIFEST_GLOBS = ("services/*/service.toml", "platform/platform.toml")
 _EVENT_REF = re.compile(
     r"^(?:(?P<source>[a-z0-9.-]+)/)?(?P<name>[A-Z][A-Za-z0-9]+)@(?P<v>[1-9]\d*)$"
 )
+_PLACEHOLDER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 class EventRef(BaseModel):
@@ -165,6 +166,43 @@ class RuleSpec(_Strict):
     enabled: bool = True
 
 
+class StateMachineSpec(_Strict):
+    """A Step Functions state machine the unit owns (``[[state_machines]]``).
+
+    ``definition`` is the path of its ASL JSON file, relative to the manifest. ``substitutions``
+    fills ``${Name}`` placeholders in that file as CloudFormation's ``DefinitionSubstitutions``
+    do (the text is replaced before the JSON is parsed), so the same file deploys with ARNs in
+    AWS and with local names on the runtime.
+    """
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_-]{1,80}$")
+    definition: str = Field(min_length=1, pattern=r"\.json$")
+    type: Literal["STANDARD", "EXPRESS"] = "STANDARD"
+    substitutions: dict[str, str | int | float | bool] = Field(default_factory=dict)
+    description: str = ""
+
+    @field_validator("definition")
+    @classmethod
+    def _relative(cls, value: str) -> str:
+        if Path(value).is_absolute():
+            raise ValueError(f"{value!r} must be a path relative to the manifest")
+        return value
+
+    @field_validator("substitutions")
+    @classmethod
+    def _names(
+        cls, value: dict[str, str | int | float | bool]
+    ) -> dict[str, str | int | float | bool]:
+        for name in value:
+            if not _PLACEHOLDER.match(name):
+                raise ValueError(f"{name!r} is not a placeholder name (letters, digits, '_')")
+        return value
+
+    def definition_path(self, manifest: Path | None) -> Path:
+        """The definition file: relative to the manifest's folder (or the current folder)."""
+        return (manifest.parent if manifest is not None else Path()) / self.definition
+
+
 class ServiceManifest(_Strict):
     service: ServiceInfo
     publishes: list[Publication] = Field(default_factory=list)
@@ -172,6 +210,7 @@ class ServiceManifest(_Strict):
     rules: list[RuleSpec] = Field(default_factory=list)
     streams: list[StreamSpec] = Field(default_factory=list)
     stream_consumers: list[StreamConsumer] = Field(default_factory=list)
+    state_machines: list[StateMachineSpec] = Field(default_factory=list)
     path: Path | None = Field(default=None, exclude=True)
 
 

@@ -7,7 +7,7 @@ from ordermesh_contracts.cli import app as contracts_app
 from ordermesh_contracts.cli import print_problems
 from ordermesh_contracts.errors import ContractError
 
-from ordermesh_platform import runtime_cli
+from ordermesh_platform import runtime_cli, sfn_cli
 
 app = typer.Typer(
     help="ordermesh: an event-driven order platform, and its local runtime.", no_args_is_help=True
@@ -19,6 +19,7 @@ app.command("up")(runtime_cli.up)
 app.command("replay")(runtime_cli.replay)
 app.add_typer(runtime_cli.events_cli, name="events")
 app.add_typer(runtime_cli.dlq_cli, name="dlq")
+app.add_typer(sfn_cli.sfn_cli, name="sfn")
 
 
 def main() -> None:

@@ -1,5 +1,5 @@
 """``ordermesh up`` and the commands that work on the local runtime's state: ``events``,
-``dlq`` and ``replay``.
+``dlq`` and ``replay`` (``sfn`` is in ``sfn_cli``).
 
 The commands open the runtime's SQLite store directly (it is shared safely between processes),
 so they work whether or not ``ordermesh up`` is running; deliveries they cause are made by the
@@ -29,7 +29,7 @@ from ordermesh_platform.runtime.bus import BusError, entry_from_event
 from ordermesh_platform.runtime.runtime import LocalRuntime, RuntimeOptions
 from ordermesh_platform.runtime.server import BackgroundServer
 from ordermesh_platform.runtime.store import DEFAULT_DIR
-from ordermesh_platform.runtime.wire import events_app
+from ordermesh_platform.runtime.wire import aws_app
 from ordermesh_platform.runtime.wiring import WiringError
 
 console = Console(highlight=False)
@@ -78,7 +78,8 @@ def up(
         float, typer.Option(help="Async invoke back-off base, seconds.")
     ] = 60.0,
 ) -> None:
-    """Start the local runtime: bus, queues, streams and functions, wired from the manifests."""
+    """Start the local runtime: bus, queues, streams, functions and state machines, wired from
+    the manifests; serve EventBridge and Step Functions on one port."""
     project = _project(root)
     problems = check_project(project)
     print_problems(problems)
@@ -87,7 +88,7 @@ def up(
     runtime = open_runtime(root, state_dir, retry_base_delay=retry_base_delay)
     _print_wiring(runtime)
     try:
-        server = BackgroundServer(events_app(runtime.bus), host, port)
+        server = BackgroundServer(aws_app(runtime.bus, runtime.sfn), host, port)
     except OSError as exc:
         runtime.close()
         err_console.print(f"[red]✗[/red] cannot serve on {host}:{port}: {exc.strerror or exc}")
@@ -95,8 +96,8 @@ def up(
     runtime.start()
     server.start()
     console.print(
-        f"[green]✓[/green] ordermesh is up: EventBridge endpoint {server.url} "
-        f"(state in {runtime.store.path.parent})",
+        f"[green]✓[/green] ordermesh is up: EventBridge endpoint {server.url}, Step Functions "
+        f"on the same port (state in {runtime.store.path.parent})",
         soft_wrap=True,
     )
     sys.stdout.flush()
@@ -252,8 +253,8 @@ def events_test_pattern(
     event: Annotated[str, typer.Option(help="The event (JSON, or @file).")],
 ) -> None:
     """Does the pattern match the event? Exit 0 if so, 1 if not, 2 if the pattern is invalid."""
-    compiled = _compile_or_exit(_text(pattern, "--pattern"))
-    text = _text(event, "--event")
+    compiled = _compile_or_exit(text_argument(pattern, "--pattern"))
+    text = text_argument(event, "--event")
     try:
         matched = compiled.matches_json(text)
     except ValueError as exc:
@@ -263,7 +264,8 @@ def events_test_pattern(
         raise typer.Exit(1)
 
 
-def _text(value: str, option: str) -> str:
+def text_argument(value: str, option: str) -> str:
+    """An option's value: itself, or with ``@path`` the text of that file."""
     if value.startswith("@"):
         try:
             return Path(value[1:]).read_text(encoding="utf-8")

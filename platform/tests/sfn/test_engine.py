@@ -463,3 +463,48 @@ def test_a_call_longer_than_timeout_seconds_is_a_states_timeout(
     sfn.run_until_idle()
     assert sfn.describe_execution(arn)["error"] == "States.Timeout"
     assert "TaskTimedOut" in _types(sfn, arn)
+
+
+def test_stopping_an_execution_a_worker_holds_is_applied_by_that_worker(
+    sfn: StepFunctions,
+) -> None:
+    arn = sfn.start_execution(_machine(sfn, WAIT))["executionArn"]
+    assert sfn._claim(10) == [arn]  # a worker holds it
+    sfn.stop_execution(arn, error="Stop", cause="now")
+    assert sfn.describe_execution(arn)["status"] == "RUNNING"
+    sfn._run(arn)
+    described = sfn.describe_execution(arn)
+    assert (described["status"], described["error"]) == ("ABORTED", "Stop")
+    assert _types(sfn, arn) == ["ExecutionStarted", "ExecutionAborted"]
+
+
+def test_pages_are_stable_when_executions_start_between_them(sfn: StepFunctions) -> None:
+    machine = _machine(sfn, WAIT)
+    for name in ("a", "b", "c"):
+        sfn.start_execution(machine, name=name)
+    first = sfn.list_executions(machine, max_results=2)
+    sfn.start_execution(machine, name="d")
+    rest = sfn.list_executions(machine, next_token=first["nextToken"])
+    assert [e["name"] for e in first["executions"] + rest["executions"]] == ["c", "b", "a"]
+    with pytest.raises(AwsError) as other_listing:
+        sfn.list_executions(machine, status_filter="RUNNING", next_token=first["nextToken"])
+    assert other_listing.value.code == "InvalidToken"
+
+
+def test_an_execution_the_engine_cannot_run_fails_after_a_few_tries(
+    sfn: StepFunctions, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    arn = sfn.start_execution(_machine(sfn, PASS_CHAIN))["executionArn"]
+
+    def broken(_arn: str) -> None:
+        message = "disk on fire"
+        raise RuntimeError(message)
+
+    monkeypatch.setattr(sfn, "_run", broken)
+    for _ in range(10):
+        sfn.run_due()
+        clock.advance(1)
+    described = sfn.describe_execution(arn)
+    assert (described["status"], described["error"]) == ("FAILED", "States.Runtime")
+    assert "disk on fire" in described["cause"]
+    assert _types(sfn, arn)[-1] == "ExecutionFailed"

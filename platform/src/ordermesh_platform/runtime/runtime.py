@@ -1,9 +1,11 @@
-"""The local runtime: the bus, queues, streams and functions wired from the manifests, with the
-worker threads that deliver (async invokes, queue pollers, stream pollers, housekeeping).
+"""The local runtime: the bus, queues, streams, functions and state machines wired from the
+manifests, with the worker threads that deliver (async invokes, queue pollers, stream pollers,
+Step Functions executions, housekeeping).
 
 Everything it holds lives in the SQLite store, so stopping it (or killing it) and starting it
 again resumes where it was: pending invokes run, unacknowledged messages come back after their
-visibility timeout, stream consumers resume after their checkpoints.
+visibility timeout, stream consumers resume after their checkpoints, executions resume from
+their last snapshot (Waits end on time, task tokens issued before still work).
 """
 
 from __future__ import annotations
@@ -20,20 +22,30 @@ from ordermesh_contracts.manifest import ServiceManifest, discover_manifests, lo
 from ordermesh_contracts.models.index import MODELS
 from ordermesh_contracts.validation import ContractValidator, default_validator
 
+from ordermesh_platform.runtime.aws import AwsError, state_machine_arn
 from ordermesh_platform.runtime.bus import LocalEventBus, Rule
 from ordermesh_platform.runtime.clock import Clock, SystemClock
 from ordermesh_platform.runtime.functions import Functions, FunctionSettings
 from ordermesh_platform.runtime.queue_consumer import QueueConsumer
 from ordermesh_platform.runtime.queues import Queues
-from ordermesh_platform.runtime.sinks import FunctionSink, QueueSink, StateMachineSink, StreamSink
+from ordermesh_platform.runtime.sinks import (
+    FunctionSink,
+    QueueSink,
+    StateMachineSink,
+    StateMachineStarts,
+    StreamSink,
+)
 from ordermesh_platform.runtime.store import DEFAULT_DIR, Store
 from ordermesh_platform.runtime.stream_consumer import StreamConsumer, StreamConsumerSettings
 from ordermesh_platform.runtime.streams import Streams
-from ordermesh_platform.runtime.wiring import Wiring, wire
+from ordermesh_platform.runtime.wiring import StateMachineSettings, Wiring, wire
+from ordermesh_platform.sfn.engine import StepFunctions
+from ordermesh_platform.sfn.integrations import LocalIntegrations
 
 logger = logging.getLogger(__name__)
 
 HOUSEKEEPING_INTERVAL = 2.0  # seconds between WAL checkpoints
+SFN_CLAIM = 8  # executions a Step Functions worker takes at a time
 STREAM_RETRY_BACKOFF = 1.0  # first wait before a stream consumer retries a failed batch
 
 
@@ -84,6 +96,12 @@ class LocalRuntime:
             },
             validator=validator if self.options.validate_contracts else None,
         )
+        self.sfn = StepFunctions(
+            self.store,
+            self.clock,
+            LocalIntegrations(functions=self.functions, bus=self.bus, queues=self.queues),
+        )
+        self.state_machine_starts = StateMachineStarts(self.store, self.sfn)
         self.queue_consumers: list[QueueConsumer] = []
         self.stream_consumers: list[StreamConsumer] = []
         self._stop = threading.Event()
@@ -153,9 +171,23 @@ class LocalRuntime:
             )
         for rule in wiring.rules:
             self.add_rule(rule)
+        for machine in wiring.state_machines:
+            self.put_state_machine(machine)
 
     def add_rule(self, rule: Rule) -> None:
         self.bus.put_rule(rule)
+
+    def put_state_machine(self, machine: StateMachineSettings) -> str:
+        """Create or update a state machine (running executions keep the definition they
+        started with). A changed type replaces it, as CloudFormation does."""
+        arn = state_machine_arn(machine.name)
+        try:
+            existing = self.sfn.describe_state_machine(arn)["type"]
+        except AwsError:
+            existing = machine.type
+        if existing != machine.type:
+            self.sfn.delete_state_machine(arn)
+        return self.sfn.put_state_machine(machine.name, machine.definition, type=machine.type)
 
     # --- delivery -----------------------------------------------------------------------------
     def _steps(self) -> list[tuple[str, Callable[[], int]]]:
@@ -165,7 +197,14 @@ class LocalRuntime:
             for c in self.queue_consumers
         ]
         steps += [(f"stream:{c.settings.name}", c.poll_once) for c in self.stream_consumers]
+        steps.append(("sfn", self._run_state_machines))
+        # A second executions worker, so one long synchronous Task does not hold up the rest.
+        steps.append(("sfn-executions", lambda: self.sfn.run_due(limit=SFN_CLAIM)))
         return steps
+
+    def _run_state_machines(self) -> int:
+        """Start executions the bus asked for, then run the executions that are due."""
+        return self.state_machine_starts.run_once() + self.sfn.run_due(limit=SFN_CLAIM)
 
     def run_until_idle(self, max_rounds: int = 1000) -> int:
         """Deliver in this thread until no worker has anything due; items handled."""
@@ -180,6 +219,7 @@ class LocalRuntime:
     def start(self) -> None:
         """Start one thread per worker (and housekeeping); returns at once."""
         self._stop.clear()
+        self.sfn.recover()  # executions a killed process was running are due again
         steps = [*self._steps(), ("housekeeping", self._housekeeping)]
         for name, step in steps:
             worker = _Worker(name, step)

@@ -2,15 +2,18 @@
 
 Each sink writes inside the bus's transaction, so an event is never accepted without its
 deliveries. Functions are invoked asynchronously (the invoke queue), as EventBridge invokes them.
+State machine starts are rows that ``StateMachineStarts`` turns into executions.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 from collections.abc import Mapping
 from typing import Any
 
+from ordermesh_platform.runtime.aws import AwsError, state_machine_arn
 from ordermesh_platform.runtime.bus import Target
 from ordermesh_platform.runtime.clock import Clock
 from ordermesh_platform.runtime.functions import Functions
@@ -18,6 +21,9 @@ from ordermesh_platform.runtime.queues import Queues
 from ordermesh_platform.runtime.store import Store
 from ordermesh_platform.runtime.streams import Streams
 from ordermesh_platform.runtime.transform import parse_path, resolve
+from ordermesh_platform.sfn.engine import StepFunctions, execution_arn
+
+logger = logging.getLogger(__name__)
 
 STATE_MACHINE_SCHEMA = """
 CREATE TABLE IF NOT EXISTS state_machine_starts (
@@ -28,6 +34,8 @@ CREATE TABLE IF NOT EXISTS state_machine_starts (
     created_at REAL NOT NULL,
     started_at REAL
 );
+CREATE INDEX IF NOT EXISTS state_machine_starts_pending
+    ON state_machine_starts (state_machine, seq) WHERE started_at IS NULL;
 """
 
 
@@ -86,6 +94,77 @@ class StateMachineSink:
             "VALUES (?, ?, ?, ?)",
             (target.name, payload, event.get("id"), self.clock.now()),
         )
+
+
+class StateMachineStarts:
+    """Turns the sink's start requests into executions.
+
+    Each execution is named after the event that asked for it, and started in the transaction
+    that marks its row started: a crash in between, or the same event delivered again (a
+    replay), does not start a second execution. The same event sent by two rules with different
+    input starts a second execution, named ``<event id>-<row>``. A row for a state machine that
+    does not exist (yet), or whose input Step Functions rejects, stays and is logged once.
+    """
+
+    def __init__(self, store: Store, sfn: StepFunctions) -> None:
+        self.store = store
+        self.sfn = sfn
+        store.ensure_schema(STATE_MACHINE_SCHEMA)
+        self._reported: set[str | int] = set()  # machines and rows already logged
+
+    def run_once(self, limit: int = 100) -> int:
+        """Start executions for pending rows; how many rows were taken."""
+        conn = self.store.connection()
+        machines = conn.execute(
+            "SELECT DISTINCT state_machine FROM state_machine_starts WHERE started_at IS NULL"
+        ).fetchall()
+        taken = 0
+        for (machine,) in machines:
+            arn = machine if machine.startswith("arn:") else state_machine_arn(machine)
+            try:
+                name = self.sfn.describe_state_machine(arn)["name"]
+            except AwsError as err:
+                self._report(machine, "starts of state machine %s wait: %s", machine, err)
+                continue
+            rows = conn.execute(
+                "SELECT seq, input, event_id FROM state_machine_starts "
+                "WHERE started_at IS NULL AND state_machine = ? ORDER BY seq LIMIT ?",
+                (machine, limit - taken),
+            ).fetchall()
+            taken += sum(self._start(arn, name, row) for row in rows)
+            if taken >= limit:
+                break
+        return taken
+
+    def _start(self, arn: str, machine_name: str, row: sqlite3.Row) -> bool:
+        seq, text = row["seq"], row["input"]
+        name = row["event_id"] or f"start-{seq}"
+        with self.store.write() as conn:  # the engine's writes join this transaction
+            try:
+                self._start_once(arn, execution_arn(machine_name, name), name, text, seq)
+            except AwsError as err:
+                self._report(seq, "start %s of state machine %s waits: %s", seq, arn, err)
+                return False
+            conn.execute(
+                "UPDATE state_machine_starts SET started_at = ? WHERE seq = ?",
+                (self.sfn.clock.now(), seq),
+            )
+        return True
+
+    def _start_once(self, arn: str, execution: str, name: str, text: str, seq: int) -> None:
+        try:
+            self.sfn.start_execution(arn, name=name, input=text)
+        except AwsError as err:
+            if err.code != "ExecutionAlreadyExists":
+                raise
+            if self.sfn.describe_execution(execution)["input"] != text:
+                # the same event from another rule, with other input: an execution of its own
+                self.sfn.start_execution(arn, name=f"{name}-{seq}", input=text)
+
+    def _report(self, key: str | int, message: str, *args: object) -> None:
+        if key not in self._reported:
+            self._reported.add(key)
+            logger.warning(message, *args)
 
 
 def _as_json_payload(payload: str) -> str:

@@ -1,37 +1,34 @@
-"""The AWS wire protocol for the local bus: EventBridge's JSON 1.1 API over HTTP, so
-``boto3.client("events", endpoint_url=...)`` and ``aws events ... --endpoint-url`` work.
+"""The AWS wire protocol of the local runtime: AWS's JSON protocols over HTTP on one port, so
+``boto3.client("events", endpoint_url=...)``, ``boto3.client("stepfunctions", ...)`` and
+``aws ... --endpoint-url`` work.
 
-Operations: PutEvents, TestEventPattern, ListRules, DescribeRule, ListTargetsByRule. Requests
-are routed by the ``X-Amz-Target`` header; errors come back as AWS sends them
-(HTTP 400, ``{"__type": code, "message": ...}``). Signatures are not checked.
+EventBridge (JSON 1.1, ``X-Amz-Target: AWSEvents.*``): PutEvents, TestEventPattern, ListRules,
+DescribeRule, ListTargetsByRule. Step Functions (JSON 1.0, ``AWSStepFunctions.*``; see
+``ordermesh_platform.sfn.wire``) when ``aws_app`` is given the runtime's Step Functions service.
+Requests are routed by the ``X-Amz-Target`` header (``runtime.awsjson``); errors come back as AWS
+sends them (HTTP 400, ``{"__type": code, "message": ...}``). Signatures are not checked.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
 from ordermesh_platform.patterns import InvalidEventPatternError, compile_pattern
-from ordermesh_platform.runtime.bus import BusError, LocalEventBus, Rule
+from ordermesh_platform.runtime.awsjson import JSON_1_1, JsonService, WireError, json_app
+from ordermesh_platform.runtime.bus import LocalEventBus, Rule
+from ordermesh_platform.sfn.wire import sfn_service
 
-CONTENT_TYPE = "application/x-amz-json-1.1"
+if TYPE_CHECKING:
+    from ordermesh_platform.sfn.engine import StepFunctions
+
+CONTENT_TYPE = JSON_1_1
 EVENT_REQUIRED_FIELDS = ("id", "account", "source", "time", "region", "detail-type")
 
 Operation = Callable[[LocalEventBus, dict[str, Any]], dict[str, Any]]
-
-
-class WireError(Exception):
-    def __init__(self, code: str, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.status = status
 
 
 def _put_events(bus: LocalEventBus, body: dict[str, Any]) -> dict[str, Any]:
@@ -49,7 +46,10 @@ def _test_event_pattern(_bus: LocalEventBus, body: dict[str, Any]) -> dict[str, 
     pattern, event_text = body.get("EventPattern"), body.get("Event")
     if not isinstance(pattern, str) or not isinstance(event_text, str):
         raise WireError("ValidationException", "EventPattern and Event are required strings")
-    compiled = compile_pattern(pattern)
+    try:
+        compiled = compile_pattern(pattern)
+    except InvalidEventPatternError as exc:
+        raise WireError("InvalidEventPatternException", str(exc)) from exc
     try:
         event = json.loads(event_text)
     except ValueError as exc:
@@ -148,39 +148,20 @@ OPERATIONS: dict[str, Operation] = {
 }
 
 
-def _error(code: str, message: str, status: int = 400) -> Response:
-    return JSONResponse(
-        {"__type": code, "message": message}, status_code=status, media_type=CONTENT_TYPE
-    )
+def events_service(bus: LocalEventBus) -> JsonService[LocalEventBus]:
+    """EventBridge's JSON 1.1 operations on ``bus``."""
+    return JsonService("AWSEvents", CONTENT_TYPE, OPERATIONS, bus)
 
 
-def events_endpoint(bus: LocalEventBus) -> Callable[[Request], Awaitable[Response]]:
-    """A Starlette endpoint serving EventBridge's JSON 1.1 operations on ``bus``."""
-
-    async def endpoint(request: Request) -> Response:  # noqa: PLR0911 - one return per AWS error
-        target = request.headers.get("x-amz-target", "")
-        service, _, operation = target.partition(".")
-        handler = OPERATIONS.get(operation) if service == "AWSEvents" else None
-        if handler is None:
-            return _error("UnknownOperationException", f"unknown operation {target!r}")
-        try:
-            body = json.loads(await request.body() or b"{}")
-        except ValueError:
-            return _error("SerializationException", "the request body is not valid JSON")
-        if not isinstance(body, dict):
-            return _error("SerializationException", "the request body must be a JSON object")
-        try:
-            result = handler(bus, body)
-        except WireError as exc:
-            return _error(exc.code, exc.message, exc.status)
-        except BusError as exc:
-            return _error(exc.code, exc.message)
-        except InvalidEventPatternError as exc:
-            return _error("InvalidEventPatternException", str(exc))
-        return Response(json.dumps(result), media_type=CONTENT_TYPE)
-
-    return endpoint
+def aws_app(bus: LocalEventBus, sfn: StepFunctions | None = None) -> Starlette:
+    """One app for the runtime's AWS APIs: EventBridge on ``bus`` and, given ``sfn``, Step
+    Functions, on the same port (told apart by ``X-Amz-Target``)."""
+    services: list[JsonService[Any]] = [events_service(bus)]
+    if sfn is not None:
+        services.append(sfn_service(sfn))
+    return json_app(*services)
 
 
 def events_app(bus: LocalEventBus) -> Starlette:
-    return Starlette(routes=[Route("/", events_endpoint(bus), methods=["POST"])])
+    """EventBridge alone (``aws_app(bus)``)."""
+    return aws_app(bus)

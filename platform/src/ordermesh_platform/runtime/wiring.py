@@ -4,18 +4,28 @@ queue (and dead-letter queue), the queue consumers, the streams and their consum
 Names follow the AWS stacks: the rule, function and queue of subscription ``reserve`` of
 service ``inventory`` are all ``inventory-reserve``; its dead-letter queue is
 ``inventory-reserve-dlq``; a queue's consumer function is ``inventory-reserve-consumer``.
+Streams and state machines keep the names their manifest gives them (targets refer to them by
+those names).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal
 
 from ordermesh_contracts.catalog import Catalog, EventContract
 from ordermesh_contracts.errors import Problem
-from ordermesh_contracts.manifest import ServiceManifest, StreamConsumer, StreamSpec, Subscription
+from ordermesh_contracts.manifest import (
+    ServiceManifest,
+    StateMachineSpec,
+    StreamConsumer,
+    StreamSpec,
+    Subscription,
+)
 from ordermesh_contracts.manifest import Target as TargetSpec
 
 from ordermesh_platform.runtime.bus import Rule, Target
@@ -23,8 +33,10 @@ from ordermesh_platform.runtime.functions import FunctionSettings
 from ordermesh_platform.runtime.queue_consumer import QueueConsumerSettings
 from ordermesh_platform.runtime.queues import QueueSettings
 from ordermesh_platform.runtime.transform import InputTransformer, TargetInput
+from ordermesh_platform.sfn.validation import InvalidDefinition, validate_definition
 
 DLQ_RETENTION = 1_209_600.0  # 14 days, the most SQS keeps a message
+_PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 class WiringError(ValueError):
@@ -44,6 +56,14 @@ class Wiring:
     queue_consumers: list[QueueConsumerSettings] = field(default_factory=list)
     streams: list[StreamSpec] = field(default_factory=list)
     stream_consumers: list[tuple[str, StreamConsumer]] = field(default_factory=list)
+    state_machines: list[StateMachineSettings] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class StateMachineSettings:
+    name: str
+    definition: str  # ASL JSON text, placeholders substituted, checked
+    type: Literal["STANDARD", "EXPRESS"] = "STANDARD"
 
 
 def version_pattern(contract: EventContract) -> dict[str, Any]:
@@ -91,6 +111,7 @@ def wire(
         wiring.streams.extend(manifest.streams)
         for consumer in manifest.stream_consumers:
             wiring.stream_consumers.append((f"{service}-{consumer.name}", consumer))
+        _add_state_machines(wiring, manifest)
         for index, spec in enumerate(manifest.rules):
             try:
                 wiring.rules.append(
@@ -118,6 +139,52 @@ def wire(
                     raise WiringError(f"{where}/pattern/{exc.where}", exc.reason) from exc
                 raise WiringError(where, str(exc)) from exc
     return wiring
+
+
+def _add_state_machines(wiring: Wiring, manifest: ServiceManifest) -> None:
+    for index, machine in enumerate(manifest.state_machines):
+        where = f"{manifest.path or manifest.service.name}#/state_machines/{index}"
+        if any(m.name == machine.name for m in wiring.state_machines):
+            raise WiringError(f"{where}/name", f"state machine {machine.name!r} is declared twice")
+        try:
+            wiring.state_machines.append(_state_machine(machine, manifest.path))
+        except ValueError as exc:
+            raise WiringError(f"{where}/definition", str(exc)) from exc
+
+
+def _state_machine(spec: StateMachineSpec, manifest: Path | None) -> StateMachineSettings:
+    """The state machine with its definition read, substituted and checked."""
+    path = spec.definition_path(manifest)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        message = f"cannot read {path}: {exc.strerror or exc}"
+        raise ValueError(message) from exc
+    text = substitute(text, spec.substitutions)
+    try:
+        definition = validate_definition(json.loads(text), state_machine_type=spec.type)
+    except json.JSONDecodeError as exc:
+        message = f"{path} is not JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
+        raise ValueError(message) from exc
+    except InvalidDefinition as exc:
+        raise ValueError(f"{path} is not a valid state machine: {exc.message}") from exc
+    return StateMachineSettings(spec.name, json.dumps(definition), spec.type)
+
+
+def substitute(text: str, substitutions: Mapping[str, str | int | float | bool]) -> str:
+    """``${Name}`` replaced by ``substitutions[Name]`` as text (booleans as JSON spells them),
+    as CloudFormation's DefinitionSubstitutions; a placeholder without a value is an error."""
+    missing = sorted({m for m in _PLACEHOLDER.findall(text) if m not in substitutions})
+    if missing:
+        names = ", ".join(f"${{{name}}}" for name in missing)
+        message = f"the definition uses {names} but substitutions gives no value for it"
+        raise ValueError(message)
+
+    def value(match: re.Match[str]) -> str:
+        found = substitutions[match.group(1)]
+        return json.dumps(found) if isinstance(found, bool) else str(found)
+
+    return _PLACEHOLDER.sub(value, text)
 
 
 def _subscribe(

@@ -28,6 +28,7 @@ from typing import Any, Literal
 from ordermesh_platform.runtime.aws import ACCOUNT, REGION, AwsError, new_id, state_machine_arn
 from ordermesh_platform.runtime.clock import Clock
 from ordermesh_platform.runtime.store import Store
+from ordermesh_platform.sfn.errors import STATES_RUNTIME
 from ordermesh_platform.sfn.interpreter import (
     BLOCKED,
     DONE,
@@ -101,6 +102,7 @@ LEASE_SECONDS = 900.0  # longer than any local Task call; cleared when the runti
 REDRIVE_WINDOW = 14 * 24 * 3600.0
 MAX_INPUT_BYTES = 262_144
 MAX_RESULTS = 1000
+MAX_RUN_FAILURES = 5  # runs of one execution that raise before it is failed
 _NAME = re.compile(r"^[A-Za-z0-9_\-]{1,80}$")
 _TOKEN = re.compile(r"^[A-Za-z0-9_\-]{64}$")
 _ERROR_MAX = 256
@@ -138,48 +140,56 @@ def _parse_input(text: str | None, field: str = "input") -> Any:
         raise AwsError(code, f"Invalid State Machine Execution {field}: '{err.msg}'") from None
 
 
-def _encode_page(offset: int) -> str:
-    return base64.urlsafe_b64encode(f"p:{offset}".encode()).decode()
+def _encode_page(scope: str, last: Any) -> str:
+    return base64.urlsafe_b64encode(_json({"scope": scope, "after": last}).encode()).decode()
 
 
-def _decode_page(token: str | None) -> int:
-    if not token:
-        return 0
-    kind = ""
+def _decode_page(token: str, scope: str) -> Any:
     try:
-        kind, _, offset = base64.urlsafe_b64decode(token.encode()).decode().partition(":")
-        start = int(offset)
+        decoded = json.loads(base64.urlsafe_b64decode(token.encode()).decode())
     except (ValueError, UnicodeDecodeError):
-        start = -1
-    if kind != "p" or start < 0:
+        decoded = None
+    if not isinstance(decoded, dict) or decoded.get("scope") != scope:
         raise AwsError("InvalidToken", f"Invalid Token: '{token}'")
-    return start
+    return decoded.get("after")
 
 
-def _page(
-    items: list[Any], max_results: int | None, next_token: str | None
-) -> tuple[list[Any], str | None]:
-    limit = max_results or 100
+def _paged(
+    key: str,
+    items: list[tuple[Any, dict[str, Any]]],
+    max_results: int | None,
+    next_token: str | None,
+    *,
+    scope: str,
+    descending: bool = False,
+) -> dict[str, Any]:
+    """A List* response: one page of ``items`` ((sort key, item) pairs in order) under ``key``.
+
+    The token names the last item returned (not an offset), so items added between pages
+    neither repeat nor go missing; it is only good for the same listing (``scope``).
+    """
+    limit = 100 if max_results is None or max_results == 0 else max_results
     if not 0 < limit <= MAX_RESULTS:
         raise AwsError(
             "ValidationException",
             f"1 validation error detected: Value '{limit}' at 'maxResults' failed to satisfy "
-            f"constraint: Member must have value less than or equal to {MAX_RESULTS}",
+            f"constraint: Member must have value between 0 and {MAX_RESULTS}",
         )
-    start = _decode_page(next_token)
+    start = 0
+    if next_token:
+        after = _decode_page(next_token, scope)
+        start = next(
+            (
+                index
+                for index, (sort_key, _) in enumerate(items)
+                if (sort_key < after if descending else sort_key > after)
+            ),
+            len(items),
+        )
     chunk = items[start : start + limit]
-    following = _encode_page(start + limit) if start + limit < len(items) else None
-    return chunk, following
-
-
-def _paged(
-    key: str, items: list[Any], max_results: int | None, next_token: str | None
-) -> dict[str, Any]:
-    """A List* response: one page of ``items`` under ``key``, and the token of the next."""
-    page, following = _page(items, max_results, next_token)
-    result: dict[str, Any] = {key: page}
-    if following:
-        result["nextToken"] = following
+    result: dict[str, Any] = {key: [item for _, item in chunk]}
+    if start + limit < len(items):
+        result["nextToken"] = _encode_page(scope, chunk[-1][0])
     return result
 
 
@@ -204,6 +214,7 @@ class StepFunctions:
         self.integrations = integrations or NoIntegrations()
         self.options = options or StepFunctionsOptions()
         self._rng = random.Random(self.options.seed)  # noqa: S311 - not for secrets
+        self._run_failures: dict[str, int] = {}
         store.ensure_schema(SCHEMA)
 
     # --- state machines -----------------------------------------------------------------------
@@ -324,15 +335,18 @@ class StepFunctions:
             "SELECT arn, name, type, created_at FROM sfn_state_machines ORDER BY name"
         )
         items = [
-            {
-                "stateMachineArn": r["arn"],
-                "name": r["name"],
-                "type": r["type"],
-                "creationDate": r["created_at"],
-            }
+            (
+                r["name"],
+                {
+                    "stateMachineArn": r["arn"],
+                    "name": r["name"],
+                    "type": r["type"],
+                    "creationDate": r["created_at"],
+                },
+            )
             for r in rows
         ]
-        return _paged("stateMachines", items, max_results, next_token)
+        return _paged("stateMachines", items, max_results, next_token, scope="ListStateMachines")
 
     # --- starting -----------------------------------------------------------------------------
     def start_execution(
@@ -344,12 +358,25 @@ class StepFunctions:
     ) -> dict[str, Any]:
         """StartExecution. Idempotent as on AWS: the same name and input as a *running*
         execution returns it; a closed one, or other input, is ``ExecutionAlreadyExists``."""
+        response, _ = self._start(state_machine_arn, name, input, leased=False)
+        return response
+
+    def _start(
+        self,
+        state_machine_arn: str,
+        name: str | None,
+        input_text: str | None,
+        *,
+        leased: bool,
+    ) -> tuple[dict[str, Any], bool]:
+        """Insert the execution (due now, or ``leased`` by the caller); the response and
+        whether it is new."""
         machine = self._machine(state_machine_arn)
         assert machine is not None  # noqa: S101
         name = name or new_id()
         if not _NAME.match(name):
             raise AwsError("InvalidName", f"Invalid Name: '{name}'")
-        input_text = "{}" if input is None else input
+        input_text = "{}" if input_text is None else input_text
         _parse_input(input_text)
         arn = execution_arn(machine["name"], name)
         now = self.clock.now()
@@ -359,12 +386,12 @@ class StepFunctions:
             ).fetchone()
             if existing is not None:
                 if existing["status"] == "RUNNING" and existing["input"] == input_text:
-                    return {"executionArn": arn, "startDate": existing["start_date"]}
+                    return {"executionArn": arn, "startDate": existing["start_date"]}, False
                 raise AwsError("ExecutionAlreadyExists", f"Execution Already Exists: '{arn}'")
-            self._insert_execution(conn, machine, arn, name, input_text, now)
-        return {"executionArn": arn, "startDate": now}
+            self._insert_execution(conn, machine, arn, name, input_text, now, leased=leased)
+        return {"executionArn": arn, "startDate": now}, True
 
-    def _insert_execution(
+    def _insert_execution(  # noqa: PLR0913 - the new row's columns
         self,
         conn: sqlite3.Connection,
         machine: sqlite3.Row,
@@ -372,11 +399,13 @@ class StepFunctions:
         name: str,
         input_text: str,
         now: float,
+        *,
+        leased: bool,
     ) -> None:
         conn.execute(
             "INSERT INTO sfn_executions (arn, state_machine_arn, name, type, status, input, "
-            "start_date, definition, role_arn, next_at) "
-            "VALUES (?, ?, ?, ?, 'RUNNING', ?, ?, ?, ?, ?)",
+            "start_date, definition, role_arn, next_at, lease_until) "
+            "VALUES (?, ?, ?, ?, 'RUNNING', ?, ?, ?, ?, ?, ?)",
             (
                 arn,
                 machine["arn"],
@@ -386,7 +415,8 @@ class StepFunctions:
                 now,
                 machine["definition"],
                 machine["role_arn"],
-                now,
+                None if leased else now,
+                now + LEASE_SECONDS if leased else None,
             ),
         )
 
@@ -405,9 +435,10 @@ class StepFunctions:
                 "StateMachineTypeNotSupported",
                 "This operation is not supported by this type of state machine",
             )
-        result = self.start_execution(state_machine_arn, name=name, input=input)
+        result, new = self._start(state_machine_arn, name, input, leased=True)
         arn = result["executionArn"]
-        self._claim_one(arn)
+        if not new:
+            raise AwsError("ExecutionAlreadyExists", f"Execution Already Exists: '{arn}'")
         self._run(arn)
         described = self.describe_execution(arn)
         response: dict[str, Any] = {
@@ -434,13 +465,6 @@ class StepFunctions:
             "billedDurationInMilliseconds": max(billed, 100),
         }
         return response
-
-    def _claim_one(self, arn: str) -> None:
-        with self.store.write() as conn:
-            conn.execute(
-                "UPDATE sfn_executions SET lease_until = ? WHERE arn = ?",
-                (self.clock.now() + LEASE_SECONDS, arn),
-            )
 
     # --- reading ------------------------------------------------------------------------------
     def _execution(self, arn: str) -> sqlite3.Row:
@@ -506,7 +530,8 @@ class StepFunctions:
         """ListExecutions, newest first, optionally only those with ``status_filter``."""
         self._machine(state_machine_arn)
         sql = (
-            "SELECT arn, state_machine_arn, name, status, start_date, stop_date, redrive_count, "
+            "SELECT seq, arn, state_machine_arn, name, status, start_date, stop_date, "
+            "redrive_count, "
             "redrive_date FROM sfn_executions WHERE state_machine_arn = ?"
         )
         params: list[Any] = [state_machine_arn]
@@ -536,8 +561,15 @@ class StepFunctions:
                 item["stopDate"] = r["stop_date"]
             if r["redrive_date"] is not None:
                 item["redriveDate"] = r["redrive_date"]
-            items.append(item)
-        return _paged("executions", items, max_results, next_token)
+            items.append((r["seq"], item))
+        return _paged(
+            "executions",
+            items,
+            max_results,
+            next_token,
+            scope=f"ListExecutions:{state_machine_arn}:{status_filter or ''}",
+            descending=True,
+        )
 
     def get_execution_history(
         self,
@@ -563,17 +595,21 @@ class StepFunctions:
         events = [json.loads(r["event"]) for r in rows]
         if not include_execution_data:
             events = [_without_data(event) for event in events]
-        return _paged("events", events, max_results, next_token)
+        return _paged(
+            "events",
+            [(event["id"], event) for event in events],
+            max_results,
+            next_token,
+            scope=f"GetExecutionHistory:{arn}:{order}",
+            descending=reverse_order,
+        )
 
     # --- control ------------------------------------------------------------------------------
     def stop_execution(
         self, arn: str, *, error: str | None = None, cause: str | None = None
     ) -> dict[str, Any]:
         """StopExecution: a running execution ends ABORTED; a closed one is left as it is."""
-        if error is not None and len(error) > _ERROR_MAX:
-            raise AwsError("ValidationException", "error must be at most 256 characters")
-        if cause is not None and len(cause) > _CAUSE_MAX:
-            raise AwsError("ValidationException", "cause must be at most 32768 characters")
+        _check_error_and_cause(error, cause)
         row = self._execution(arn)
         if row["status"] != "RUNNING":
             return {"stopDate": row["stop_date"] or self.clock.now()}
@@ -581,6 +617,13 @@ class StepFunctions:
             row = conn.execute("SELECT * FROM sfn_executions WHERE arn = ?", (arn,)).fetchone()
             if row["status"] != "RUNNING":
                 return {"stopDate": row["stop_date"]}
+            if row["lease_until"] is not None:
+                # A worker is running it: the stop is a signal the worker applies next.
+                conn.execute(
+                    "INSERT INTO sfn_signals (execution_arn, token, signal) VALUES (?, '', ?)",
+                    (arn, _json({"stop": {"error": error, "cause": cause}})),
+                )
+                return {"stopDate": self.clock.now()}
             execution = self._load(row)
             execution.stop(error, cause)
             self._persist(conn, row, execution, final=True)
@@ -590,12 +633,13 @@ class StepFunctions:
         """RedriveExecution: a FAILED, TIMED_OUT or ABORTED Standard execution (within 14 days)
         runs again from the state where it stopped."""
         del client_token  # redrives are idempotent by status: a running one is not redriven
-        row = self._execution(arn)
-        status, reason = self._redrive_status(row)
-        if status != "REDRIVABLE":
-            raise AwsError("ExecutionNotRedrivable", reason or "Execution cannot be redriven")
+        self._execution(arn)
         now = self.clock.now()
-        with self.store.write() as conn:
+        with self.store.write() as conn:  # checked and changed in one transaction
+            row = conn.execute("SELECT * FROM sfn_executions WHERE arn = ?", (arn,)).fetchone()
+            status, reason = self._redrive_status(row)
+            if status != "REDRIVABLE":
+                raise AwsError("ExecutionNotRedrivable", reason or "Execution cannot be redriven")
             execution = self._load(row)
             execution.redrive()
             self._persist(conn, row, execution, final=False)
@@ -616,8 +660,7 @@ class StepFunctions:
     def send_task_failure(
         self, task_token: str, *, error: str | None = None, cause: str | None = None
     ) -> dict[str, Any]:
-        if error is not None and len(error) > _ERROR_MAX:
-            raise AwsError("ValidationException", "error must be at most 256 characters")
+        _check_error_and_cause(error, cause)
         self._signal(task_token, {"error": error, "cause": cause}, close=True)
         return {}
 
@@ -676,14 +719,49 @@ class StepFunctions:
         for arn in claimed:
             try:
                 self._run(arn)
-            except Exception:
-                logger.exception("execution %s failed a run; it will be retried", arn)
-                with self.store.write() as conn:
-                    conn.execute(
-                        "UPDATE sfn_executions SET lease_until = NULL, next_at = ? WHERE arn = ?",
-                        (self.clock.now() + 1.0, arn),
-                    )
+                self._run_failures.pop(arn, None)
+            except Exception as exc:
+                failures = self._run_failures.get(arn, 0) + 1
+                self._run_failures[arn] = failures
+                logger.exception("execution %s failed run %d", arn, failures)
+                self._after_run_failure(arn, exc, give_up=failures >= MAX_RUN_FAILURES)
         return len(claimed)
+
+    def _after_run_failure(self, arn: str, exc: Exception, *, give_up: bool) -> None:
+        """Try a failed run again a second later; after a few failures, fail the execution
+        (States.Runtime, with the engine's error as the cause) rather than loop forever."""
+        now = self.clock.now()
+        with self.store.write() as conn:
+            if not give_up:
+                conn.execute(
+                    "UPDATE sfn_executions SET lease_until = NULL, next_at = ? WHERE arn = ?",
+                    (now + 1.0, arn),
+                )
+                return
+            self._run_failures.pop(arn, None)
+            cause = f"The local engine could not run the execution: {exc!r}"
+            last = (
+                conn.execute(
+                    "SELECT MAX(id) AS id FROM sfn_history WHERE execution_arn = ?", (arn,)
+                ).fetchone()["id"]
+                or 0
+            )
+            event = {
+                "timestamp": now,
+                "type": "ExecutionFailed",
+                "id": last + 1,
+                "previousEventId": last,
+                "executionFailedEventDetails": {"error": STATES_RUNTIME, "cause": cause},
+            }
+            conn.execute(
+                "INSERT INTO sfn_history (execution_arn, id, event) VALUES (?, ?, ?)",
+                (arn, last + 1, _json(event)),
+            )
+            conn.execute(
+                "UPDATE sfn_executions SET status = 'FAILED', error = ?, cause = ?, "
+                "stop_date = ?, next_at = NULL, lease_until = NULL WHERE arn = ?",
+                (STATES_RUNTIME, cause, now, arn),
+            )
 
     def run_until_idle(self, *, advance_clock: bool = False, max_rounds: int = 100_000) -> int:
         """Run due executions in this thread until none is due; with ``advance_clock`` (a
@@ -770,7 +848,11 @@ class StepFunctions:
         )
         last = 0
         for r in rows:
-            if not execution.deliver(r["token"], json.loads(r["signal"])):
+            signal = json.loads(r["signal"])
+            if "stop" in signal:
+                if execution.status == "RUNNING":
+                    execution.stop(signal["stop"]["error"], signal["stop"]["cause"])
+            elif not execution.deliver(r["token"], signal):
                 logger.warning("execution %s: no task waits for a delivered token", arn)
             last = r["seq"]
         return last
@@ -867,6 +949,13 @@ class StepFunctions:
                 "UPDATE sfn_executions SET lease_until = NULL, next_at = NULL WHERE arn = ?",
                 (arn,),
             )
+
+
+def _check_error_and_cause(error: str | None, cause: str | None) -> None:
+    if error is not None and len(error) > _ERROR_MAX:
+        raise AwsError("ValidationException", f"error must be at most {_ERROR_MAX} characters")
+    if cause is not None and len(cause) > _CAUSE_MAX:
+        raise AwsError("ValidationException", f"cause must be at most {_CAUSE_MAX} characters")
 
 
 def _calls_next(execution: Execution) -> bool:

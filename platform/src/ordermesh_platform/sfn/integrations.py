@@ -136,12 +136,13 @@ class LocalIntegrations:
             item = dict(entry)
             if "Detail" in item and not isinstance(item["Detail"], str):
                 item["Detail"] = json.dumps(item["Detail"], separators=(",", ":"))
-            bus_name = str(item.pop("EventBusName", self.bus.name)).rsplit("/", 1)[-1]
+            bus_name = str(item.get("EventBusName", self.bus.name)).rsplit("/", 1)[-1]
             if bus_name not in {self.bus.name, "default"}:
                 raise StatesError(
                     "EventBridge.ResourceNotFoundException",
                     f"Event bus {bus_name} does not exist.",
                 )
+            item["EventBusName"] = self.bus.name  # the runtime has one bus: "default" is it
             prepared.append(item)
         try:
             result = self.bus.put_events(prepared).to_aws()

@@ -1,4 +1,4 @@
-"""Handlers of the probe service used by the crash test: slow, and they log what they saw."""
+"""Handlers of the probe services used by the crash tests: slow, and they log what they saw."""
 
 from __future__ import annotations
 
@@ -25,3 +25,13 @@ def on_batch(event: dict[str, Any], _context: Any) -> dict[str, Any]:
 def on_event(event: dict[str, Any], _context: Any) -> None:
     time.sleep(0.02)
     _log("function.log", [event["id"]])
+
+
+def on_ask(event: dict[str, Any], _context: Any) -> None:
+    _log("tokens.log", [event["token"]])
+
+
+def on_slow(event: dict[str, Any], _context: Any) -> str:
+    _log("slow.log", [event["order"]])
+    time.sleep(1.5)
+    return "slow"
