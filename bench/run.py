@@ -8,6 +8,7 @@ from pathlib import Path
 
 import bus
 import patterns
+import sfn
 import validation
 from harness import machine
 
@@ -16,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def main() -> int:
     sections, all_met = [], True
-    for bench in (validation, patterns, bus):
+    for bench in (validation, patterns, bus, sfn):
         text, met = bench.run()
         print(text, end="\n\n")
         sections.append(text)

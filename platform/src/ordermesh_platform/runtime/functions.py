@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib
 import json
 import logging
+import queue
 import sqlite3
 import threading
 import traceback
@@ -106,6 +107,40 @@ def load_handler(reference: str) -> Handler:
     return handler
 
 
+class _HandlerThreads:
+    """Daemon threads that run handlers, started on demand and reused.
+
+    A handler that overruns its timeout keeps its thread until it returns (Python cannot stop
+    a thread); the caller has its answer already, and a new thread serves the next call. The
+    threads are daemons, so a handler that never returns does not keep the process alive.
+    """
+
+    def __init__(self) -> None:
+        self._work: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._idle = 0
+
+    def run(self, job: Callable[[], None]) -> None:
+        with self._lock:
+            start = self._idle == 0
+            if not start:
+                self._idle -= 1
+        if start:
+            threading.Thread(target=self._serve, args=(job,), name="lambda", daemon=True).start()
+        else:
+            self._work.put(job)
+
+    def _serve(self, job: Callable[[], None]) -> None:
+        while True:
+            job()
+            with self._lock:
+                self._idle += 1
+            job = self._work.get()
+
+
+_THREADS = _HandlerThreads()
+
+
 class Functions:
     """The registered functions, their synchronous invoke and the async invoke queue."""
 
@@ -158,6 +193,7 @@ class Functions:
             request_id=request_id,
         )
         outcome: dict[str, Any] = {}
+        done = threading.Event()
 
         def run() -> None:
             try:
@@ -165,11 +201,11 @@ class Functions:
             except BaseException as exc:  # noqa: BLE001 - every failure is the function's error
                 outcome["error"] = exc
                 outcome["trace"] = traceback.format_exc()
+            finally:
+                done.set()
 
-        worker = threading.Thread(target=run, name=f"lambda:{name}", daemon=True)
-        worker.start()
-        worker.join(settings.timeout)
-        if worker.is_alive():
+        _THREADS.run(run)
+        if not done.wait(settings.timeout):
             message = f"Task timed out after {settings.timeout:.2f} seconds"
             raise FunctionError(name, "Sandbox.Timedout", message)
         if "error" in outcome:

@@ -20,7 +20,6 @@ Side effects go through the ``Integrations`` port; time through the ``now`` call
 
 from __future__ import annotations
 
-import copy
 import random
 import re
 import secrets
@@ -46,6 +45,7 @@ from ordermesh_platform.sfn.jsonpath import (
     apply_input_path,
     apply_output_path,
     apply_result_path,
+    copy_json,
     resolve_path,
     to_json,
 )
@@ -148,6 +148,16 @@ def iso_millis(epoch: float) -> str:
     """``2024-01-01T00:00:00.000Z``: the context object's timestamps."""
     moment = datetime.fromtimestamp(epoch, UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def _entered_iso(frame: dict[str, Any]) -> str:
+    """The frame's ``$$.State.EnteredTime``, formatted once per state."""
+    cached = frame.get("entered_iso")
+    if cached is None or cached[0] != frame["entered_time"]:
+        cached = (frame["entered_time"], iso_millis(frame["entered_time"]))
+        frame["entered_iso"] = cached
+    text: str = cached[1]
+    return text
 
 
 def new_task_token() -> str:
@@ -473,7 +483,7 @@ class Execution:
             "StateMachine": self.context_base["StateMachine"],
             "State": {
                 "Name": frame["state"],
-                "EnteredTime": iso_millis(frame["entered_time"]),
+                "EnteredTime": _entered_iso(frame),
             },
         }
         if self._states(frame)[frame["state"]]["Type"] in _RETRYING_TYPES:
@@ -693,7 +703,7 @@ class Execution:
             output, assigned = self._output(frame, state, frame["input"])
             return self._exit(frame, state, output, assigned)
         effective = self._effective_input(frame, state, "Parameters")
-        result = copy.deepcopy(state["Result"]) if "Result" in state else effective
+        result = copy_json(state["Result"]) if "Result" in state else effective
         output, assigned = self._output(frame, state, result)
         return self._exit(frame, state, output, assigned)
 
@@ -1092,7 +1102,7 @@ class Execution:
                 self._new_frame(
                     [*base, index],
                     branch["StartAt"],
-                    copy.deepcopy(work["effective"]),
+                    copy_json(work["effective"]),
                     variables=dict(frame["vars"]),
                     prev=frame["prev"],
                 )
@@ -1319,7 +1329,7 @@ class Execution:
     ) -> Any:
         selector_key = "ItemSelector" if "ItemSelector" in state else "Parameters"
         if selector_key not in state:
-            return copy.deepcopy(item["Value"])
+            return copy_json(item["Value"])
         context = {**self._context(frame), "Map": {"Item": item}}
         if self._jsonata(state):
             binding = {"input": frame["input"], "context": context}

@@ -10,13 +10,12 @@ the field 'x.$' could not be found in the input '<input JSON>'``.
 
 from __future__ import annotations
 
-import copy
 import random
 from typing import Any
 
 from ordermesh_platform.sfn.errors import STATES_RUNTIME, StatesError
 from ordermesh_platform.sfn.intrinsics import evaluate_intrinsic, is_intrinsic
-from ordermesh_platform.sfn.jsonpath import JsonPathNotFoundError, resolve_path, to_json
+from ordermesh_platform.sfn.jsonpath import JsonPathNotFoundError, copy_json, resolve_path, to_json
 
 
 def _not_found(path: str, field: str, data: Any) -> StatesError:
@@ -45,8 +44,8 @@ def evaluate_field(
         )
     try:
         if is_intrinsic(expression):
-            return copy.deepcopy(evaluate_intrinsic(expression, data, context, variables, rng=rng))
-        return copy.deepcopy(resolve_path(expression, data, context, variables))
+            return copy_json(evaluate_intrinsic(expression, data, context, variables, rng=rng))
+        return copy_json(resolve_path(expression, data, context, variables))
     except JsonPathNotFoundError as err:
         raise _not_found(err.path, field, data) from None
 
@@ -74,4 +73,4 @@ def render_template(
         return rendered
     if isinstance(template, list):
         return [render_template(item, data, context, variables, rng=rng) for item in template]
-    return copy.deepcopy(template)
+    return copy_json(template)
