@@ -737,12 +737,18 @@ class StepFunctions:
         the call; the commit is shared by the batch."""
         runs = self._prepare_all(rows)
         while runs:
+            pending: list[_Run] = []
             for run in runs:
+                if run.calls_next and pending:
+                    # What the others did is stored before a call that may take long.
+                    self._store_round(pending)
+                    pending = []
                 try:
                     self._advance(run)
                 except Exception as exc:  # noqa: BLE001 - kept for _run_failed below
                     run.error = exc
-            self._store_round(runs)
+                pending.append(run)
+            self._store_round(pending)
             runs = [run for run in runs if run.error is None and run.progress is None]
 
     def _prepare_all(self, rows: list[sqlite3.Row]) -> list[_Run]:
@@ -782,7 +788,17 @@ class StepFunctions:
             return None
         execution = self._load(row)
         signals_upto = self._apply_signals(row["arn"], execution)
-        return _Run(row, execution, durable=row["type"] == "STANDARD", signals_upto=signals_upto)
+        calls_next = any(
+            frame["status"] == "running" and frame["phase"] == "call"
+            for frame in _all_frames(execution.root)
+        )
+        return _Run(
+            row,
+            execution,
+            durable=row["type"] == "STANDARD",
+            signals_upto=signals_upto,
+            calls_next=calls_next,
+        )
 
     def _advance(self, run: _Run) -> None:
         """Step ``run`` to its next transition (a Standard execution) or until it blocks."""
@@ -795,7 +811,10 @@ class StepFunctions:
             if progress in {BLOCKED, DONE}:
                 run.progress = progress
                 return
-            if run.durable and (root["state"] != state_before or _calls_next(execution)):
+            if not run.durable:
+                continue
+            run.calls_next = _calls_next(execution)
+            if run.calls_next or root["state"] != state_before:
                 return  # every transition, and every call's intent, is stored before the next
         run.progress = "YIELD"
 
@@ -1015,6 +1034,7 @@ class _Run:
     execution: Execution
     durable: bool  # Standard: stored at every transition; Express: when it blocks or ends
     signals_upto: int  # the last task-token signal applied (deleted with the next write)
+    calls_next: bool = False  # its next step calls a Task's resource
     steps: int = 0
     progress: str | None = None  # BLOCKED, DONE or YIELD once this run is over
     error: Exception | None = None
