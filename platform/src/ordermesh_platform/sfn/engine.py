@@ -35,9 +35,9 @@ from ordermesh_platform.sfn.interpreter import (
     BLOCKED,
     DONE,
     Execution,
-    Frame,
     Integrations,
     NoIntegrations,
+    awaits_reply,
 )
 from ordermesh_platform.sfn.validation import InvalidDefinition, validate_definition
 
@@ -109,7 +109,6 @@ _NAME = re.compile(r"^[A-Za-z0-9_\-]{1,80}$")
 _TOKEN = re.compile(r"^[A-Za-z0-9_\-]{64}$")
 _ERROR_MAX = 256
 _CAUSE_MAX = 32_768
-_OPEN_PHASES = frozenset({"call", "token"})
 
 Type = Literal["STANDARD", "EXPRESS"]
 
@@ -790,7 +789,7 @@ class StepFunctions:
         signals_upto = self._apply_signals(row["arn"], execution)
         calls_next = any(
             frame["status"] == "running" and frame["phase"] == "call"
-            for frame in _all_frames(execution.root)
+            for frame in execution.frames()
         )
         return _Run(
             row,
@@ -994,11 +993,11 @@ class StepFunctions:
 
     def _sync_tokens(self, conn: sqlite3.Connection, arn: str, execution: Execution) -> None:
         """Register the tokens tasks may be sent; mark timed-out ones."""
-        for frame in _all_frames(execution.root):
+        for frame in execution.frames():
             token = frame.get("token")
             if not token:
                 continue
-            if frame["status"] == "running" and frame["phase"] in _OPEN_PHASES:
+            if awaits_reply(frame):
                 conn.execute(
                     "INSERT OR IGNORE INTO sfn_tokens (token, execution_arn, status, created_at) "
                     "VALUES (?, ?, 'open', ?)",
@@ -1052,15 +1051,6 @@ def _calls_next(execution: Execution) -> bool:
     return any(
         event["type"] in {"TaskScheduled", "LambdaFunctionScheduled"} for event in execution.events
     )
-
-
-def _all_frames(frame: Frame) -> list[Frame]:
-    work = frame.get("work") or {}
-    children = work.get("children") or work.get("running") or []
-    found = [frame]
-    for child in children:
-        found.extend(_all_frames(child))
-    return found
 
 
 _DATA_FIELDS = ("input", "output", "parameters")

@@ -205,6 +205,7 @@ class Execution:
         snapshot: dict[str, Any] | None = None,
     ) -> None:
         self.definition = definition
+        self.start_time = start_time
         self.now = now
         self.integrations = integrations or NoIntegrations()
         self.rng = rng or random.Random()  # noqa: S311 - jitter and $random, not secrets
@@ -317,22 +318,17 @@ class Execution:
         seconds = self.definition.get("TimeoutSeconds")
         if not isinstance(seconds, int | float) or isinstance(seconds, bool):
             return None
-        started = datetime.strptime(
-            self.context_base["Execution"]["StartTime"], "%Y-%m-%dT%H:%M:%S.%f%z"
-        ).timestamp()
-        return started + float(seconds)
+        return self.start_time + float(seconds)
 
-    def open_tokens(self) -> list[str]:
-        return [frame["token"] for frame in _frames(self.root) if frame.get("waiting_token")]
+    def frames(self) -> list[Frame]:
+        """Every frame of the execution: the top level, then branches and iterations."""
+        return _frames(self.root)
 
     def deliver(self, token: str, signal: dict[str, Any]) -> bool:
         """Hand a task-token outcome (``{"output": ...}``, ``{"error":..,"cause":..}`` or
         ``{"heartbeat": True}``) to the frame waiting on ``token``. False if none waits."""
         for frame in _frames(self.root):
-            # A reply can overtake the step that records the call (a crash in between): it is
-            # kept on the frame and taken once the call has been made again.
-            open_phase = frame["status"] == "running" and frame["phase"] in {"call", "token"}
-            if open_phase and frame.get("token") == token:
+            if awaits_reply(frame) and frame.get("token") == token:
                 if signal.get("heartbeat"):
                     if frame.get("heartbeat_seconds") is not None:
                         frame["heartbeat_at"] = self.now() + frame["heartbeat_seconds"]
@@ -350,7 +346,6 @@ class Execution:
             details["cause"] = cause
         self._emit(None, "ExecutionAborted", "executionAbortedEventDetails", details, prev=0)
         for frame in _frames(self.root):
-            frame["waiting_token"] = False
             frame["wake_at"] = None
         self.state.update(status="ABORTED", error=error, cause=cause)
 
@@ -370,8 +365,6 @@ class Execution:
 
     def _redrive_frame(self, frame: Frame) -> None:
         frame.update(status="running", phase="enter", signal=None, wake_at=None, retry={})
-        frame["waiting_token"] = False
-        frame.pop("children", None)
 
     # --- events -------------------------------------------------------------------------------
     def _emit(
@@ -456,7 +449,6 @@ class Execution:
             "error": None,
             "cause": None,
             "wake_at": None,
-            "waiting_token": False,
             "token": None,
             "signal": None,
             "work": {},
@@ -1011,7 +1003,6 @@ class Execution:
                 ),
             )
             frame["phase"] = "token"
-            frame["waiting_token"] = True
             if work["timeout"] is not None:
                 work["deadline"] = started + work["timeout"]
             if work["heartbeat"] is not None:
@@ -1072,7 +1063,7 @@ class Execution:
         signal = frame.get("signal")
         now = self.now()
         if signal is not None:
-            frame.update(signal=None, waiting_token=False, heartbeat_at=None)
+            frame.update(signal=None, heartbeat_at=None)
             if "output" in signal:
                 self._task_succeeded(frame, resource, signal["output"], work)
                 return MOVED
@@ -1085,7 +1076,7 @@ class Execution:
         ]
         for deadline, error in timeouts:
             if deadline is not None and now >= deadline:
-                frame.update(waiting_token=False, heartbeat_at=None, timed_out=True)
+                frame.update(heartbeat_at=None, timed_out=True)
                 self._task_failed(frame, resource, error, None, timed_out=True)
                 raise _Failure(error, None)
         return BLOCKED
@@ -1405,7 +1396,6 @@ class Execution:
     def _handle_failure(self, frame: Frame, state: dict[str, Any], failure: _Failure) -> str:
         if failure.evaluation is not None:
             self._evaluation_failed(frame, state, failure)
-        frame["waiting_token"] = False
         retrying = state["Type"] in _RETRYING_TYPES
         if retrying and self._retry(frame, state, failure):
             return MOVED
@@ -1533,6 +1523,13 @@ def _json_type(value: Any) -> str:
     if isinstance(value, dict):
         return "object"
     return "array"
+
+
+def awaits_reply(frame: Frame) -> bool:
+    """Can a task-token reply arrive for this frame? While it waits for one, and while its call
+    is still to be made: a reply can overtake the step that records the call (a crash in
+    between); it is kept on the frame and taken once the call has been made again."""
+    return frame["status"] == "running" and frame["phase"] in {"call", "token"}
 
 
 def _children(frame: Frame) -> list[Frame]:
