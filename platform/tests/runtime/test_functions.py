@@ -50,6 +50,24 @@ def test_timeout_is_enforced(functions: Functions) -> None:
     assert "Task timed out after 1.00 seconds" in error.value.message
 
 
+def test_start_returns_at_once_and_notifies_when_the_handler_returns(
+    functions: Functions,
+) -> None:
+    release, notified = threading.Event(), threading.Event()
+    functions.register(
+        "gated", FunctionSettings(handler="x:y", timeout=5), lambda e, _c: release.wait(5) and e
+    )
+    call = functions.start("gated", {"n": 1}, notify=notified.set)
+    assert not call.done()
+    assert 4 < call.time_left() <= 5
+    release.set()
+    assert notified.wait(5)
+    assert call.done()
+    assert call.time_left() == 0
+    assert call.result() == {"n": 1}
+    assert call.result() == {"n": 1}, "the result can be read again"
+
+
 def test_unserializable_result_is_a_marshal_error(functions: Functions) -> None:
     functions.register("bad", FunctionSettings(handler="x:y"), lambda _e, _c: {1, 2})
     with pytest.raises(FunctionError) as error:

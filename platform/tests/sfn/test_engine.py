@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
 from ordermesh_platform.runtime.aws import AwsError
-from ordermesh_platform.runtime.clock import ManualClock
+from ordermesh_platform.runtime.clock import ManualClock, SystemClock
 from ordermesh_platform.runtime.functions import Functions, FunctionSettings
 from ordermesh_platform.runtime.store import Store
 from ordermesh_platform.sfn.engine import StepFunctions
@@ -465,6 +466,111 @@ def test_a_call_longer_than_timeout_seconds_is_a_states_timeout(
     assert "TaskTimedOut" in _types(sfn, arn)
 
 
+def _lambda_task(function: str, **fields: Any) -> dict[str, Any]:
+    return {
+        "Type": "Task",
+        "Resource": "arn:aws:states:::lambda:invoke",
+        "Parameters": {"FunctionName": function, "Payload.$": "$"},
+        "ResultSelector": {"value.$": "$.Payload"},
+        **fields,
+    }
+
+
+def test_a_slow_function_does_not_hold_back_other_executions(
+    store: Store, clock: ManualClock, functions: Functions
+) -> None:
+    """The waiting function returns only once the other execution's function ran: the engine
+    must not wait for one call before making the other (a sequential engine times it out)."""
+    answered = threading.Event()
+
+    def waiting(_event: Any, _context: Any) -> str:
+        assert answered.wait(10), "the other execution's call was never made"
+        return "after"
+
+    def answering(_event: Any, _context: Any) -> str:
+        answered.set()
+        return "answered"
+
+    functions.register("waiting", FunctionSettings(handler="x:y", timeout=5), waiting)
+    functions.register("answering", FunctionSettings(handler="x:y", timeout=5), answering)
+    sfn = StepFunctions(store, clock, LocalIntegrations(functions=functions))
+    first = _machine(sfn, {"StartAt": "T", "States": {"T": _lambda_task("waiting", End=True)}})
+    second = _machine(
+        sfn,
+        {
+            "StartAt": "Pause",
+            "States": {
+                "Pause": {"Type": "Pass", "Next": "T"},  # calls after the first one started
+                "T": _lambda_task("answering", End=True),
+            },
+        },
+        name="second",
+    )
+    arns = [sfn.start_execution(machine)["executionArn"] for machine in (first, second)]
+    sfn.run_until_idle()
+    outputs = [json.loads(sfn.describe_execution(arn)["output"]) for arn in arns]
+    assert outputs == [{"value": "after"}, {"value": "answered"}]
+    assert _types(sfn, arns[0]) == [
+        "ExecutionStarted",
+        "TaskStateEntered",
+        "TaskScheduled",
+        "TaskStarted",
+        "TaskSucceeded",
+        "TaskStateExited",
+        "ExecutionSucceeded",
+    ]
+
+
+def test_map_iterations_call_their_functions_concurrently(
+    store: Store, clock: ManualClock, functions: Functions
+) -> None:
+    barrier = threading.Barrier(3, timeout=10)
+
+    def meet(event: Any, _context: Any) -> int:
+        barrier.wait()  # breaks (and the call fails) unless all three calls are under way
+        return int(event) * 10
+
+    functions.register("meet", FunctionSettings(handler="x:y", timeout=5), meet)
+    sfn = StepFunctions(store, clock, LocalIntegrations(functions=functions))
+    iteration = {"StartAt": "Call", "States": {"Call": _lambda_task("meet", End=True)}}
+    definition = {
+        "StartAt": "Each",
+        "States": {
+            "Each": {
+                "Type": "Map",
+                "ItemProcessor": {"ProcessorConfig": {"Mode": "INLINE"}, **iteration},
+                "End": True,
+            }
+        },
+    }
+    arn = sfn.start_execution(_machine(sfn, definition), input="[1, 2, 3]")["executionArn"]
+    sfn.run_until_idle()
+    described = sfn.describe_execution(arn)
+    assert described["status"] == "SUCCEEDED", described
+    assert json.loads(described["output"]) == [{"value": 10}, {"value": 20}, {"value": 30}]
+
+
+def test_timeout_seconds_ends_a_call_still_under_way(store: Store, functions: Functions) -> None:
+    release = threading.Event()
+    functions.register(
+        "stuck", FunctionSettings(handler="x:y", timeout=30), lambda _e, _c: release.wait(30)
+    )
+    sfn = StepFunctions(store, SystemClock(), LocalIntegrations(functions=functions))
+    definition = {
+        "StartAt": "Stuck",
+        "States": {"Stuck": _lambda_task("stuck", TimeoutSeconds=1, End=True)},
+    }
+    try:
+        arn = sfn.start_execution(_machine(sfn, definition))["executionArn"]
+        sfn.run_until_idle()
+        described = sfn.describe_execution(arn)
+        assert (described["status"], described["error"]) == ("FAILED", "States.Timeout")
+        assert _types(sfn, arn)[-3:] == ["TaskStarted", "TaskTimedOut", "ExecutionFailed"]
+        assert not release.is_set()  # ended by the state's timeout, not by the function
+    finally:
+        release.set()
+
+
 def test_stopping_an_execution_a_worker_holds_is_applied_by_that_worker(
     sfn: StepFunctions,
 ) -> None:
@@ -508,3 +614,47 @@ def test_an_execution_the_engine_cannot_run_fails_after_a_few_tries(
     assert (described["status"], described["error"]) == ("FAILED", "States.Runtime")
     assert "disk on fire" in described["cause"]
     assert _types(sfn, arn)[-1] == "ExecutionFailed"
+
+
+_EXECUTIONS_BEFORE_DEFINITIONS_TABLE = """
+CREATE TABLE sfn_executions (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, arn TEXT NOT NULL UNIQUE,
+    state_machine_arn TEXT NOT NULL, name TEXT NOT NULL, type TEXT NOT NULL,
+    status TEXT NOT NULL, input TEXT NOT NULL, output TEXT, error TEXT, cause TEXT,
+    start_date REAL NOT NULL, stop_date REAL, definition TEXT NOT NULL, role_arn TEXT NOT NULL,
+    snapshot TEXT, next_at REAL, lease_until REAL, redrive_count INTEGER NOT NULL DEFAULT 0,
+    redrive_date REAL
+)
+"""
+
+
+def test_a_store_from_before_the_definitions_table_is_migrated(
+    tmp_path: Path, clock: ManualClock
+) -> None:
+    """Executions stored when each row held its definition run on after the upgrade."""
+    current = Store(tmp_path / "current.sqlite3")
+    sfn = StepFunctions(current, clock)
+    arn = sfn.start_execution(_machine(sfn, WAIT), name="parked")["executionArn"]
+    sfn.run_until_idle()
+    row = dict(current.connection().execute("SELECT * FROM sfn_executions").fetchone())
+    row["definition"] = json.dumps(WAIT)
+    del row["definition_id"]
+    current.close()
+
+    old = Store(tmp_path / "old.sqlite3")
+    with old.write() as conn:
+        conn.execute(_EXECUTIONS_BEFORE_DEFINITIONS_TABLE)
+        columns = ", ".join(row)
+        marks = ", ".join("?" for _ in row)
+        insert = f"INSERT INTO sfn_executions ({columns}) VALUES ({marks})"  # noqa: S608
+        conn.execute(insert, tuple(row.values()))
+    upgraded = StepFunctions(old, clock)
+    columns_now = {r["name"] for r in old.connection().execute("PRAGMA table_info(sfn_executions)")}
+    assert "definition_id" in columns_now
+    assert "definition" not in columns_now
+    clock.advance(60)
+    upgraded.run_until_idle()
+    described = upgraded.describe_execution(arn)
+    assert (described["status"], json.loads(described["output"])) == ("SUCCEEDED", "waited")
+    StepFunctions(old, clock)  # opening a migrated store again changes nothing
+    old.close()

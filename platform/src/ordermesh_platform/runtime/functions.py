@@ -16,6 +16,7 @@ import logging
 import queue
 import sqlite3
 import threading
+import time
 import traceback
 import uuid
 from collections.abc import Callable
@@ -141,6 +142,47 @@ class _HandlerThreads:
 _THREADS = _HandlerThreads()
 
 
+class FunctionCall:
+    """A synchronous invoke under way: ``done`` once the handler returned or its timeout
+    passed; ``result`` waits for that, then returns the result or raises ``FunctionError``."""
+
+    def __init__(self, name: str, timeout: float, notify: Callable[[], None] | None) -> None:
+        self.name = name
+        self.timeout = timeout
+        self.deadline = time.monotonic() + timeout
+        self._notify = notify
+        self._finished = threading.Lock()
+        self._finished.acquire()  # released by finish()
+        self._outcome: tuple[Any, BaseException | None, str] | None = None
+
+    def finish(
+        self, *, result: Any = None, error: BaseException | None = None, trace: str = ""
+    ) -> None:
+        self._outcome = (result, error, trace)
+        self._finished.release()
+        if self._notify is not None:
+            self._notify()
+
+    def done(self) -> bool:
+        return self._outcome is not None or time.monotonic() >= self.deadline
+
+    def time_left(self) -> float:
+        """Seconds until the call is done at the latest (its timeout)."""
+        return 0.0 if self._outcome is not None else max(self.deadline - time.monotonic(), 0.0)
+
+    def result(self) -> Any:
+        if self._outcome is None:
+            self._finished.acquire(timeout=max(self.deadline - time.monotonic(), 0.0))
+        if self._outcome is None:
+            message = f"Task timed out after {self.timeout:.2f} seconds"
+            raise FunctionError(self.name, "Sandbox.Timedout", message)
+        result, exc, trace = self._outcome
+        if exc is not None:
+            raise FunctionError(self.name, type(exc).__name__, str(exc), trace) from exc
+        _check_serializable(self.name, result)
+        return result
+
+
 class Functions:
     """The registered functions, their synchronous invoke and the async invoke queue."""
 
@@ -166,6 +208,9 @@ class Functions:
     def names(self) -> list[str]:
         return sorted(self._settings)
 
+    def __contains__(self, name: object) -> bool:
+        return name in self._settings
+
     def settings(self, name: str) -> FunctionSettings:
         try:
             return self._settings[name]
@@ -184,6 +229,18 @@ class Functions:
     # --- synchronous --------------------------------------------------------------------------
     def invoke(self, name: str, event: Any, *, request_id: str | None = None) -> Any:
         """Run the handler (RequestResponse); raises FunctionError if it raises or times out."""
+        return self.start(name, event, request_id=request_id).result()
+
+    def start(
+        self,
+        name: str,
+        event: Any,
+        *,
+        request_id: str | None = None,
+        notify: Callable[[], None] | None = None,
+    ) -> FunctionCall:
+        """Start a RequestResponse invoke on a handler thread and return at once; ``notify``
+        is called (on that thread) when the handler returns."""
         settings = self.settings(name)
         handler = self._handler(name)
         context = LambdaContext(
@@ -192,28 +249,18 @@ class Functions:
             memory_limit_in_mb=settings.memory_mb,
             request_id=request_id,
         )
-        outcome: dict[str, Any] = {}
-        done = threading.Event()
+        call = FunctionCall(name, settings.timeout, notify)
 
         def run() -> None:
             try:
-                outcome["result"] = handler(event, context)
+                result = handler(event, context)
             except BaseException as exc:  # noqa: BLE001 - every failure is the function's error
-                outcome["error"] = exc
-                outcome["trace"] = traceback.format_exc()
-            finally:
-                done.set()
+                call.finish(error=exc, trace=traceback.format_exc())
+            else:
+                call.finish(result=result)
 
         _THREADS.run(run)
-        if not done.wait(settings.timeout):
-            message = f"Task timed out after {settings.timeout:.2f} seconds"
-            raise FunctionError(name, "Sandbox.Timedout", message)
-        if "error" in outcome:
-            exc = outcome["error"]
-            raise FunctionError(name, type(exc).__name__, str(exc), outcome["trace"]) from exc
-        result = outcome.get("result")
-        _check_serializable(name, result)
-        return result
+        return call
 
     # --- asynchronous -------------------------------------------------------------------------
     def invoke_async(

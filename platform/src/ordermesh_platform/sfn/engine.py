@@ -10,18 +10,22 @@ new history events. A worker (``run_due``) claims executions that are due (``nex
 each until it blocks or ends, and releases it with the time it next wants to run: a Wait's end,
 a retry back-off, a task timeout, or none (waiting for a task token). ``SendTaskSuccess`` and
 friends store a signal and make the execution due, so a token works across a restart. Express
-executions are kept only when they end (AWS keeps no history for them either).
+executions are kept only when they end (AWS keeps no history for them either). Lambda calls
+are started and not waited for: an execution sits out the worker's rounds while its calls are
+under way (decision note 2026-11-22-task-calls-under-way.md).
 """
 
 from __future__ import annotations
 
 import base64
 import functools
+import hashlib
 import json
 import logging
 import random
 import re
 import sqlite3
+import threading
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -53,6 +57,11 @@ CREATE TABLE IF NOT EXISTS sfn_state_machines (
     created_at REAL NOT NULL,
     updated_at REAL
 );
+CREATE TABLE IF NOT EXISTS sfn_definitions (
+    id INTEGER PRIMARY KEY,
+    digest TEXT NOT NULL UNIQUE,
+    definition TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS sfn_executions (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     arn TEXT NOT NULL UNIQUE,
@@ -66,7 +75,7 @@ CREATE TABLE IF NOT EXISTS sfn_executions (
     cause TEXT,
     start_date REAL NOT NULL,
     stop_date REAL,
-    definition TEXT NOT NULL,
+    definition_id INTEGER NOT NULL REFERENCES sfn_definitions (id),
     role_arn TEXT NOT NULL,
     snapshot TEXT,
     next_at REAL,
@@ -79,11 +88,12 @@ CREATE INDEX IF NOT EXISTS sfn_executions_due ON sfn_executions (next_at)
 CREATE INDEX IF NOT EXISTS sfn_executions_by_machine
     ON sfn_executions (state_machine_arn, seq);
 CREATE TABLE IF NOT EXISTS sfn_history (
+    seq INTEGER PRIMARY KEY,
     execution_arn TEXT NOT NULL,
     id INTEGER NOT NULL,
-    event TEXT NOT NULL,
-    PRIMARY KEY (execution_arn, id)
-) WITHOUT ROWID;
+    event TEXT NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS sfn_history_by_execution ON sfn_history (execution_arn, id);
 CREATE TABLE IF NOT EXISTS sfn_tokens (
     token TEXT PRIMARY KEY,
     execution_arn TEXT NOT NULL,
@@ -134,6 +144,35 @@ def _json(value: Any) -> str:
 def _definition(text: str) -> dict[str, Any]:
     parsed: dict[str, Any] = json.loads(text)
     return parsed
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    """Move the definitions of a store written before ``sfn_definitions`` out of the
+    execution rows (each row held its own copy of its definition)."""
+    columns = {row["name"] for row in conn.execute("PRAGMA table_info(sfn_executions)")}
+    if "definition_id" in columns:
+        return
+    conn.execute(
+        "ALTER TABLE sfn_executions ADD COLUMN definition_id INTEGER "
+        "REFERENCES sfn_definitions (id)"
+    )
+    for (text,) in conn.execute("SELECT DISTINCT definition FROM sfn_executions").fetchall():
+        conn.execute(
+            "UPDATE sfn_executions SET definition_id = ? WHERE definition = ?",
+            (_definition_id(conn, text), text),
+        )
+    conn.execute("ALTER TABLE sfn_executions DROP COLUMN definition")
+
+
+def _definition_id(conn: sqlite3.Connection, text: str) -> int:
+    """The id of a definition's text in ``sfn_definitions``, added if it is new."""
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    conn.execute(
+        "INSERT OR IGNORE INTO sfn_definitions (digest, definition) VALUES (?, ?)", (digest, text)
+    )
+    row = conn.execute("SELECT id FROM sfn_definitions WHERE digest = ?", (digest,)).fetchone()
+    definition_id: int = row["id"]
+    return definition_id
 
 
 def _parse_input(text: str | None, field: str = "input") -> Any:
@@ -225,7 +264,11 @@ class StepFunctions:
         self.options = options or StepFunctionsOptions()
         self._rng = random.Random(self.options.seed)  # noqa: S311 - not for secrets
         self._run_failures: dict[str, int] = {}
+        self._definition_ids: dict[str, int] = {}  # definition text -> its sfn_definitions id
+        self._definitions: dict[int, dict[str, Any]] = {}  # id -> parsed (ids never change)
         store.ensure_schema(SCHEMA)
+        with store.write() as conn:
+            _migrate(conn)
 
     # --- state machines -----------------------------------------------------------------------
     def create_state_machine(
@@ -398,7 +441,21 @@ class StepFunctions:
                 if existing["status"] == "RUNNING" and existing["input"] == input_text:
                     return {"executionArn": arn, "startDate": existing["start_date"]}, False
                 raise AwsError("ExecutionAlreadyExists", f"Execution Already Exists: '{arn}'")
-            self._insert_execution(conn, machine, arn, name, input_text, now, leased=leased)
+            definition_id = self._definition_ids.get(machine["definition"])
+            if definition_id is None:
+                definition_id = _definition_id(conn, machine["definition"])
+            self._insert_execution(
+                conn,
+                machine,
+                arn,
+                name,
+                input_text,
+                now,
+                definition_id=definition_id,
+                leased=leased,
+            )
+        if not conn.in_transaction:  # committed (not part of a caller's transaction): keep it
+            self._definition_ids[machine["definition"]] = definition_id
         return {"executionArn": arn, "startDate": now}, True
 
     def _insert_execution(  # noqa: PLR0913 - the new row's columns
@@ -410,11 +467,12 @@ class StepFunctions:
         input_text: str,
         now: float,
         *,
+        definition_id: int,
         leased: bool,
     ) -> None:
         conn.execute(
             "INSERT INTO sfn_executions (arn, state_machine_arn, name, type, status, input, "
-            "start_date, definition, role_arn, next_at, lease_until) "
+            "start_date, definition_id, role_arn, next_at, lease_until) "
             "VALUES (?, ?, ?, ?, 'RUNNING', ?, ?, ?, ?, ?, ?)",
             (
                 arn,
@@ -423,12 +481,23 @@ class StepFunctions:
                 machine["type"],
                 input_text,
                 now,
-                machine["definition"],
+                definition_id,
                 machine["role_arn"],
                 None if leased else now,
                 now + LEASE_SECONDS if leased else None,
             ),
         )
+
+    def _execution_definition(self, definition_id: int) -> dict[str, Any]:
+        definition = self._definitions.get(definition_id)
+        if definition is None:
+            row = (
+                self.store.connection()
+                .execute("SELECT definition FROM sfn_definitions WHERE id = ?", (definition_id,))
+                .fetchone()
+            )
+            definition = self._definitions[definition_id] = _definition(row["definition"])
+        return definition
 
     def start_sync_execution(
         self,
@@ -733,22 +802,52 @@ class StepFunctions:
         """Advance the claimed executions in rounds: each makes one transition (or blocks, or
         ends), then one transaction stores all their snapshots and events. Every transition is
         stored before the execution makes the next one, and every Task call's intent before
-        the call; the commit is shared by the batch."""
+        the call; the commit is shared by the round.
+
+        Lambda calls are started, not waited for: an execution whose calls are under way sits
+        out the rounds until one is done, so a slow function holds back neither the others'
+        transitions nor their storing. A call that must be made synchronously stores what the
+        others did first."""
         runs = self._prepare_all(rows)
-        while runs:
+        calling: list[_Run] = []
+        wakeup = threading.Event()
+        while runs or calling:
             pending: list[_Run] = []
             for run in runs:
-                if run.calls_next and pending:
-                    # What the others did is stored before a call that may take long.
-                    self._store_round(pending)
+                if run.calls_next and run.execution.start_calls(wakeup.set) and pending:
+                    self._store_round(pending)  # before a call that may take long
                     pending = []
                 try:
                     self._advance(run)
                 except Exception as exc:  # noqa: BLE001 - kept for _run_failed below
                     run.error = exc
-                pending.append(run)
+                if run.error is not None or run.progress is not None or run.changed:
+                    pending.append(run)
             self._store_round(pending)
-            runs = [run for run in runs if run.error is None and run.progress is None]
+            active = [run for run in runs if run.error is None and run.progress is None]
+            calling += [run for run in active if run.calling]
+            runs = [run for run in active if not run.calling]
+            if calling:
+                runs += self._calls_done(calling, wakeup, block=not runs)
+
+    def _calls_done(
+        self, calling: list[_Run], wakeup: threading.Event, *, block: bool
+    ) -> list[_Run]:
+        """Take the executions out of ``calling`` that have a call done; with ``block``, wait
+        for one (or for a call's timeout)."""
+        wakeup.clear()
+        done = [run for run in calling if run.execution.call_done()]
+        if not done and block:
+            waits = [w for w in (run.execution.call_wait() for run in calling) if w is not None]
+            if waits:
+                wakeup.wait(min(waits))
+                done = [run for run in calling if run.execution.call_done()]
+            else:
+                done = list(calling)  # nothing left to wait for: step them and see
+        for run in done:
+            calling.remove(run)
+            run.calling = False
+        return done
 
     def _prepare_all(self, rows: list[sqlite3.Row]) -> list[_Run]:
         runs: list[_Run] = []
@@ -803,10 +902,16 @@ class StepFunctions:
         """Step ``run`` to its next transition (a Standard execution) or until it blocks."""
         execution = run.execution
         root = execution.root
+        moved = False
         while run.steps < self.options.max_steps_per_run:
             state_before = root["state"]
             progress = execution.step()
             run.steps += 1
+            if progress == BLOCKED and execution.calls_under_way():
+                run.calling = True  # back when a call is done; stored if anything else moved
+                run.changed = moved or bool(execution.events)
+                return
+            run.changed = moved = True
             if progress in {BLOCKED, DONE}:
                 run.progress = progress
                 return
@@ -894,7 +999,7 @@ class StepFunctions:
     def _load(self, row: sqlite3.Row) -> Execution:
         snapshot = orjson.loads(row["snapshot"]) if row["snapshot"] else None
         return Execution(
-            _definition(row["definition"]),
+            self._execution_definition(row["definition_id"]),
             execution_arn=row["arn"],
             state_machine_arn=row["state_machine_arn"],
             name=row["name"],
@@ -1034,6 +1139,8 @@ class _Run:
     durable: bool  # Standard: stored at every transition; Express: when it blocks or ends
     signals_upto: int  # the last task-token signal applied (deleted with the next write)
     calls_next: bool = False  # its next step calls a Task's resource
+    calling: bool = False  # blocked until one of its started calls is done
+    changed: bool = False  # its last advance changed what is stored
     steps: int = 0
     progress: str | None = None  # BLOCKED, DONE or YIELD once this run is over
     error: Exception | None = None

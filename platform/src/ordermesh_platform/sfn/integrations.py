@@ -25,10 +25,12 @@ from ordermesh_platform.runtime.queues import QueueError
 from ordermesh_platform.sfn.errors import STATES_RUNTIME, StatesError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from ordermesh_platform.runtime.bus import LocalEventBus
-    from ordermesh_platform.runtime.functions import Functions
+    from ordermesh_platform.runtime.functions import FunctionCall, Functions
     from ordermesh_platform.runtime.queues import Queues
-    from ordermesh_platform.sfn.interpreter import TaskRequest
+    from ordermesh_platform.sfn.interpreter import PendingCall, TaskRequest
 
 
 def function_name(reference: str) -> str:
@@ -79,8 +81,25 @@ class LocalIntegrations:
             "(supported: lambda:invoke, plain function ARNs, events:putEvents, sqs:sendMessage)",
         )
 
+    def start(self, request: TaskRequest, notify: Callable[[], None]) -> PendingCall | None:
+        """Start a synchronous Lambda invoke without waiting for it (``notify`` is called when
+        it ends); ``None`` for every other call, which ``call`` makes at once."""
+        if request.service != "lambda" or request.wait_for_token:
+            return None
+        functions, name, payload, legacy = self._lambda_target(request)
+        return _LambdaCall(functions.start(name, payload, notify=notify), legacy=legacy)
+
     # --- Lambda -------------------------------------------------------------------------------
     def _lambda(self, request: TaskRequest) -> Any:
+        functions, name, payload, legacy = self._lambda_target(request)
+        if request.wait_for_token:
+            functions.invoke_async(name, json.dumps(payload))
+            return {"StatusCode": 202, "Payload": "", **_sdk_metadata()}
+        return _LambdaCall(functions.start(name, payload), legacy=legacy).result()
+
+    def _lambda_target(self, request: TaskRequest) -> tuple[Functions, str, Any, bool]:
+        """The functions, the function's name, the payload and whether the resource is a plain
+        function ARN."""
         legacy = request.action != "invoke"
         parameters = request.parameters
         if legacy:
@@ -95,33 +114,13 @@ class LocalIntegrations:
                 function_name(str(parameters["FunctionName"])),
                 parameters.get("Payload"),
             )
-        if self.functions is None or name not in self.functions.names():
+        if self.functions is None or name not in self.functions:
             raise StatesError(
                 "Lambda.ResourceNotFoundException",
                 f"Function not found: arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name} "
                 "(Service: Lambda, Status Code: 404, Error Code: ResourceNotFoundException)",
             )
-        if request.wait_for_token:
-            self.functions.invoke_async(name, json.dumps(payload))
-            return {"StatusCode": 202, "Payload": "", **_sdk_metadata()}
-        try:
-            result = self.functions.invoke(name, payload)
-        except FunctionError as err:
-            cause = {
-                "errorMessage": err.message,
-                "errorType": err.error_type,
-                "requestId": new_id(),
-                "stackTrace": err.trace.splitlines() if err.trace else [],
-            }
-            raise StatesError(err.error_type, json.dumps(cause, separators=(",", ":"))) from err
-        if legacy:
-            return result
-        return {
-            "ExecutedVersion": "$LATEST",
-            "Payload": result,
-            "StatusCode": 200,
-            **_sdk_metadata(),
-        }
+        return self.functions, name, payload, legacy
 
     # --- EventBridge --------------------------------------------------------------------------
     def _put_events(self, request: TaskRequest) -> Any:
@@ -175,5 +174,41 @@ class LocalIntegrations:
         return {
             "MessageId": message_id,
             "MD5OfMessageBody": hashlib.md5(body.encode(), usedforsecurity=False).hexdigest(),
+            **_sdk_metadata(),
+        }
+
+
+class _LambdaCall:
+    """A synchronous invoke under way, answered as Step Functions' Lambda integration answers:
+    Invoke's response for ``lambda:invoke``, the function's result for a plain function ARN,
+    ``StatesError`` (the error type, Lambda's error payload as the cause) if it failed."""
+
+    def __init__(self, call: FunctionCall, *, legacy: bool) -> None:
+        self._call = call
+        self._legacy = legacy
+
+    def done(self) -> bool:
+        return self._call.done()
+
+    def time_left(self) -> float:
+        return self._call.time_left()
+
+    def result(self) -> Any:
+        try:
+            result = self._call.result()
+        except FunctionError as err:
+            cause = {
+                "errorMessage": err.message,
+                "errorType": err.error_type,
+                "requestId": new_id(),
+                "stackTrace": err.trace.splitlines() if err.trace else [],
+            }
+            raise StatesError(err.error_type, json.dumps(cause, separators=(",", ":"))) from err
+        if self._legacy:
+            return result
+        return {
+            "ExecutedVersion": "$LATEST",
+            "Payload": result,
+            "StatusCode": 200,
             **_sdk_metadata(),
         }

@@ -16,6 +16,11 @@ History events are AWS's (``Execution.events`` collects the ones not yet taken);
 errors carry AWS's cause prefix, and JSONata errors add an ``EvaluationFailed`` event as AWS does.
 The iterations of a distributed Map are child executions: their events are not in this history.
 Side effects go through the ``Integrations`` port; time through the ``now`` callable.
+
+A Task's call is made inside the step that takes its result, unless the engine started it
+before (``start_calls``): then the frame is blocked until the call is done, and other frames
+and executions move meanwhile. A started call lives in memory only: the stored frame still says
+``call``, so after a restart the call is made again (at least once, as on AWS).
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any, Protocol
 
 from ordermesh_platform.sfn.choice import PathMissingError, evaluate_rule, parse_timestamp
@@ -50,6 +55,8 @@ from ordermesh_platform.sfn.jsonpath import (
     to_json,
 )
 from ordermesh_platform.sfn.payload import evaluate_field, render_template
+
+Frame = dict[str, Any]
 
 MOVED = "MOVED"
 BLOCKED = "BLOCKED"
@@ -100,9 +107,28 @@ class TaskRequest:
 
 class Integrations(Protocol):
     """The services Task states call. ``call`` returns the result (for a token task, the API
-    response) or raises ``StatesError`` with the task's error name and cause."""
+    response) or raises ``StatesError`` with the task's error name and cause. An integration
+    may also have ``start(request, notify) -> PendingCall | None``, to make a call without
+    waiting for it (``None``: this one is made by ``call``)."""
 
     def call(self, request: TaskRequest) -> Any: ...
+
+
+class PendingCall(Protocol):
+    """A call under way: ``result`` returns or raises as ``Integrations.call`` would."""
+
+    def done(self) -> bool: ...
+
+    def time_left(self) -> float: ...
+
+    def result(self) -> Any: ...
+
+
+@dataclass(frozen=True)
+class _Started:
+    frame: Frame
+    call: PendingCall
+    at: float  # when it started (the execution's clock)
 
 
 class NoIntegrations:
@@ -130,6 +156,7 @@ class Resource:
         return f"{self.action}.waitForTaskToken" if self.wait_for_token else self.action
 
 
+@lru_cache(maxsize=256)
 def parse_resource(resource: str) -> Resource:
     """Split a Task's Resource ARN into its service and action."""
     parts = resource.split(":")
@@ -183,9 +210,6 @@ class _Failure(Exception):  # noqa: N818 - a control-flow signal, not an error t
         self.from_child = from_child  # a Parallel branch or Map iteration failed
 
 
-Frame = dict[str, Any]
-
-
 class Execution:
     """One running (or finished) execution of a state machine definition."""
 
@@ -212,6 +236,7 @@ class Execution:
         self.events: list[dict[str, Any]] = []
         self._blocks: dict[tuple[Any, ...], dict[str, Any]] = {}
         self._child_executions: list[Frame] = []  # the distributed Map iterations being stepped
+        self._started: dict[int, _Started] = {}  # calls under way, by id() of their frame
         self.context_base = {
             "Execution": {
                 "Id": execution_arn,
@@ -324,6 +349,65 @@ class Execution:
         """Every frame of the execution: the top level, then branches and iterations."""
         return _frames(self.root)
 
+    def start_calls(self, notify: Callable[[], None]) -> bool:
+        """Start the call of every frame about to make one, if the integration can make it
+        without waiting (``notify`` is called when one is done). True if a frame's call is
+        still to be made synchronously, by its next step."""
+        start = getattr(self.integrations, "start", None)
+        synchronous = False
+        for frame in _frames(self.root):
+            if frame["status"] != "running" or frame["phase"] != "call":
+                continue
+            if self._started_call(frame) is not None:
+                continue
+            pending = None
+            if start is not None:
+                state = self._states(frame)[frame["state"]]
+                request = self._task_request(frame, state, parse_resource(state["Resource"]))
+                try:
+                    pending = start(request, notify)
+                except StatesError:
+                    pending = None  # the step makes the call, and fails it, as AWS would
+            if pending is None:
+                synchronous = True
+            else:
+                self._started[id(frame)] = _Started(frame, pending, self.now())
+        return synchronous
+
+    def calls_under_way(self) -> list[PendingCall]:
+        """The started calls of frames still waiting for them."""
+        live = {id(frame) for frame in _frames(self.root) if awaits_reply(frame)}
+        for key in [key for key in self._started if key not in live]:
+            del self._started[key]  # its frame was left (a failed Map or Parallel, a stop)
+        return [started.call for started in self._started.values()]
+
+    def call_done(self) -> bool:
+        """Can a step take a started call's result (or its TimeoutSeconds)?"""
+        now = self.now()
+        for started in self._started.values():
+            if started.call.done():
+                return True
+            timeout = started.frame["work"].get("timeout")
+            if timeout is not None and now - started.at >= timeout:
+                return True
+        return False
+
+    def call_wait(self) -> float | None:
+        """Seconds until a started call is done at the latest (its function's timeout or the
+        state's TimeoutSeconds); ``None`` if none is under way."""
+        now = self.now()
+        waits = []
+        for started in self._started.values():
+            waits.append(started.call.time_left())
+            timeout = started.frame["work"].get("timeout")
+            if timeout is not None:
+                waits.append(max(started.at + timeout - now, 0.0))
+        return min(waits) if waits else None
+
+    def _started_call(self, frame: Frame) -> _Started | None:
+        started = self._started.get(id(frame))
+        return started if started is not None and started.frame is frame else None
+
     def deliver(self, token: str, signal: dict[str, Any]) -> bool:
         """Hand a task-token outcome (``{"output": ...}``, ``{"error":..,"cause":..}`` or
         ``{"heartbeat": True}``) to the frame waiting on ``token``. False if none waits."""
@@ -367,7 +451,7 @@ class Execution:
         frame.update(status="running", phase="enter", signal=None, wake_at=None, retry={})
 
     # --- events -------------------------------------------------------------------------------
-    def _emit(
+    def _emit(  # noqa: PLR0913 - an event's fields, and where it links in the history
         self,
         frame: Frame | None,
         event_type: str,
@@ -376,6 +460,7 @@ class Execution:
         *,
         prev: int | None = None,
         advance: bool = True,
+        at: float | None = None,
     ) -> int:
         if self._child_executions:
             # A distributed Map iteration is a child execution with its own history: its
@@ -390,7 +475,7 @@ class Execution:
         self.state["next_id"] = event_id + 1
         previous = prev if prev is not None else (frame["prev"] if frame is not None else 0)
         event: dict[str, Any] = {
-            "timestamp": self.now(),
+            "timestamp": self.now() if at is None else at,
             "type": event_type,
             "id": event_id,
             "previousEventId": previous,
@@ -962,16 +1047,9 @@ class Execution:
             **extra,
         }
 
-    def _task_call(
-        self, frame: Frame, state: dict[str, Any], resource: Resource, work: dict[str, Any]
-    ) -> str:
-        if resource.legacy_lambda:
-            self._emit(frame, "LambdaFunctionStarted", None, None)
-        else:
-            self._emit(
-                frame, "TaskStarted", "taskStartedEventDetails", self._task_details(resource)
-            )
-        request = TaskRequest(
+    def _task_request(self, frame: Frame, state: dict[str, Any], resource: Resource) -> TaskRequest:
+        work = frame["work"]
+        return TaskRequest(
             resource=state["Resource"],
             service=resource.service,
             action=resource.action,
@@ -981,9 +1059,30 @@ class Execution:
             timeout_seconds=work["timeout"],
             execution_arn=self.context_base["Execution"]["Id"],
         )
-        started = self.now()
+
+    def _task_call(
+        self, frame: Frame, state: dict[str, Any], resource: Resource, work: dict[str, Any]
+    ) -> str:
+        started_call = self._started_call(frame)
+        if started_call is not None:
+            started = started_call.at
+            timeout = work["timeout"]
+            if not started_call.call.done():
+                if timeout is None or self.now() - started < timeout:
+                    return BLOCKED
+                # The state's TimeoutSeconds ended it; the call's result is not waited for.
+                del self._started[id(frame)]
+                self._task_started(frame, resource, started)
+                self._task_failed(frame, resource, STATES_TIMEOUT, None, timed_out=True)
+                raise _Failure(STATES_TIMEOUT, None)
+            del self._started[id(frame)]
+            call: Callable[[], Any] = started_call.call.result
+        else:
+            started = self.now()
+            call = partial(self.integrations.call, self._task_request(frame, state, resource))
+        self._task_started(frame, resource, started)
         try:
-            result = self.integrations.call(request)
+            result = call()
         except StatesError as err:
             self._task_failed(frame, resource, err.error, err.cause)
             raise _Failure(err.error, err.cause) from None
@@ -1011,6 +1110,13 @@ class Execution:
             return MOVED
         self._task_succeeded(frame, resource, result, work)
         return MOVED
+
+    def _task_started(self, frame: Frame, resource: Resource, at: float) -> None:
+        if resource.legacy_lambda:
+            self._emit(frame, "LambdaFunctionStarted", None, None, at=at)
+        else:
+            details = self._task_details(resource)
+            self._emit(frame, "TaskStarted", "taskStartedEventDetails", details, at=at)
 
     def _task_succeeded(
         self, frame: Frame, resource: Resource, result: Any, work: dict[str, Any]
