@@ -1,0 +1,1 @@
+"""Ports (``ports``) and their implementations: in memory (``memory``), SQLite and AWS."""

@@ -1,0 +1,1 @@
+"""The order domain: the Order aggregate, its value objects and rules. Pure Python."""

@@ -1,0 +1,1 @@
+"""Use cases: one function per command, event or query the order service handles."""
