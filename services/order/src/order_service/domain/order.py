@@ -147,24 +147,27 @@ class Order:
 
     def confirm(self, confirmation: Confirmation, at: datetime) -> None:
         """The saga succeeded. Confirming a confirmed order again changes nothing."""
-        if self.status is OrderStatus.CONFIRMED:
-            return
-        if self.status is OrderStatus.CANCELLED:
-            msg = f"order {self.order_id} is cancelled; it cannot be confirmed"
-            raise IllegalTransition(msg)
-        self.status, self.confirmation, self.updated_at = OrderStatus.CONFIRMED, confirmation, at
-        self.events.append(OrderConfirmed(order_id=self.order_id, at=at))
+        if self._settle(OrderStatus.CONFIRMED, at):
+            self.confirmation = confirmation
+            self.events.append(OrderConfirmed(order_id=self.order_id, at=at))
 
     def cancel(self, cancellation: Cancellation, at: datetime) -> None:
         """The saga failed (or the customer cancelled a pending order). Cancelling a
         cancelled order again changes nothing."""
-        if self.status is OrderStatus.CANCELLED:
-            return
-        if self.status is OrderStatus.CONFIRMED:
-            msg = f"order {self.order_id} is confirmed; it cannot be cancelled"
+        if self._settle(OrderStatus.CANCELLED, at):
+            self.cancellation = cancellation
+            self.events.append(OrderCancelled(order_id=self.order_id, at=at))
+
+    def _settle(self, end: OrderStatus, at: datetime) -> bool:
+        """Move a PENDING order to ``end``; False if it is there already."""
+        if self.status is end:
+            return False
+        if self.status is not OrderStatus.PENDING:
+            verb = "confirmed" if end is OrderStatus.CONFIRMED else "cancelled"
+            msg = f"order {self.order_id} is {self.status.lower()}; it cannot be {verb}"
             raise IllegalTransition(msg)
-        self.status, self.cancellation, self.updated_at = OrderStatus.CANCELLED, cancellation, at
-        self.events.append(OrderCancelled(order_id=self.order_id, at=at))
+        self.status, self.updated_at = end, at
+        return True
 
     def record_step(self, name: str, at: datetime) -> None:
         """Note a saga step the order service heard of (once per step name)."""
