@@ -61,16 +61,16 @@ def place_order(command: PlaceOrder, ports: Ports) -> Placed:
                 if earlier is not None:
                     return _replayed(earlier, fingerprint, uow)
             order = _new_order(command, ports)
-            uow.orders.add(order)
-            if command.idempotency_key is not None:
-                uow.keys.add(
-                    IdempotencyRecord(command.idempotency_key, fingerprint, order.order_id)
-                )
-            for message in outbox_messages(
+            messages = outbox_messages(
                 order, order.take_events(), causation_id=command.request_id, ids=ports.ids
-            ):
-                uow.outbox.add(message)
+            )
             try:
+                uow.orders.add(order)
+                if command.idempotency_key is not None:
+                    record = IdempotencyRecord(command.idempotency_key, fingerprint, order.order_id)
+                    uow.keys.add(record)
+                for message in messages:
+                    uow.outbox.add(message)
                 uow.commit()
             except ConcurrentChange:
                 continue  # the key was taken meanwhile (or the id clashed): look again
@@ -155,10 +155,11 @@ def _change(order_id: str, causation_id: str, ports: Ports, change: _Change) -> 
             events = order.take_events()
             if not events:
                 return order  # nothing changed (a re-delivered outcome)
-            uow.orders.save(order)
-            for message in outbox_messages(order, events, causation_id=causation_id, ids=ports.ids):
-                uow.outbox.add(message)
+            messages = outbox_messages(order, events, causation_id=causation_id, ids=ports.ids)
             try:
+                uow.orders.save(order)
+                for message in messages:
+                    uow.outbox.add(message)
                 uow.commit()
             except ConcurrentChange:
                 continue
