@@ -1,0 +1,1 @@
+"""Ports (abstract classes) and their implementations."""
