@@ -18,7 +18,6 @@ under way (decision note 2026-11-22-task-calls-under-way.md).
 from __future__ import annotations
 
 import base64
-import functools
 import hashlib
 import json
 import logging
@@ -138,12 +137,6 @@ def _stored(value: Any) -> str:
 
 def _json(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-
-
-@functools.lru_cache(maxsize=64)
-def _definition(text: str) -> dict[str, Any]:
-    parsed: dict[str, Any] = json.loads(text)
-    return parsed
 
 
 def _migrate(conn: sqlite3.Connection) -> None:
@@ -496,7 +489,7 @@ class StepFunctions:
                 .execute("SELECT definition FROM sfn_definitions WHERE id = ?", (definition_id,))
                 .fetchone()
             )
-            definition = self._definitions[definition_id] = _definition(row["definition"])
+            definition = self._definitions[definition_id] = json.loads(row["definition"])
         return definition
 
     def start_sync_execution(

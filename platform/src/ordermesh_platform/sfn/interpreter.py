@@ -130,6 +130,12 @@ class _Started:
     call: PendingCall
     at: float  # when it started (the execution's clock)
 
+    @property
+    def timeout_at(self) -> float | None:
+        """When the state's TimeoutSeconds ends the call (the execution's clock), if it has one."""
+        timeout: float | None = self.frame["work"].get("timeout")
+        return None if timeout is None else self.at + timeout
+
 
 class NoIntegrations:
     """For executions without Task states: every call fails."""
@@ -385,10 +391,8 @@ class Execution:
         """Can a step take a started call's result (or its TimeoutSeconds)?"""
         now = self.now()
         for started in self._started.values():
-            if started.call.done():
-                return True
-            timeout = started.frame["work"].get("timeout")
-            if timeout is not None and now - started.at >= timeout:
+            timeout_at = started.timeout_at
+            if started.call.done() or (timeout_at is not None and now >= timeout_at):
                 return True
         return False
 
@@ -399,9 +403,8 @@ class Execution:
         waits = []
         for started in self._started.values():
             waits.append(started.call.time_left())
-            timeout = started.frame["work"].get("timeout")
-            if timeout is not None:
-                waits.append(max(started.at + timeout - now, 0.0))
+            if started.timeout_at is not None:
+                waits.append(max(started.timeout_at - now, 0.0))
         return min(waits) if waits else None
 
     def _started_call(self, frame: Frame) -> _Started | None:
@@ -1066,9 +1069,9 @@ class Execution:
         started_call = self._started_call(frame)
         if started_call is not None:
             started = started_call.at
-            timeout = work["timeout"]
             if not started_call.call.done():
-                if timeout is None or self.now() - started < timeout:
+                timeout_at = started_call.timeout_at
+                if timeout_at is None or self.now() < timeout_at:
                     return BLOCKED
                 # The state's TimeoutSeconds ended it; the call's result is not waited for.
                 del self._started[id(frame)]
