@@ -54,25 +54,33 @@ class Payment:
 
     @classmethod
     def authorized(cls, command: AuthorizePayment, provider: str, reference: str) -> Payment:
-        return cls(
-            order_id=command.order_id,
-            payment_id=ids.payment_id_for(command.order_id),
-            customer_id=command.customer_id,
-            amount=command.amount,
-            provider=provider,
-            status=PaymentStatus.AUTHORIZED,
-            provider_reference=reference,
+        return cls._answered(
+            command, provider, PaymentStatus.AUTHORIZED, provider_reference=reference
         )
 
     @classmethod
     def declined(cls, command: AuthorizePayment, provider: str, decline: Decline) -> Payment:
+        return cls._answered(command, provider, PaymentStatus.DECLINED, decline=decline)
+
+    @classmethod
+    def _answered(
+        cls,
+        command: AuthorizePayment,
+        provider: str,
+        status: PaymentStatus,
+        *,
+        provider_reference: str | None = None,
+        decline: Decline | None = None,
+    ) -> Payment:
+        """The payment of ``command`` as the provider answered it."""
         return cls(
             order_id=command.order_id,
             payment_id=ids.payment_id_for(command.order_id),
             customer_id=command.customer_id,
             amount=command.amount,
             provider=provider,
-            status=PaymentStatus.DECLINED,
+            status=status,
+            provider_reference=provider_reference,
             decline=decline,
         )
 
