@@ -33,6 +33,7 @@ run: env  ## run the system locally
 test: env lint  ## lint, check the contracts, run every project's tests
 	$(RUN) ordermesh contracts check
 	$(RUN) ordermesh contracts codegen --check
+	$(RUN) ordermesh openapi --check
 	@for p in $(PROJECTS); do \
 	  if find $$p -path '*/tests/*' -name 'test_*.py' -o -path 'tests/*' -name 'test_*.py' | grep -q .; then \
 	    echo "== pytest $$p"; (cd $$p && $(RUN) pytest -q) || exit 1; \
@@ -56,6 +57,7 @@ conformance: env  ## replay the Step Functions corpus on the interpreter, rewrit
 contracts: env  ## regenerate the pydantic models and check the contracts
 	$(RUN) ordermesh contracts codegen
 	$(RUN) ordermesh contracts check
+	$(RUN) ordermesh openapi
 
 synth: env  ## synthesize every CDK app with cdk-nag into each project's cdk.out
 	@for p in platform $(wildcard services/*); do \

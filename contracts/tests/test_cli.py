@@ -159,14 +159,15 @@ def test_subscriptions_and_publications_must_name_existing_versions(project: Pat
     manifest.write_text(
         manifest.read_text()
         + '\n[[publishes]]\nevent = "PaymentCaptured@1"\n'
-        + '\n[[subscriptions]]\nname = "authorize"\nevent = "ordermesh.saga/AuthorizePayment@7"\n'
+        + '\n[[subscriptions]]\nname = "authorize-v7"\n'
+        + 'event = "ordermesh.saga/AuthorizePayment@7"\n'
         + 'target = { kind = "queue", handler = "payment_service.entrypoints.authorize:handler" }\n'
     )
     code, output = run("check", "--root", str(project))
     assert code == 1
     assert "services/payment/service.toml#/publishes/3/event: PaymentCaptured@1" in output
     assert (
-        "services/payment/service.toml#/subscriptions/0/event: ordermesh.saga/AuthorizePayment@7"
+        "services/payment/service.toml#/subscriptions/2/event: ordermesh.saga/AuthorizePayment@7"
         in output
     )
 

@@ -203,8 +203,35 @@ class StateMachineSpec(_Strict):
         return (manifest.parent if manifest is not None else Path()) / self.definition
 
 
+_ROUTE_KEY = re.compile(r"^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|ANY) (/[A-Za-z0-9._~{}+/-]*)$")
+
+
+class HttpApi(_Strict):
+    """The unit's HTTP API (``[http]``): one function behind its routes, as an API Gateway HTTP
+    API with payload format 2.0 invokes it. ``routes`` are route keys (``"GET /orders/{orderId}"``;
+    ``{name+}`` is a greedy segment); ``openapi`` is the committed OpenAPI document, relative to
+    the manifest."""
+
+    handler: str = Field(pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
+    routes: list[str] = Field(min_length=1)
+    openapi: str | None = Field(default=None, pattern=r"\.json$")
+    timeout: int = Field(default=29, ge=1, le=29)  # API Gateway's integration limit
+    memory: int = Field(default=512, ge=128, le=10240)
+
+    @field_validator("routes")
+    @classmethod
+    def _route_keys(cls, value: list[str]) -> list[str]:
+        for key in value:
+            if not _ROUTE_KEY.match(key):
+                raise ValueError(f"{key!r} is not a route key like 'GET /orders/{{orderId}}'")
+        if len(set(value)) != len(value):
+            raise ValueError("a route key is listed twice")
+        return value
+
+
 class ServiceManifest(_Strict):
     service: ServiceInfo
+    http: HttpApi | None = None
     publishes: list[Publication] = Field(default_factory=list)
     subscriptions: list[Subscription] = Field(default_factory=list)
     rules: list[RuleSpec] = Field(default_factory=list)

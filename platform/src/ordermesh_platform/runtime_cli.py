@@ -1,5 +1,5 @@
-"""``ordermesh up`` and the commands that work on the local runtime's state: ``events``,
-``dlq`` and ``replay`` (``sfn`` is in ``sfn_cli``).
+"""The commands that work on the local runtime's state: ``events``, ``dlq`` and ``replay``
+(``sfn`` is in ``sfn_cli``; ``up``, ``seed`` and ``demo`` in ``system_cli``).
 
 The commands open the runtime's SQLite store directly (it is shared safely between processes),
 so they work whether or not ``ordermesh up`` is running; deliveries they cause are made by the
@@ -9,27 +9,20 @@ running runtime (or on its next start).
 from __future__ import annotations
 
 import json
-import signal
-import sys
-import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from types import FrameType
 from typing import Annotated, Any
 
 import typer
-from ordermesh_contracts.check import Project, check_project
-from ordermesh_contracts.cli import print_problems
+from ordermesh_contracts.check import Project
 from rich.console import Console
 from rich.table import Table
 
 from ordermesh_platform.patterns import InvalidEventPatternError, compile_pattern
 from ordermesh_platform.runtime.bus import BusError, entry_from_event
 from ordermesh_platform.runtime.runtime import LocalRuntime, RuntimeOptions
-from ordermesh_platform.runtime.server import BackgroundServer
 from ordermesh_platform.runtime.store import DEFAULT_DIR
-from ordermesh_platform.runtime.wire import aws_app
 from ordermesh_platform.runtime.wiring import WiringError
 
 console = Console(highlight=False)
@@ -46,7 +39,6 @@ StateOption = Annotated[
     Path | None,
     typer.Option("--state-dir", help="Runtime state folder (default: <root>/.ordermesh)."),
 ]
-DEFAULT_PORT = 8740
 
 
 def _project(root: Path | None) -> Project:
@@ -65,61 +57,6 @@ def open_runtime(root: Path | None, state_dir: Path | None, **options: Any) -> L
     except WiringError as exc:
         err_console.print(f"[red]✗[/red] {exc.where}: {exc.reason}")
         raise typer.Exit(1) from exc
-
-
-def up(
-    root: RootOption = None,
-    state_dir: StateOption = None,
-    host: Annotated[str, typer.Option(help="Address to serve the AWS endpoints on.")] = "127.0.0.1",
-    port: Annotated[
-        int, typer.Option(help="Port of the AWS endpoints (0: any free port).")
-    ] = DEFAULT_PORT,
-    retry_base_delay: Annotated[
-        float, typer.Option(help="Async invoke back-off base, seconds.")
-    ] = 60.0,
-) -> None:
-    """Start the local runtime: bus, queues, streams, functions and state machines, wired from
-    the manifests; serve EventBridge and Step Functions on one port."""
-    project = _project(root)
-    problems = check_project(project)
-    print_problems(problems)
-    if problems:
-        raise typer.Exit(1)
-    runtime = open_runtime(root, state_dir, retry_base_delay=retry_base_delay)
-    _print_wiring(runtime)
-    try:
-        server = BackgroundServer(aws_app(runtime.bus, runtime.sfn), host, port)
-    except OSError as exc:
-        runtime.close()
-        err_console.print(f"[red]✗[/red] cannot serve on {host}:{port}: {exc.strerror or exc}")
-        raise typer.Exit(1) from exc
-    runtime.start()
-    server.start()
-    console.print(
-        f"[green]✓[/green] ordermesh is up: EventBridge endpoint {server.url}, Step Functions "
-        f"on the same port (state in {runtime.store.path.parent})",
-        soft_wrap=True,
-    )
-    sys.stdout.flush()
-    stopping = threading.Event()
-
-    def _stop(_signum: int, _frame: FrameType | None) -> None:
-        stopping.set()
-
-    signal.signal(signal.SIGTERM, _stop)
-    signal.signal(signal.SIGINT, _stop)
-    stopping.wait()
-    console.print("stopping…")
-    server.stop()
-    runtime.close()
-
-
-def _print_wiring(runtime: LocalRuntime) -> None:
-    table = Table("rule", "state", "targets", title="rules on the ordermesh bus")
-    for rule in runtime.bus.rules():
-        targets = ", ".join(f"{t.kind}:{t.name}" for t in rule.targets)
-        table.add_row(rule.name, rule.state, targets)
-    console.print(table)
 
 
 # --- events -------------------------------------------------------------------------------------

@@ -25,6 +25,16 @@ def _manifests() -> list[ServiceManifest]:
     return [load_manifest(p) for p in [*discover_manifests(ROOT), PROBE]]
 
 
+def _feed_and_probe() -> list[ServiceManifest]:
+    """The probe and the platform's analytics feed, without the services' own subscribers."""
+    platform = load_manifest(ROOT / "platform" / "platform.toml")
+    feed = [r for r in platform.rules if r.name == "analytics-feed"]
+    bare = platform.model_copy(
+        update={"rules": feed, "subscriptions": [], "state_machines": [], "http": None}
+    )
+    return [bare, load_manifest(PROBE)]
+
+
 def test_manifests_wire_into_rules_queues_and_functions() -> None:
     wiring = wire(_manifests(), load_catalog())
     rules = {r.name: r for r in wiring.rules}
@@ -48,7 +58,7 @@ def test_an_event_reaches_every_subscriber_and_the_analytics_stream(
 ) -> None:
     clock = ManualClock()
     runtime = LocalRuntime(RuntimeOptions(state_dir=tmp_path), clock=clock)
-    runtime.apply(runtime.wiring(_manifests(), load_catalog()))
+    runtime.apply(runtime.wiring(_feed_and_probe(), load_catalog()))
     batches: list[dict[str, Any]] = []
     events: list[dict[str, Any]] = []
     runtime.functions.register(

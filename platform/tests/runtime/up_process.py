@@ -20,7 +20,7 @@ from tests.corpus import PROJECT_ROOT
 
 ROOT = PROJECT_ROOT
 PROBE = Path(__file__).parent / "probe"
-URL = re.compile(r"EventBridge endpoint (http://[\d.]+:\d+)")
+URL = re.compile(r"ordermesh is up on (http://[\d.]+:\d+)")
 
 
 def copy_project(tmp: Path, probe: Path = PROBE) -> Path:
@@ -32,12 +32,27 @@ def copy_project(tmp: Path, probe: Path = PROBE) -> Path:
     for manifest in [*ROOT.glob("services/*/service.toml"), ROOT / "platform" / "platform.toml"]:
         target = project / manifest.relative_to(ROOT)
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(manifest, target)
+        target.write_text(_publications_only(manifest.read_text(encoding="utf-8")))
     service = project / "services" / "probe"
     service.mkdir()
     for path in [*probe.glob("*.toml"), *probe.glob("*.json")]:
         shutil.copy(path, service / path.name)
     return project
+
+
+_WIRING = re.compile(
+    r"^(?:# The order saga|# The saga's outcome|\[http\]|\[\[subscriptions\]\]"
+    r"|\[\[state_machines\]\])",
+    re.MULTILINE,
+)
+
+
+def _publications_only(text: str) -> str:
+    """A manifest without the services' own wiring (subscriptions, HTTP APIs, the saga), so the
+    probe's events reach the probe alone; what each unit publishes, and the analytics feed,
+    stay."""
+    found = _WIRING.search(text)
+    return text[: found.start()] if found else text
 
 
 def start_up(project: Path, logs: Path) -> tuple[subprocess.Popen[str], str]:

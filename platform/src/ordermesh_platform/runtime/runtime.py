@@ -17,15 +17,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from ordermesh_contracts import environment
 from ordermesh_contracts.catalog import Catalog, load_catalog
+from ordermesh_contracts.environment import LocalEnvironment
 from ordermesh_contracts.manifest import ServiceManifest, discover_manifests, load_manifest
 from ordermesh_contracts.models.index import MODELS
 from ordermesh_contracts.validation import ContractValidator, default_validator
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
 
 from ordermesh_platform.runtime.aws import AwsError, state_machine_arn
+from ordermesh_platform.runtime.awsjson import json_endpoint
 from ordermesh_platform.runtime.bus import LocalEventBus, Rule
+from ordermesh_platform.runtime.clients import InProcessClients
 from ordermesh_platform.runtime.clock import Clock, SystemClock
 from ordermesh_platform.runtime.functions import Functions, FunctionSettings
+from ordermesh_platform.runtime.http_api import HttpApiGateway, RouteTable
 from ordermesh_platform.runtime.queue_consumer import QueueConsumer
 from ordermesh_platform.runtime.queues import Queues
 from ordermesh_platform.runtime.sinks import (
@@ -38,9 +47,11 @@ from ordermesh_platform.runtime.sinks import (
 from ordermesh_platform.runtime.store import DEFAULT_DIR, Store
 from ordermesh_platform.runtime.stream_consumer import StreamConsumer, StreamConsumerSettings
 from ordermesh_platform.runtime.streams import Streams
+from ordermesh_platform.runtime.wire import events_service
 from ordermesh_platform.runtime.wiring import StateMachineSettings, Wiring, wire
 from ordermesh_platform.sfn.engine import StepFunctions
 from ordermesh_platform.sfn.integrations import LocalIntegrations
+from ordermesh_platform.sfn.wire import sfn_service
 
 logger = logging.getLogger(__name__)
 
@@ -102,6 +113,17 @@ class LocalRuntime:
             LocalIntegrations(functions=self.functions, bus=self.bus, queues=self.queues),
         )
         self.state_machine_starts = StateMachineStarts(self.store, self.sfn)
+        self.routes = RouteTable()
+        self.openapi: dict[str, Path] = {}
+        self.settings: dict[str, str] = {"EVENT_BUS_NAME": self.options.bus_name}
+        self.environment = LocalEnvironment(
+            self.store.path.parent,
+            InProcessClients(
+                {"events": events_service(self.bus), "stepfunctions": sfn_service(self.sfn)}
+            ),
+            self.settings,
+        )
+        environment.activate(self.environment)  # handlers run in this process, on this runtime
         self.queue_consumers: list[QueueConsumer] = []
         self.stream_consumers: list[StreamConsumer] = []
         self._stop = threading.Event()
@@ -118,6 +140,7 @@ class LocalRuntime:
         catalog = load_catalog(root / "contracts" / "schemas")
         validator = ContractValidator(catalog, MODELS) if options.validate_contracts else None
         runtime = cls(options, clock=clock, validator=validator)
+        runtime.settings["CATALOG_PATH"] = str(root / "catalog" / "products.json")
         manifests = [load_manifest(p) for p in discover_manifests(root)]
         runtime.apply(runtime.wiring(manifests, catalog))
         return runtime
@@ -173,6 +196,9 @@ class LocalRuntime:
             self.add_rule(rule)
         for machine in wiring.state_machines:
             self.put_state_machine(machine)
+        for route in wiring.routes:
+            self.routes.add(route)
+        self.openapi.update(wiring.openapi)
 
     def add_rule(self, rule: Rule) -> None:
         self.bus.put_rule(rule)
@@ -187,7 +213,9 @@ class LocalRuntime:
             existing = machine.type
         if existing != machine.type:
             self.sfn.delete_state_machine(arn)
-        return self.sfn.put_state_machine(machine.name, machine.definition, type=machine.type)
+        arn = self.sfn.put_state_machine(machine.name, machine.definition, type=machine.type)
+        self.settings[f"state-machine-arn:{machine.name}"] = arn
+        return arn
 
     # --- delivery -----------------------------------------------------------------------------
     def _steps(self) -> list[tuple[str, Callable[[], int]]]:
@@ -259,4 +287,26 @@ class LocalRuntime:
 
     def close(self) -> None:
         self.stop()
+        environment.deactivate(self.environment)
         self.store.close()
+
+    async def _openapi(self, request: Request) -> Response:
+        """A service's committed OpenAPI document."""
+        path = self.openapi.get(request.path_params["service"])
+        if path is None or not path.is_file():
+            return JSONResponse({"message": "Not Found"}, 404)
+        return Response(path.read_bytes(), media_type="application/json")
+
+    def http_app(self) -> Starlette:
+        """The AWS endpoints (POST / with ``X-Amz-Target``) and the services' HTTP APIs on one
+        app."""
+        gateway = HttpApiGateway(self.functions, self.routes)
+        aws = json_endpoint(events_service(self.bus), sfn_service(self.sfn))
+        methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+        return Starlette(
+            routes=[
+                Route("/", aws, methods=["POST"]),
+                Route("/openapi/{service}.json", self._openapi, methods=["GET"]),
+                Route("/{path:path}", gateway.endpoint, methods=methods),
+            ]
+        )

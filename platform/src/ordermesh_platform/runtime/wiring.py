@@ -30,6 +30,7 @@ from ordermesh_contracts.manifest import Target as TargetSpec
 
 from ordermesh_platform.runtime.bus import Rule, Target
 from ordermesh_platform.runtime.functions import FunctionSettings
+from ordermesh_platform.runtime.http_api import HttpRoute
 from ordermesh_platform.runtime.queue_consumer import QueueConsumerSettings
 from ordermesh_platform.runtime.queues import QueueSettings
 from ordermesh_platform.runtime.transform import InputTransformer, TargetInput
@@ -57,6 +58,8 @@ class Wiring:
     streams: list[StreamSpec] = field(default_factory=list)
     stream_consumers: list[tuple[str, StreamConsumer]] = field(default_factory=list)
     state_machines: list[StateMachineSettings] = field(default_factory=list)
+    routes: list[HttpRoute] = field(default_factory=list)
+    openapi: dict[str, Path] = field(default_factory=dict)  # service -> its OpenAPI document
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,7 @@ def wire(
         for consumer in manifest.stream_consumers:
             wiring.stream_consumers.append((f"{service}-{consumer.name}", consumer))
         _add_state_machines(wiring, manifest)
+        _add_http_api(wiring, manifest)
         for index, spec in enumerate(manifest.rules):
             try:
                 wiring.rules.append(
@@ -150,6 +154,25 @@ def _add_state_machines(wiring: Wiring, manifest: ServiceManifest) -> None:
             wiring.state_machines.append(_state_machine(machine, manifest.path))
         except ValueError as exc:
             raise WiringError(f"{where}/definition", str(exc)) from exc
+
+
+def _add_http_api(wiring: Wiring, manifest: ServiceManifest) -> None:
+    """The unit's API function (``<service>-api``) and its routes."""
+    if manifest.http is None:
+        return
+    name = f"{manifest.service.name}-api"
+    if manifest.http.openapi is not None:
+        folder = manifest.path.parent if manifest.path is not None else Path()
+        wiring.openapi[manifest.service.name] = folder / manifest.http.openapi
+    wiring.functions[name] = FunctionSettings(
+        handler=manifest.http.handler, timeout=manifest.http.timeout, memory_mb=manifest.http.memory
+    )
+    taken = {route.route_key: route.function for route in wiring.routes}
+    for index, key in enumerate(manifest.http.routes):
+        if key in taken:
+            where = f"{manifest.path or manifest.service.name}#/http/routes/{index}"
+            raise WiringError(where, f"{key!r} is already served by {taken[key]}")
+        wiring.routes.append(HttpRoute.parse(key, name))
 
 
 def _state_machine(spec: StateMachineSpec, manifest: Path | None) -> StateMachineSettings:

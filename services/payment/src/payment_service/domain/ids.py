@@ -17,7 +17,12 @@ def _digest(*parts: str) -> str:
 
 
 def payment_id_for(order_id: str) -> str:
-    return f"pay_{_digest('payment', order_id)}"
+    """``pay_`` and the order id's own characters (``ord_8fK2...`` -> ``pay_8fK2...``).
+
+    The saga derives it the same way (``States.StringSplit`` on ``_``) to void the payment of an
+    authorization that timed out: RefundPayment needs a payment id though no reply gave one.
+    """
+    return f"pay_{order_id.partition('_')[2]}"
 
 
 def refund_id_for(order_id: str) -> str:

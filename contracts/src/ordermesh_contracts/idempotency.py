@@ -1,0 +1,236 @@
+"""A SQLite persistence layer for the aws-lambda-powertools idempotency utility.
+
+In AWS, the services' handlers are made idempotent with powertools' ``idempotent`` and
+``idempotent_function`` decorators over a ``DynamoDBPersistenceLayer``. The local runtime runs
+the same handlers with a ``SqlitePersistenceLayer`` instead: each service keeps its idempotency
+records in a table of its own SQLite file.
+
+The layer keeps the DynamoDB layer's semantics:
+
+* a record is written for a key only if none exists, or the existing one has expired
+  (``expiration``, in epoch seconds, is in the past), or it is still in progress but the
+  invocation that wrote it has timed out (``in_progress_expiration``, in epoch milliseconds, is in
+  the past). Otherwise ``IdempotencyItemAlreadyExistsError`` is raised, carrying the existing
+  record; a write whose payload hash does not match the live record's raises
+  ``IdempotencyValidationError``;
+* the write is one ``BEGIN IMMEDIATE`` transaction (a conditional upsert, then a read of the
+  record that stopped it), so it is atomic across threads and processes using the same file;
+* updating a record creates it if it is gone, as DynamoDB's ``UpdateItem`` does.
+
+Expired rows stay in the table, as in DynamoDB between expiry and TTL deletion, until
+``purge_expired`` deletes them. The database is in WAL mode; each thread (of each process) has
+its own connection.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyItemAlreadyExistsError,
+    IdempotencyItemNotFoundError,
+)
+from aws_lambda_powertools.utilities.idempotency.persistence.base import BasePersistenceLayer
+from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import (
+    STATUS_CONSTANTS,
+    DataRecord,
+)
+
+DEFAULT_TABLE_NAME = "idempotency"
+DEFAULT_BUSY_TIMEOUT_MS = 30_000
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_COLUMNS = "id, status, expiration, in_progress_expiration, data, validation"
+# Connections a forked child inherited from its parent: kept referenced and never closed, since
+# SQLite connections must not be used or closed across fork().
+_inherited_connections: list[sqlite3.Connection] = []
+
+
+class SqlitePersistenceLayer(BasePersistenceLayer):
+    """Idempotency records in a table of a SQLite database file.
+
+    Columns: ``id`` (the idempotency key), ``status`` (``INPROGRESS`` or ``COMPLETED``),
+    ``expiration`` (epoch seconds), ``in_progress_expiration`` (epoch milliseconds, or NULL when
+    the remaining time of the invocation was unknown), ``data`` (the JSON response) and
+    ``validation`` (the payload hash, when payload validation is configured).
+    """
+
+    def __init__(
+        self,
+        path: Path | str,
+        *,
+        table_name: str = DEFAULT_TABLE_NAME,
+        busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
+    ) -> None:
+        if not _IDENTIFIER.fullmatch(table_name):
+            raise ValueError(f"table name {table_name!r} is not a plain SQL identifier")
+        super().__init__()  # type: ignore[no-untyped-call]  # powertools leaves it unannotated
+        self.path = Path(path)
+        self.table_name = table_name
+        self.busy_timeout_ms = busy_timeout_ms
+        self._pid = os.getpid()
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        # The table name is a checked identifier (above), so it can be spliced into the SQL.
+        table = f'"{table_name}"'
+        self._ddl = (
+            f"CREATE TABLE IF NOT EXISTS {table} ("
+            "id TEXT PRIMARY KEY, status TEXT NOT NULL, expiration INTEGER NOT NULL,"
+            " in_progress_expiration INTEGER, data TEXT, validation TEXT);"
+            f'CREATE INDEX IF NOT EXISTS "{table_name}_expiration" ON {table} (expiration);'
+        )
+        self._select_sql = f"SELECT {_COLUMNS} FROM {table} WHERE id = ?"  # noqa: S608
+        # Inserts the record, or replaces an expired or timed-out in-progress one; a live record
+        # is left as it is and the statement changes no row.
+        self._put_sql = (
+            f"INSERT INTO {table} ({_COLUMNS}) VALUES (?, ?, ?, ?, NULL, ?)"  # noqa: S608
+            " ON CONFLICT (id) DO UPDATE SET status = excluded.status,"
+            " expiration = excluded.expiration,"
+            " in_progress_expiration = excluded.in_progress_expiration,"
+            " data = NULL, validation = excluded.validation"
+            " WHERE expiration < ?"
+            " OR (status = ? AND in_progress_expiration IS NOT NULL"
+            " AND in_progress_expiration < ?)"
+        )
+        # A NULL validation hash (payload validation off) keeps the stored one.
+        self._update_sql = (
+            f"INSERT INTO {table} (id, status, expiration, data, validation)"  # noqa: S608
+            " VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT (id) DO UPDATE SET status = excluded.status,"
+            " expiration = excluded.expiration, data = excluded.data,"
+            " validation = COALESCE(excluded.validation, validation)"
+        )
+        self._delete_sql = f"DELETE FROM {table} WHERE id = ?"  # noqa: S608
+        self._purge_sql = f"DELETE FROM {table} WHERE expiration < ?"  # noqa: S608
+
+    def _get_record(self, idempotency_key: str) -> DataRecord:
+        row = self._connection().execute(self._select_sql, (idempotency_key,)).fetchone()
+        if row is None:
+            raise IdempotencyItemNotFoundError
+        return _to_data_record(row)
+
+    def _put_record(self, data_record: DataRecord) -> None:
+        now = time.time()
+        validation = data_record.payload_hash if self.payload_validation_enabled else ""
+        with self._immediate() as conn:
+            cursor = conn.execute(
+                self._put_sql,
+                (
+                    data_record.idempotency_key,
+                    data_record.status,
+                    _expiry(data_record),
+                    data_record.in_progress_expiry_timestamp,
+                    validation or None,
+                    int(now),
+                    STATUS_CONSTANTS["INPROGRESS"],
+                    int(now * 1000),
+                ),
+            )
+            if cursor.rowcount == 1:
+                return
+            row = conn.execute(self._select_sql, (data_record.idempotency_key,)).fetchone()
+        old_data_record = _to_data_record(row)
+        self._validate_payload(data_payload=data_record, stored_data_record=old_data_record)
+        self._save_to_cache(data_record=old_data_record)
+        raise IdempotencyItemAlreadyExistsError(old_data_record=old_data_record)
+
+    def _update_record(self, data_record: DataRecord) -> None:
+        validation = data_record.payload_hash if self.payload_validation_enabled else None
+        with self._immediate() as conn:
+            conn.execute(
+                self._update_sql,
+                (
+                    data_record.idempotency_key,
+                    data_record.status,
+                    _expiry(data_record),
+                    data_record.response_data,
+                    validation,
+                ),
+            )
+
+    def _delete_record(self, data_record: DataRecord) -> None:
+        with self._immediate() as conn:
+            conn.execute(self._delete_sql, (data_record.idempotency_key,))
+
+    def purge_expired(self, now: float | None = None) -> int:
+        """Delete the records whose expiration (epoch seconds) is before ``now``, by default the
+        current time, and return how many were deleted."""
+        cutoff = int(time.time() if now is None else now)
+        with self._immediate() as conn:
+            return conn.execute(self._purge_sql, (cutoff,)).rowcount
+
+    def close(self) -> None:
+        """Close this process's connections; a later call opens new ones."""
+        with self._lock:
+            for conn in self._connections:
+                conn.close()
+            self._connections.clear()
+        self._local = threading.local()
+
+    @contextmanager
+    def _immediate(self) -> Iterator[sqlite3.Connection]:
+        """A transaction holding the database's write lock from its start."""
+        conn = self._connection()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def _connection(self) -> sqlite3.Connection:
+        """This thread's connection, in autocommit mode (transactions are explicit)."""
+        if self._pid != os.getpid():
+            # A forked child must not use the connections it inherited from its parent.
+            _inherited_connections.extend(self._connections)
+            self._pid = os.getpid()
+            self._local = threading.local()
+            self._connections = []
+            self._lock = threading.Lock()
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._connect()
+            self._local.conn = conn
+        return conn
+
+    def _connect(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(
+            self.path,
+            timeout=self.busy_timeout_ms / 1000,
+            isolation_level=None,
+            check_same_thread=False,
+        )
+        conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.executescript(self._ddl)
+        with self._lock:
+            self._connections.append(conn)
+        return conn
+
+
+def _expiry(data_record: DataRecord) -> int:
+    if data_record.expiry_timestamp is None:
+        raise ValueError(f"idempotency record {data_record.idempotency_key} has no expiry")
+    return int(data_record.expiry_timestamp)
+
+
+def _to_data_record(row: tuple[str, str, int, int | None, str | None, str | None]) -> DataRecord:
+    key, status, expiration, in_progress_expiration, data, validation = row
+    return DataRecord(
+        idempotency_key=key,
+        status=status,
+        expiry_timestamp=expiration,
+        in_progress_expiry_timestamp=in_progress_expiration,
+        response_data=data or "",
+        payload_hash=validation or "",
+    )

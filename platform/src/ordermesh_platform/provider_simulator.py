@@ -1,0 +1,603 @@
+"""An external payment provider, simulated: a Starlette app to run the payment service against.
+
+API (JSON bodies; every ``/v1`` request needs ``Authorization: Bearer <api key>``, else 401, and
+an ``Idempotency-Key`` header, else 400)::
+
+    POST /v1/authorizations
+        {"orderId", "amount": {"amount": "12.34", "currency": "EUR"}, "customerId"}
+        201 {"authorizationId": "auth_...", "orderId", "amount"}
+        402 {"declineCode", "message"}
+    POST /v1/authorizations/{authorizationId}/refunds      {"amount": {"amount", "currency"}}
+        201 {"refundId": "ref_...", "authorizationId", "amount"}
+        404 no such authorization; 409 nothing left to refund;
+        422 more than is left to refund, or another currency
+
+A malformed body is a 400. Errors are ``{"error": code, "message": text}``.
+
+Idempotency, as real providers do it: the first final answer (201, 402, 404, 409, 422) to a key
+is kept; the same key with the same request (path and body) gets that answer again, marked
+``Idempotent-Replayed: true``, and charges or refunds nothing; the same key with another request
+is a 422 ``idempotency_key_reused``. 400s, 401s and 503s are not kept: the request never ran.
+
+Behaviour (``SimulatorSettings``):
+
+- latency: every authenticated ``/v1`` request waits ``latency_seconds`` plus a uniform draw in
+  ``[0, latency_jitter_seconds]``;
+- transient failures: while the provider is down (the runtime switch or a ``(start, end)``
+  outage window containing the clock's time, start included) every request is a 503; otherwise
+  a request fails with 503 with probability ``transient_failure_rate``;
+- declines: a customer id containing (case-insensitively) a rule's ``customer_contains`` is
+  declined with the rule's code, first matching rule first. The default rules decline every
+  customer whose id contains ``declined``: ``declinedfunds`` INSUFFICIENT_FUNDS,
+  ``declinedexpired`` CARD_EXPIRED, ``declinedfraud`` FRAUD_SUSPECTED, ``declinedauth``
+  AUTHENTICATION_FAILED, any other ``declined`` CARD_DECLINED (e.g. ``cus_declinedFraud1``).
+  Then an amount above ``amount_limit`` (any currency) is declined with ``amount_limit_code``.
+  The codes are the payment service's ``DeclineCode`` values.
+- ``seed``: with a seed, latency draws, failure draws and ids repeat for the same sequence of
+  requests.
+
+Admin endpoints (no key; a local control plane for tests and demos)::
+
+    POST /admin/outage    {"down": true|false}   -> {"down"}
+    GET  /admin/settings                          -> the settings (without the API key)
+    PUT  /admin/settings  {camelCase fields}      -> the settings; fields not given are kept
+    GET  /admin/stats                             -> request, charge, decline and refund counts
+
+State lives in memory behind one lock, so the app and the Python methods (``set_down``,
+``update``, ``stats``) may be used from any thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import hashlib
+import hmac
+import json
+import os
+import random
+import re
+import threading
+from collections import Counter
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from ordermesh_platform.runtime.clock import Clock, SystemClock
+
+INSUFFICIENT_FUNDS = "INSUFFICIENT_FUNDS"
+CARD_EXPIRED = "CARD_EXPIRED"
+CARD_DECLINED = "CARD_DECLINED"
+FRAUD_SUSPECTED = "FRAUD_SUSPECTED"
+AUTHENTICATION_FAILED = "AUTHENTICATION_FAILED"
+
+Sleep = Callable[[float], Awaitable[None]]
+Decide = Callable[[str, dict[str, Any]], "_Answer"]  # (idempotency key, body) -> answer
+Window = tuple[datetime, datetime]
+
+_AMOUNT = re.compile(r"^(0|[1-9][0-9]{0,14})(\.[0-9]{1,4})?$")
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+_KEPT_STATUSES = frozenset({201, 402, 404, 409, 422})
+_ID_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
+_ID_LENGTH = 24
+_CHALLENGE = {"WWW-Authenticate": "Bearer"}
+_RETRY_AFTER = {"Retry-After": "1"}
+
+
+@dataclass(frozen=True)
+class DeclineRule:
+    """Decline customers whose id contains ``customer_contains`` (case-insensitively)."""
+
+    customer_contains: str
+    code: str = CARD_DECLINED
+    message: str = "The card was declined."
+
+    def __post_init__(self) -> None:
+        if not self.customer_contains or not self.code:
+            raise ValueError("a decline rule needs a customer_contains text and a code")
+
+
+DEFAULT_DECLINE_RULES = (
+    DeclineRule("declinedfunds", INSUFFICIENT_FUNDS, "Insufficient funds."),
+    DeclineRule("declinedexpired", CARD_EXPIRED, "The card has expired."),
+    DeclineRule("declinedfraud", FRAUD_SUSPECTED, "Declined: suspected fraud."),
+    DeclineRule("declinedauth", AUTHENTICATION_FAILED, "Card authentication failed."),
+    DeclineRule("declined", CARD_DECLINED, "The card was declined."),
+)
+
+
+@dataclass(frozen=True)
+class SimulatorSettings:
+    """How the simulated provider behaves (see the module docstring)."""
+
+    api_key: str = "sim_test_key"
+    latency_seconds: float = 0.0
+    latency_jitter_seconds: float = 0.0
+    transient_failure_rate: float = 0.0  # probability of a 503, from 0 to 1
+    decline_rules: tuple[DeclineRule, ...] = DEFAULT_DECLINE_RULES
+    amount_limit: Decimal | None = Decimal("10000.00")  # None: no limit
+    amount_limit_code: str = INSUFFICIENT_FUNDS
+    outage_windows: tuple[Window, ...] = ()  # [start, end), timezone-aware
+    seed: int | None = None
+
+    def __post_init__(self) -> None:
+        if not self.api_key:
+            raise ValueError("api_key must not be empty")
+        if self.latency_seconds < 0 or self.latency_jitter_seconds < 0:
+            raise ValueError("latencies must not be negative")
+        if not 0 <= self.transient_failure_rate <= 1:
+            raise ValueError("transient_failure_rate must be between 0 and 1")
+        limit = self.amount_limit
+        if limit is not None and (not limit.is_finite() or limit < 0):
+            raise ValueError("amount_limit must be a finite amount, not negative")
+        if not self.amount_limit_code:
+            raise ValueError("amount_limit_code must not be empty")
+        for start, end in self.outage_windows:
+            if start.tzinfo is None or end.tzinfo is None or start >= end:
+                raise ValueError("an outage window is (start, end), timezone-aware, start first")
+
+
+class BadRequestError(ValueError):
+    """A request (or admin change) the simulator refuses with a 400."""
+
+
+@dataclass(frozen=True)
+class _Answer:
+    status: int
+    body: dict[str, Any]
+    fingerprint: str = ""
+
+
+@dataclass
+class _Authorization:
+    order_id: str
+    amount: Decimal
+    currency: str
+    refunded: Decimal = Decimal(0)
+
+
+@dataclass
+class _Stats:
+    requests: int = 0
+    unauthorized: int = 0
+    transient_failures: int = 0
+    authorizations: int = 0
+    declines: int = 0
+    refunds: int = 0
+    refusals: int = 0
+    replays: int = 0
+    idempotency_conflicts: int = 0
+    charges: Counter[str] = field(default_factory=Counter)  # idempotency key -> charges
+    charges_by_order: Counter[str] = field(default_factory=Counter)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "requests": self.requests,
+            "unauthorized": self.unauthorized,
+            "transientFailures": self.transient_failures,
+            "authorizations": self.authorizations,
+            "declines": self.declines,
+            "refunds": self.refunds,
+            "refundRefusals": self.refusals,
+            "replays": self.replays,
+            "idempotencyConflicts": self.idempotency_conflicts,
+            "charges": dict(self.charges),
+            "chargesByOrder": dict(self.charges_by_order),
+        }
+
+
+class ProviderSimulator:
+    """The simulator's state and its Starlette ``app``."""
+
+    def __init__(
+        self,
+        settings: SimulatorSettings | None = None,
+        *,
+        clock: Clock | None = None,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self._lock = threading.Lock()
+        self._clock = clock or SystemClock()
+        self._sleep = sleep
+        self._settings = settings or SimulatorSettings()
+        self._rng, self._ids = _generators(self._settings.seed)
+        self._down = False
+        self._answers: dict[str, _Answer] = {}
+        self._authorizations: dict[str, _Authorization] = {}
+        self._stats = _Stats()
+        self.app = Starlette(
+            routes=[
+                Route("/v1/authorizations", self._authorize, methods=["POST"]),
+                Route(
+                    "/v1/authorizations/{authorization_id}/refunds", self._refund, methods=["POST"]
+                ),
+                Route("/admin/outage", self._outage, methods=["POST"]),
+                Route("/admin/settings", self._settings_endpoint, methods=["GET", "PUT"]),
+                Route("/admin/stats", self._stats_endpoint, methods=["GET"]),
+            ]
+        )
+
+    # The Python control plane (the admin endpoints call these too).
+
+    @property
+    def settings(self) -> SimulatorSettings:
+        with self._lock:
+            return self._settings
+
+    def update(self, settings: SimulatorSettings, *, reseed: bool = False) -> None:
+        """Use ``settings`` from now on. The random draws restart from the seed when it changes
+        or when ``reseed`` is true (a seed of None restarts them from a random one)."""
+        with self._lock:
+            self._use(settings, reseed=reseed)
+
+    def _use(self, settings: SimulatorSettings, *, reseed: bool) -> None:
+        if reseed or settings.seed != self._settings.seed:
+            self._rng, self._ids = _generators(settings.seed)
+        self._settings = settings
+
+    def set_down(self, *, down: bool) -> None:
+        """The runtime outage switch: while down, every request is a 503."""
+        with self._lock:
+            self._down = down
+
+    def stats(self) -> dict[str, Any]:
+        """What ``GET /admin/stats`` answers."""
+        with self._lock:
+            return {**self._stats.to_json(), "down": self._down}
+
+    # The provider API.
+
+    async def _authorize(self, request: Request) -> Response:
+        return await self._serve(request, self._decide_authorization)
+
+    async def _refund(self, request: Request) -> Response:
+        authorization_id = str(request.path_params["authorization_id"])
+
+        def decide(key: str, body: dict[str, Any]) -> _Answer:
+            return self._decide_refund(authorization_id, key, body)
+
+        return await self._serve(request, decide)
+
+    async def _serve(self, request: Request, decide: Decide) -> Response:
+        """Authenticate, wait, maybe fail, then answer once per idempotency key."""
+        if not self._authenticated(request):
+            return _error(401, "unauthorized", "missing or wrong bearer API key", _CHALLENGE)
+        key = request.headers.get("idempotency-key", "")
+        if not key:
+            return _error(400, "missing_idempotency_key", "an Idempotency-Key header is required")
+        try:
+            body = _json_object(await request.body())
+        except BadRequestError as error:
+            return _error(400, "invalid_request", str(error))
+        await self._sleep(self._draw_latency())
+        with self._lock:
+            return self._answer(key, _fingerprint(request.url.path, body), body, decide)
+
+    def _authenticated(self, request: Request) -> bool:
+        scheme, _, key = request.headers.get("authorization", "").partition(" ")
+        with self._lock:
+            self._stats.requests += 1
+            expected = self._settings.api_key.encode()
+            if scheme.lower() == "bearer" and hmac.compare_digest(key.encode(), expected):
+                return True
+            self._stats.unauthorized += 1
+            return False
+
+    def _answer(self, key: str, fingerprint: str, body: dict[str, Any], decide: Decide) -> Response:
+        """Under the lock: a 503, the kept answer to ``key``, or a new answer (kept if final)."""
+        if self._failing():
+            self._stats.transient_failures += 1
+            return _error(503, "service_unavailable", "try again later", _RETRY_AFTER)
+        kept = self._answers.get(key)
+        if kept is not None:
+            return self._replay(kept, fingerprint)
+        try:
+            answer = dataclasses.replace(decide(key, body), fingerprint=fingerprint)
+        except BadRequestError as error:
+            return _error(400, "invalid_request", str(error))
+        if answer.status in _KEPT_STATUSES:
+            self._answers[key] = answer
+        return JSONResponse(answer.body, status_code=answer.status)
+
+    def _draw_latency(self) -> float:
+        with self._lock:
+            settings = self._settings
+            jitter = settings.latency_jitter_seconds
+            return settings.latency_seconds + (self._rng.uniform(0, jitter) if jitter else 0.0)
+
+    def _failing(self) -> bool:
+        if self._down or self._in_outage_window():
+            return True
+        rate = self._settings.transient_failure_rate
+        return rate > 0 and self._rng.random() < rate
+
+    def _in_outage_window(self) -> bool:
+        now = datetime.fromtimestamp(self._clock.now(), UTC)
+        return any(start <= now < end for start, end in self._settings.outage_windows)
+
+    def _replay(self, answer: _Answer, fingerprint: str) -> Response:
+        if answer.fingerprint != fingerprint:
+            self._stats.idempotency_conflicts += 1
+            return _error(
+                422,
+                "idempotency_key_reused",
+                "this Idempotency-Key was used with another request",
+            )
+        self._stats.replays += 1
+        return JSONResponse(
+            answer.body, status_code=answer.status, headers={"Idempotent-Replayed": "true"}
+        )
+
+    def _decide_authorization(self, key: str, body: dict[str, Any]) -> _Answer:
+        order_id = _text(body, "orderId")
+        customer_id = _text(body, "customerId")
+        amount, currency = _money(body.get("amount"))
+        decline = self._decline(customer_id, amount)
+        if decline is not None:
+            self._stats.declines += 1
+            code, message = decline
+            return _Answer(402, {"declineCode": code, "message": message})
+        authorization_id = self._new_id("auth_")
+        self._authorizations[authorization_id] = _Authorization(order_id, amount, currency)
+        self._stats.authorizations += 1
+        self._stats.charges[key] += 1
+        self._stats.charges_by_order[order_id] += 1
+        return _Answer(
+            201,
+            {
+                "authorizationId": authorization_id,
+                "orderId": order_id,
+                "amount": _money_json(amount, currency),
+            },
+        )
+
+    def _decline(self, customer_id: str, amount: Decimal) -> tuple[str, str] | None:
+        """The decline code and message for this charge, if the rules decline it."""
+        settings = self._settings
+        customer = customer_id.lower()
+        for rule in settings.decline_rules:
+            if rule.customer_contains.lower() in customer:
+                return rule.code, rule.message
+        if settings.amount_limit is not None and amount > settings.amount_limit:
+            return settings.amount_limit_code, f"The amount is above {settings.amount_limit}."
+        return None
+
+    def _decide_refund(self, authorization_id: str, _key: str, body: dict[str, Any]) -> _Answer:
+        amount, currency = _money(body.get("amount"))
+        authorization = self._authorizations.get(authorization_id)
+        if authorization is None:
+            self._stats.refusals += 1
+            return _NOT_FOUND
+        refusal = _refusal(authorization, amount, currency)
+        if refusal is not None:
+            self._stats.refusals += 1
+            return refusal
+        authorization.refunded += amount
+        self._stats.refunds += 1
+        refund_id = self._new_id("ref_")
+        return _Answer(
+            201,
+            {
+                "refundId": refund_id,
+                "authorizationId": authorization_id,
+                "amount": _money_json(amount, currency),
+            },
+        )
+
+    def _new_id(self, prefix: str) -> str:
+        return prefix + "".join(self._ids.choice(_ID_ALPHABET) for _ in range(_ID_LENGTH))
+
+    # The admin endpoints.
+
+    async def _outage(self, request: Request) -> Response:
+        try:
+            down = _down_flag(await request.body())
+        except BadRequestError as error:
+            return _error(400, "invalid_request", str(error))
+        self.set_down(down=down)
+        return JSONResponse({"down": down})
+
+    async def _settings_endpoint(self, request: Request) -> Response:
+        if request.method == "PUT":
+            try:
+                changes = _json_object(await request.body())
+                with self._lock:
+                    settings = settings_from_json(self._settings, changes)
+                    self._use(settings, reseed="seed" in changes)
+            except ValueError as error:  # BadRequestError, or settings that fail validation
+                return _error(400, "invalid_settings", str(error))
+        return JSONResponse(settings_to_json(self.settings))
+
+    async def _stats_endpoint(self, _request: Request) -> Response:
+        return JSONResponse(self.stats())
+
+
+def _generators(seed: int | None) -> tuple[random.Random, random.Random]:
+    """Draws for latency and failures, and draws for ids (apart, so ids do not shift draws)."""
+    base = seed if seed is not None else int.from_bytes(os.urandom(8), "big")
+    return random.Random(base), random.Random(base + 1)  # noqa: S311 - a simulation, not secrets
+
+
+_NOT_FOUND = _Answer(404, {"error": "authorization_not_found", "message": "no such authorization"})
+
+
+def _refusal(authorization: _Authorization, amount: Decimal, currency: str) -> _Answer | None:
+    """Why this refund of ``authorization`` is refused for good, or None if it may go ahead."""
+    if currency != authorization.currency:
+        return _Answer(
+            422,
+            {"error": "currency_mismatch", "message": f"authorized in {authorization.currency}"},
+        )
+    left = authorization.amount - authorization.refunded
+    if left <= 0:
+        return _Answer(409, {"error": "already_refunded", "message": "nothing left to refund"})
+    if amount > left:
+        return _Answer(
+            422, {"error": "amount_exceeds_remaining", "message": f"{left} left to refund"}
+        )
+    return None
+
+
+def _error(
+    status: int, code: str, message: str, headers: Mapping[str, str] | None = None
+) -> Response:
+    return JSONResponse({"error": code, "message": message}, status_code=status, headers=headers)
+
+
+def _json_object(raw: bytes) -> dict[str, Any]:
+    try:
+        body = json.loads(raw or b"{}")
+    except ValueError:
+        raise BadRequestError("the body is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise BadRequestError("the body must be a JSON object")
+    return body
+
+
+def _down_flag(raw: bytes) -> bool:
+    down = _json_object(raw).get("down")
+    if not isinstance(down, bool):
+        raise BadRequestError("down must be true or false")
+    return down
+
+
+def _fingerprint(path: str, body: Mapping[str, Any]) -> str:
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(f"{path}\n{canonical}".encode()).hexdigest()
+
+
+def _text(body: Mapping[str, Any], name: str) -> str:
+    value = body.get(name)
+    if not isinstance(value, str) or not value:
+        raise BadRequestError(f"{name} must be a non-empty string")
+    return value
+
+
+def _money(value: object) -> tuple[Decimal, str]:
+    if not isinstance(value, dict):
+        raise BadRequestError('amount must be {"amount": "12.34", "currency": "EUR"}')
+    amount, currency = value.get("amount"), value.get("currency")
+    if not isinstance(amount, str) or not _AMOUNT.match(amount) or Decimal(amount) <= 0:
+        raise BadRequestError("amount.amount must be a positive decimal string")
+    if not isinstance(currency, str) or not _CURRENCY.match(currency):
+        raise BadRequestError("amount.currency must be an ISO 4217 code")
+    return Decimal(amount), currency
+
+
+def _money_json(amount: Decimal, currency: str) -> dict[str, str]:
+    return {"amount": format(amount, "f"), "currency": currency}
+
+
+# Settings as JSON (the admin API), camelCase.
+
+
+def settings_to_json(settings: SimulatorSettings) -> dict[str, Any]:
+    """The settings as ``GET /admin/settings`` shows them (the API key left out)."""
+    limit = settings.amount_limit
+    return {
+        "latencySeconds": settings.latency_seconds,
+        "latencyJitterSeconds": settings.latency_jitter_seconds,
+        "transientFailureRate": settings.transient_failure_rate,
+        "declineRules": [
+            {"customerContains": r.customer_contains, "code": r.code, "message": r.message}
+            for r in settings.decline_rules
+        ],
+        "amountLimit": format(limit, "f") if limit is not None else None,
+        "amountLimitCode": settings.amount_limit_code,
+        "outageWindows": [
+            {"start": start.isoformat(), "end": end.isoformat()}
+            for start, end in settings.outage_windows
+        ],
+        "seed": settings.seed,
+    }
+
+
+def settings_from_json(current: SimulatorSettings, changes: Mapping[str, Any]) -> SimulatorSettings:
+    """``current`` with the fields given in ``changes`` (camelCase, as ``settings_to_json``
+    writes them, plus ``apiKey``) replaced; ``BadRequestError`` or ``ValueError`` if invalid."""
+    unknown = sorted(set(changes) - set(_SETTINGS_FIELDS))
+    if unknown:
+        raise BadRequestError(f"unknown settings: {', '.join(unknown)}")
+    values: dict[str, Any] = {}
+    for name, value in changes.items():
+        attribute, convert = _SETTINGS_FIELDS[name]
+        try:
+            values[attribute] = convert(value)
+        except ValueError as error:
+            raise BadRequestError(f"{name}: {error}") from None
+    return dataclasses.replace(current, **values)
+
+
+def _as_text(value: object) -> str:
+    if not isinstance(value, str):
+        raise BadRequestError("expected a string")
+    return value
+
+
+def _as_number(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise BadRequestError("expected a number")
+    return float(value)
+
+
+def _as_optional_decimal(value: object) -> Decimal | None:
+    if value is None:
+        return None
+    try:
+        return Decimal(_as_text(value))
+    except InvalidOperation:
+        raise BadRequestError(f"not a decimal string: {value!r}") from None
+
+
+def _as_optional_seed(value: object) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise BadRequestError("seed must be an integer or null")
+    return value
+
+
+def _as_rules(value: object) -> tuple[DeclineRule, ...]:
+    if not isinstance(value, list) or not all(isinstance(rule, dict) for rule in value):
+        raise BadRequestError("declineRules must be a list of objects")
+    return tuple(
+        DeclineRule(
+            _as_text(rule.get("customerContains")),
+            _as_text(rule.get("code", CARD_DECLINED)),
+            _as_text(rule.get("message", "The card was declined.")),
+        )
+        for rule in value
+    )
+
+
+def _as_windows(value: object) -> tuple[Window, ...]:
+    if not isinstance(value, list) or not all(isinstance(window, dict) for window in value):
+        raise BadRequestError("outageWindows must be a list of {start, end} objects")
+    return tuple((_as_time(window.get("start")), _as_time(window.get("end"))) for window in value)
+
+
+def _as_time(value: object) -> datetime:
+    moment = datetime.fromisoformat(_as_text(value))
+    if moment.tzinfo is None:
+        raise BadRequestError(f"a time needs a UTC offset: {value!r}")
+    return moment
+
+
+_SETTINGS_FIELDS: dict[str, tuple[str, Callable[[Any], Any]]] = {
+    "apiKey": ("api_key", _as_text),
+    "latencySeconds": ("latency_seconds", _as_number),
+    "latencyJitterSeconds": ("latency_jitter_seconds", _as_number),
+    "transientFailureRate": ("transient_failure_rate", _as_number),
+    "declineRules": ("decline_rules", _as_rules),
+    "amountLimit": ("amount_limit", _as_optional_decimal),
+    "amountLimitCode": ("amount_limit_code", _as_text),
+    "outageWindows": ("outage_windows", _as_windows),
+    "seed": ("seed", _as_optional_seed),
+}

@@ -1,0 +1,226 @@
+"""The services' HTTP APIs on the local runtime, as API Gateway HTTP APIs run them.
+
+A request is matched to a route key (``"GET /orders/{orderId}"``) the way API Gateway chooses:
+the route with the most literal segments wins, a ``{name+}`` greedy segment loses to any other,
+an exact method beats ``ANY``. The matched function is invoked synchronously with a payload
+format 2.0 event, and its answer becomes the HTTP response (a dict with ``statusCode``; anything
+else is a 200 JSON body, as API Gateway infers it). A function that fails is a 500 and one that
+times out a 503, with API Gateway's bodies; a body over 10 MB is a 413; an unmatched path a 404.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import time
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from ordermesh_platform.runtime.aws import ACCOUNT
+from ordermesh_platform.runtime.functions import FunctionError, Functions
+
+MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway HTTP APIs' payload limit
+API_ID = "local"
+_PARAM = re.compile(r"^\{([A-Za-z_][A-Za-z0-9_]*)(\+?)\}$")
+
+
+@dataclass(frozen=True)
+class HttpRoute:
+    route_key: str  # "GET /orders/{orderId}"
+    function: str
+    method: str
+    pattern: re.Pattern[str]
+    rank: tuple[int, int, int]  # sorts the most specific route first
+
+    @classmethod
+    def parse(cls, route_key: str, function: str) -> HttpRoute:
+        method, _, path = route_key.partition(" ")
+        parts, literal, greedy = [], 0, 0
+        for segment in path.strip("/").split("/") if path.strip("/") else []:
+            param = _PARAM.match(segment)
+            if param is None:
+                parts.append(re.escape(segment))
+                literal += 1
+            elif param.group(2):
+                parts.append(f"(?P<{param.group(1)}>.+)")
+                greedy = 1
+            else:
+                parts.append(f"(?P<{param.group(1)}>[^/]+)")
+        regex = re.compile("^/" + "/".join(parts) + "/?$" if parts else "^/$")
+        rank = (greedy, -literal, 1 if method == "ANY" else 0)
+        return cls(route_key, function, method, regex, rank)
+
+
+class RouteTable:
+    def __init__(self, routes: Iterable[HttpRoute] = ()) -> None:
+        self._routes: list[HttpRoute] = []
+        for route in routes:
+            self.add(route)
+
+    def add(self, route: HttpRoute) -> None:
+        if any(r.route_key == route.route_key for r in self._routes):
+            message = f"route {route.route_key!r} is served by two functions"
+            raise ValueError(message)
+        self._routes.append(route)
+        self._routes.sort(key=lambda r: r.rank)
+
+    def __iter__(self) -> Any:
+        return iter(self._routes)
+
+    def match(self, method: str, path: str) -> tuple[HttpRoute, dict[str, str]] | None:
+        for route in self._routes:
+            if route.method not in (method, "ANY"):
+                continue
+            found = route.pattern.match(path)
+            if found is not None:
+                return route, found.groupdict()
+        return None
+
+
+def _joined(pairs: Iterable[tuple[str, str]], *, lower: bool) -> dict[str, str]:
+    joined: dict[str, str] = {}
+    for key, value in pairs:
+        name = key.lower() if lower else key
+        joined[name] = f"{joined[name]},{value}" if name in joined else value
+    return joined
+
+
+def api_event(request: Request, body: bytes, route: HttpRoute, params: dict[str, str]) -> Any:
+    """The payload format 2.0 event API Gateway would send for ``request``."""
+    headers = _joined(
+        ((k, v) for k, v in request.headers.items() if k.lower() != "cookie"), lower=True
+    )
+    now = time.time()
+    try:
+        text, encoded = body.decode(), False
+    except UnicodeDecodeError:
+        text, encoded = base64.b64encode(body).decode(), True
+    event: dict[str, Any] = {
+        "version": "2.0",
+        "routeKey": route.route_key,
+        "rawPath": request.url.path,
+        "rawQueryString": request.url.query,
+        "headers": headers,
+        "requestContext": {
+            "accountId": ACCOUNT,
+            "apiId": API_ID,
+            "domainName": request.url.hostname or "localhost",
+            "domainPrefix": (request.url.hostname or "localhost").split(".")[0],
+            "http": {
+                "method": request.method,
+                "path": request.url.path,
+                "protocol": f"HTTP/{request.scope.get('http_version', '1.1')}",
+                "sourceIp": request.client.host if request.client else "127.0.0.1",
+                "userAgent": request.headers.get("user-agent", ""),
+            },
+            "requestId": str(uuid.uuid4()),
+            "routeKey": route.route_key,
+            "stage": "$default",
+            "time": datetime.fromtimestamp(now, UTC).strftime("%d/%b/%Y:%H:%M:%S +0000"),
+            "timeEpoch": int(now * 1000),
+        },
+        "isBase64Encoded": encoded,
+    }
+    if request.cookies:
+        event["cookies"] = [f"{k}={v}" for k, v in request.cookies.items()]
+    if request.url.query:
+        event["queryStringParameters"] = _joined(request.query_params.multi_items(), lower=False)
+    if params:
+        event["pathParameters"] = params
+    if body:
+        event["body"] = text
+    return event
+
+
+def api_response(result: Any) -> Response:
+    """The HTTP response for a function's answer (payload format 2.0)."""
+    if not (isinstance(result, dict) and "statusCode" in result):
+        return Response(json.dumps(result), 200, media_type="application/json")
+    body = result.get("body") or ""
+    content = base64.b64decode(body) if result.get("isBase64Encoded") else str(body).encode()
+    response = Response(content, int(result["statusCode"]))
+    for name, value in (result.get("headers") or {}).items():
+        response.headers[name] = str(value)
+    for name, values in (result.get("multiValueHeaders") or {}).items():
+        for value in values:
+            response.headers.append(name, str(value))
+    for cookie in result.get("cookies") or []:
+        response.headers.append("set-cookie", cookie)
+    return response
+
+
+def call(
+    functions: Functions, routes: RouteTable, method: str, path: str, body: Any = None
+) -> tuple[int, Any]:
+    """Call a route in process (no HTTP): its status and JSON body. For the runtime's own
+    commands (``ordermesh seed``), which go through the APIs as any client does."""
+    found = routes.match(method, path)
+    if found is None:
+        message = f"no route for {method} {path}"
+        raise LookupError(message)
+    route, params = found
+    now = time.time()
+    event: dict[str, Any] = {
+        "version": "2.0",
+        "routeKey": route.route_key,
+        "rawPath": path,
+        "rawQueryString": "",
+        "headers": {"content-type": "application/json"},
+        "requestContext": {
+            "accountId": ACCOUNT,
+            "apiId": API_ID,
+            "http": {
+                "method": method,
+                "path": path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": "127.0.0.1",
+            },
+            "requestId": str(uuid.uuid4()),
+            "routeKey": route.route_key,
+            "stage": "$default",
+            "timeEpoch": int(now * 1000),
+        },
+        "isBase64Encoded": False,
+    }
+    if params:
+        event["pathParameters"] = params
+    if body is not None:
+        event["body"] = json.dumps(body)
+    response = api_response(functions.invoke(route.function, event))
+    return response.status_code, json.loads(bytes(response.body) or b"null")
+
+
+class HttpApiGateway:
+    """An ASGI endpoint serving ``routes`` by invoking their functions."""
+
+    def __init__(self, functions: Functions, routes: RouteTable) -> None:
+        self.functions = functions
+        self.routes = routes
+
+    async def endpoint(self, request: Request) -> Response:
+        found = self.routes.match(request.method, request.url.path)
+        if found is None:
+            return JSONResponse({"message": "Not Found"}, 404)
+        declared = request.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+            return JSONResponse({"message": "Request Entity Too Large"}, 413)
+        body = await request.body()
+        if len(body) > MAX_BODY_BYTES:
+            return JSONResponse({"message": "Request Entity Too Large"}, 413)
+        route, params = found
+        event = api_event(request, body, route, params)
+        try:
+            result = await run_in_threadpool(self.functions.invoke, route.function, event)
+        except FunctionError as exc:
+            if exc.error_type == "Sandbox.Timedout":
+                return JSONResponse({"message": "Service Unavailable"}, 503)
+            return JSONResponse({"message": "Internal Server Error"}, 500)
+        return api_response(result)

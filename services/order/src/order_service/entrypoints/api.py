@@ -1,0 +1,78 @@
+"""The order HTTP API: place an order, read it, list a customer's orders."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from ordermesh_contracts import http
+
+from order_service import bootstrap
+from order_service.domain.errors import InvalidOrder
+from order_service.entrypoints import logger, metrics, tracer
+from order_service.entrypoints.schemas import PlaceOrderRequest, order_view
+from order_service.service_layer import orders
+
+app = APIGatewayHttpResolver(enable_validation=True)
+http.register(app)
+OrderId = Annotated[str, Path(pattern=r"^ord_[0-9A-Za-z]{8,32}$")]
+
+
+@app.post("/orders", summary="Place an order (202; the saga confirms or cancels it)")
+def place_order(
+    body: Annotated[PlaceOrderRequest, Body()],
+    idempotency_key: Annotated[
+        str | None, Header(alias="idempotency-key", min_length=1, max_length=255)
+    ] = None,
+) -> Response[dict[str, Any]]:
+    container = bootstrap.container()
+    request_id = app.current_event.request_context.request_id
+    try:
+        placed = orders.place_order(body.command(request_id, idempotency_key), container.ports())
+    except InvalidOrder as exc:
+        errors = [http.FieldError(p.field, p.message) for p in exc.problems]
+        raise http.ProblemError(422, "the order cannot be placed", errors=errors) from exc
+    except orders.IdempotencyConflict as exc:
+        raise http.ProblemError(409, str(exc)) from exc
+    if placed.created:
+        metrics.add_metric(name="OrdersPlaced", unit=MetricUnit.Count, value=1)
+    container.relay.kick()
+    location = f"/orders/{placed.order.order_id}"
+    return Response(202, "application/json", order_view(placed.order), {"Location": location})
+
+
+@app.get("/orders/<order_id>", summary="An order: status and saga progress")
+def get_order(order_id: OrderId) -> dict[str, Any]:
+    container = bootstrap.container()
+    try:
+        return order_view(orders.get_order(order_id, container.unit_of_work()))
+    except orders.OrderNotFound as exc:
+        raise http.ProblemError(404, f"no order {order_id}") from exc
+
+
+@app.get("/orders", summary="A customer's orders, newest first, a page at a time")
+def list_orders(
+    customer_id: Annotated[str, Query(alias="customerId", pattern=r"^cus_[0-9A-Za-z]{4,32}$")],
+    limit: Annotated[int, Query(ge=1, le=orders.MAX_PAGE)] = 20,
+    next_token: Annotated[str | None, Query(alias="nextToken", max_length=512)] = None,
+) -> dict[str, Any]:
+    unit_of_work = bootstrap.container().unit_of_work()
+    try:
+        page = orders.list_orders(customer_id, unit_of_work, limit=limit, token=next_token)
+    except ValueError as exc:
+        raise http.ProblemError(400, f"nextToken is not one this API gave: {exc}") from exc
+    listing: dict[str, Any] = {"items": [order_view(o) for o in page.orders]}
+    if page.next_token:
+        listing["nextToken"] = page.next_token
+    return listing
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return http.resolve(app, event, context)

@@ -1,0 +1,166 @@
+"""End to end on the local runtime, through the public HTTP APIs and the bus only."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from ordermesh_platform.runtime.clock import ManualClock
+from ordermesh_platform.system import LocalSystem
+
+from tests.e2e.conftest import Client, order_body, start_system, wait_for
+
+
+def test_happy_path_an_order_is_confirmed_reserved_and_charged_once(
+    client: Client, system: LocalSystem
+) -> None:
+    # Given stocked inventory, when a client places an order
+    before = client.stock("BOOK-0001")
+    placed = client.place(order_body(quantity=2))
+    # Then it is accepted as PENDING and the saga confirms it
+    assert placed["status"] == "PENDING"
+    order = client.settled(placed["orderId"])
+    assert order["status"] == "CONFIRMED"
+    assert order["total"] == {"amount": "79.80", "currency": "EUR"}
+    assert {s["step"] for s in order["sagaProgress"]} == {"InventoryReserved", "PaymentAuthorized"}
+    saga = client.saga(placed["orderId"])
+    assert saga["status"] == "SUCCEEDED"
+    assert [s["step"] for s in saga["steps"]] == [
+        "ReserveInventory",
+        "AuthorizePayment",
+        "ConfirmOrder",
+    ]
+    assert saga["compensations"] == []
+    assert client.stock("BOOK-0001")["reserved"] == before["reserved"] + 2
+    assert charges(system) == 1
+
+
+def test_out_of_stock_is_cancelled_without_any_charge(client: Client, system: LocalSystem) -> None:
+    placed = client.place(order_body(sku="LIMITED-01", quantity=5, price="250.00"))
+    order = client.settled(placed["orderId"])
+    assert order["status"] == "CANCELLED"
+    assert order["cancellation"]["reason"] == "INSUFFICIENT_STOCK"
+    saga = client.saga(placed["orderId"])
+    assert saga["status"] == "FAILED"
+    assert [s["step"] for s in saga["steps"]] == ["ReserveInventory"]
+    assert system.provider.stats()["authorizations"] == 0
+    assert client.stock("LIMITED-01")["reserved"] == 0
+
+
+def test_a_declined_payment_releases_the_inventory(client: Client, system: LocalSystem) -> None:
+    placed = client.place(order_body(customer="cus_declinedfunds1", quantity=3))
+    order = client.settled(placed["orderId"])
+    assert order["status"] == "CANCELLED"
+    assert order["cancellation"]["reason"] == "PAYMENT_DECLINED"
+    assert order["cancellation"]["compensated"] == ["ReleaseInventory"]
+    saga = client.saga(placed["orderId"])
+    assert [(c["step"], c["status"]) for c in saga["compensations"]] == [
+        ("ReleaseInventory", "COMPLETED")
+    ]
+    assert client.stock("BOOK-0001")["reserved"] == 0
+    assert charges(system) == 0
+
+
+def charges(system: LocalSystem) -> int:
+    """Charges the provider made; each idempotency key charged at most once."""
+    by_key = system.provider.stats()["charges"]
+    assert all(n == 1 for n in by_key.values()), by_key
+    return sum(by_key.values())
+
+
+def idle(system: LocalSystem) -> bool:
+    runtime = system.runtime
+    depths = [runtime.queues.depth(q) for q in runtime.queues.names() if not q.endswith("-dlq")]
+    busy = any(d.visible or d.in_flight for d in depths)
+    return not busy and not runtime.functions.pending()
+
+
+def _breaker_status(system: LocalSystem) -> str | None:
+    path = system.runtime.environment.database("payment")
+    if not path.exists():
+        return None
+    with sqlite3.connect(path) as conn:
+        row = conn.execute("SELECT status FROM breakers").fetchone()
+    return str(row[0]) if row else None
+
+
+def test_during_a_provider_outage_the_breaker_opens_and_orders_complete_after_recovery(
+    client: Client, system: LocalSystem
+) -> None:
+    system.provider.set_down(down=True)
+    placed = [client.place(order_body(customer=f"cus_outage{i}")) for i in range(3)]
+    wait_for(lambda: _breaker_status(system) == "OPEN", 20, "the breaker to open")
+    assert all(client.order(p["orderId"])["status"] == "PENDING" for p in placed)
+    system.provider.set_down(down=False)
+    for p in placed:
+        assert client.settled(p["orderId"], timeout=40)["status"] == "CONFIRMED"
+    assert charges(system) == 3
+
+
+def test_the_same_idempotency_key_makes_one_order_and_one_charge(
+    client: Client, system: LocalSystem
+) -> None:
+    first = client.place(order_body(), key="checkout-42")
+    again = client.place(order_body(), key="checkout-42")
+    assert again["orderId"] == first["orderId"]
+    status, problem, _ = client.request(
+        "POST", "/orders", order_body(quantity=9), {"Idempotency-Key": "checkout-42"}
+    )
+    assert status == 409
+    assert problem["status"] == 409
+    assert client.settled(first["orderId"])["status"] == "CONFIRMED"
+    status, page, _ = client.request("GET", "/orders?customerId=cus_alice01")
+    assert [o["orderId"] for o in page["items"]] == [first["orderId"]]
+    assert charges(system) == 1
+
+
+def test_every_event_delivered_twice_reserves_and_charges_once(
+    client: Client, system: LocalSystem
+) -> None:
+    placed = client.place(order_body(quantity=4))
+    assert client.settled(placed["orderId"])["status"] == "CONFIRMED"
+    reserved = client.stock("BOOK-0001")["reserved"]
+    # When every archived event (order, commands, replies, outcomes) is delivered again
+    bus = system.runtime.bus
+    replay = bus.replay("again", 0, time.time() + 1)
+    assert replay.events_replayed >= 8
+    time.sleep(0.5)
+    wait_for(lambda: idle(system), 20, "the redeliveries to be handled")
+    # Then nothing is reserved or charged twice, and the order stays confirmed
+    assert client.stock("BOOK-0001")["reserved"] == reserved
+    assert charges(system) == 1
+    assert client.order(placed["orderId"])["status"] == "CONFIRMED"
+    assert client.saga(placed["orderId"])["status"] == "SUCCEEDED"
+
+
+def test_a_service_that_never_replies_times_the_saga_out_and_compensates(tmp_path: Path) -> None:
+    clock = ManualClock(start=time.time())
+    system = start_system(tmp_path, clock=clock)
+    try:
+        client = Client(system)
+        bus = system.runtime.bus
+        rule, _ = bus.describe_rule("payment-authorize")
+        bus.put_rule(replace(rule, state="DISABLED"))  # payment never hears AuthorizePayment
+        placed = client.place(order_body(quantity=2))
+        path = f"/sagas/{placed['orderId']}"
+        wait_for(
+            lambda: client.request("GET", path)[1].get("currentStep") == "AuthorizePayment",
+            20,
+            "the saga to wait for payment",
+        )
+        clock.advance(901)  # past the AuthorizePayment wait
+        order = client.settled(placed["orderId"])
+        assert order["status"] == "CANCELLED"
+        assert order["cancellation"]["reason"] == "SAGA_TIMED_OUT"
+        saga = client.saga(placed["orderId"])
+        assert saga["steps"][-1]["status"] == "TIMED_OUT"
+        assert [(c["step"], c["status"]) for c in saga["compensations"]] == [
+            ("RefundPayment", "COMPLETED"),
+            ("ReleaseInventory", "COMPLETED"),
+        ]
+        assert client.stock("BOOK-0001")["reserved"] == 0
+        assert charges(system) == 0
+    finally:
+        system.stop()
