@@ -16,8 +16,9 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+T = TypeVar("T")
 ClientFactory = Callable[[str], Any]  # service name ("events", "stepfunctions") -> client
 
 
@@ -68,3 +69,19 @@ def aws_client(service_name: str) -> Any:
     import boto3
 
     return boto3.client(service_name)  # type: ignore[call-overload]
+
+
+def per_environment(build: Callable[[], T]) -> Callable[[], T]:
+    """``build()`` once per environment (each local runtime, or the one AWS cold start), then
+    the same object: a composition root's cache."""
+    lock = threading.Lock()
+    built: dict[object, T] = {}
+
+    def get() -> T:
+        key: object = current() or "aws"
+        with lock:
+            if key not in built:
+                built[key] = build()
+            return built[key]
+
+    return get

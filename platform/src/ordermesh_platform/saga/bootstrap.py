@@ -9,7 +9,6 @@ in-process one.
 from __future__ import annotations
 
 import os
-import threading
 
 from ordermesh_contracts import environment
 from pydantic import BaseModel
@@ -17,8 +16,6 @@ from pydantic import BaseModel
 from ordermesh_platform.saga.engine import Sagas, StepFunctionsSagas
 
 STATE_MACHINE = "order-saga"
-_lock = threading.Lock()
-_built: dict[object, Sagas] = {}
 
 
 class SagaSettings(BaseModel):
@@ -32,14 +29,10 @@ def settings() -> SagaSettings:
     return SagaSettings(state_machine_arn=os.environ["ORDER_SAGA_ARN"])
 
 
-def sagas() -> Sagas:
-    """The Sagas port for the environment this handler runs in (built once per environment)."""
-    key = environment.current() or "aws"
-    with _lock:
-        built = _built.get(key)
-        if built is None:
-            built = StepFunctionsSagas(
-                environment.aws_client("stepfunctions"), settings().state_machine_arn
-            )
-            _built[key] = built
-        return built
+def _build() -> Sagas:
+    client = environment.aws_client("stepfunctions")
+    return StepFunctionsSagas(client, settings().state_machine_arn)
+
+
+sagas = environment.per_environment(_build)
+"""The Sagas port for the environment this handler runs in (built once per environment)."""

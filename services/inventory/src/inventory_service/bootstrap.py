@@ -8,7 +8,6 @@ its in-process client. Built once per environment and shared by the handler's in
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,13 +64,4 @@ def build(config: Settings) -> Container:
     return Container(unit_of_work, publisher, SystemClock())
 
 
-_lock = threading.Lock()
-_built: dict[object, Container] = {}
-
-
-def container() -> Container:
-    key = environment.current() or "aws"
-    with _lock:
-        if key not in _built:
-            _built[key] = build(settings())
-        return _built[key]
+container = environment.per_environment(lambda: build(settings()))

@@ -9,7 +9,6 @@ once per environment (per cold start in AWS) and shared by the handler's invocat
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -90,13 +89,4 @@ def build(config: Settings) -> Container:
     return Container(unit_of_work, FileCatalog(config.catalog_path), relay)
 
 
-_lock = threading.Lock()
-_built: dict[object, Container] = {}
-
-
-def container() -> Container:
-    key = environment.current() or "aws"
-    with _lock:
-        if key not in _built:
-            _built[key] = build(settings())
-        return _built[key]
+container = environment.per_environment(lambda: build(settings()))

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import random
-import threading
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -119,13 +118,4 @@ def build(config: Settings) -> Container:
     return Container(payments, _provider(config), resilience, publisher)
 
 
-_lock = threading.Lock()
-_built: dict[object, Container] = {}
-
-
-def container() -> Container:
-    key = environment.current() or "aws"
-    with _lock:
-        if key not in _built:
-            _built[key] = build(settings())
-        return _built[key]
+container = environment.per_environment(lambda: build(settings()))
