@@ -210,12 +210,27 @@ class SqlitePersistenceLayer(BasePersistenceLayer):
             check_same_thread=False,
         )
         conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
-        conn.execute("PRAGMA journal_mode = WAL")
+        self._use_wal(conn)
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.executescript(self._ddl)
         with self._lock:
             self._connections.append(conn)
         return conn
+
+    def _use_wal(self, conn: sqlite3.Connection) -> None:
+        """Switch to WAL. The switch takes an exclusive lock and does not wait for it (SQLite
+        answers "database is locked" at once), so processes opening a new file together retry
+        it for up to the busy timeout; once the file is in WAL it is a no-op."""
+        deadline = time.monotonic() + self.busy_timeout_ms / 1000
+        while True:
+            try:
+                conn.execute("PRAGMA journal_mode = WAL")
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.005)
+            else:
+                return
 
 
 def _expiry(data_record: DataRecord) -> int:
