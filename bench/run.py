@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import bus
+import orders
 import patterns
 import sfn
 import validation
@@ -17,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def main() -> int:
     sections, all_met = [], True
-    for bench in (validation, patterns, bus, sfn):
+    for bench in (validation, patterns, bus, sfn, orders):
         text, met = bench.run()
         print(text, end="\n\n")
         sections.append(text)

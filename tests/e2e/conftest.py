@@ -108,16 +108,12 @@ def order_body(
 
 
 def start_system(tmp_path: Path, clock: Clock | None = None) -> LocalSystem:
-    options = RuntimeOptions(state_dir=tmp_path / "state", poll_interval=0.01, retry_base_delay=1.0)
+    options = RuntimeOptions(
+        state_dir=tmp_path / "state", poll_interval=0.01, retry_base_delay=1.0, function_logs=True
+    )
     return LocalSystem(
         ROOT, options, SystemOptions(breaker_recovery_seconds=1.0), clock=clock
     ).start()
-
-
-@pytest.fixture(autouse=True)
-def _quiet(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
-    monkeypatch.setenv("POWERTOOLS_LOG_LEVEL", "WARNING")
 
 
 @pytest.fixture

@@ -27,6 +27,8 @@ class SystemOptions:
     provider_port: int = 0  # the provider simulator
     seed: bool = True  # seed inventory from the catalog on start
     provider: SimulatorSettings | None = None
+    # Another provider (its URL and API key) instead of starting the simulator in this process.
+    provider_endpoint: tuple[str, str] | None = None
     breaker_recovery_seconds: float = 5.0
     provider_timeout: float = 2.0
 
@@ -43,17 +45,31 @@ class LocalSystem:
         self.root = root
         self.options = options or SystemOptions()
         self.runtime = LocalRuntime.from_project(root, runtime_options, clock=clock)
+        self.provider_server: BackgroundServer | None = None
+        try:
+            self._connect()
+        except BaseException:  # a port taken, say: nothing of the runtime stays open
+            self._release()
+            raise
+
+    def _connect(self) -> None:
+        """The provider (the simulator's port, or another provider) and the APIs' port."""
         provider_settings = self.options.provider or SimulatorSettings(
             api_key=f"sim_{secrets.token_hex(8)}"
         )
         self.provider = ProviderSimulator(provider_settings)
-        self.provider_server = BackgroundServer(
-            self.provider.app, self.options.host, self.options.provider_port
-        )
+        if self.options.provider_endpoint is None:
+            self.provider_server = BackgroundServer(
+                self.provider.app, self.options.host, self.options.provider_port
+            )
+            provider_url, api_key = self.provider_server.url, provider_settings.api_key
+        else:
+            provider_url, api_key = self.options.provider_endpoint
+        self.provider_url = provider_url
         self.runtime.settings.update(
             {
-                "PROVIDER_URL": self.provider_server.url,
-                "PROVIDER_API_KEY": provider_settings.api_key,
+                "PROVIDER_URL": provider_url,
+                "PROVIDER_API_KEY": api_key,
                 "PROVIDER_TIMEOUT": str(self.options.provider_timeout),
                 "BREAKER_RECOVERY_SECONDS": str(self.options.breaker_recovery_seconds),
             }
@@ -85,7 +101,8 @@ class LocalSystem:
         return call(self.runtime.functions, self.runtime.routes, method, path, body)
 
     def start(self) -> Self:
-        self.provider_server.start()
+        if self.provider_server is not None:
+            self.provider_server.start()
         if self.options.seed and self.seedable():
             self.seed()
         self.runtime.start()
@@ -94,8 +111,12 @@ class LocalSystem:
 
     def stop(self) -> None:
         self.server.stop()
+        self._release()
+
+    def _release(self) -> None:
         self.runtime.close()
-        self.provider_server.stop()
+        if self.provider_server is not None:
+            self.provider_server.stop()
 
     def __enter__(self) -> Self:
         return self.start()

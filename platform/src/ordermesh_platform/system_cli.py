@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import sys
 import threading
@@ -35,13 +34,6 @@ DEFAULT_PORT = 8740
 DEFAULT_URL = f"http://127.0.0.1:{DEFAULT_PORT}"
 
 
-def quiet_handlers() -> None:
-    """Handlers in one process print no EMF metric lines unless asked to (a Lambda's stdout
-    goes to CloudWatch; here it would drown the console)."""
-    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
-    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
-
-
 def up(
     root: RootOption = None,
     state_dir: StateOption = None,
@@ -58,14 +50,15 @@ def up(
 ) -> None:
     """Start the system: bus, queues, saga engine, the services and their HTTP APIs, and the
     payment provider simulator; inventory is seeded from the catalog."""
-    quiet_handlers()
     project = _project(root)
     problems = check_project(project)
     print_problems(problems)
     if problems:
         raise typer.Exit(1)
     options = RuntimeOptions(
-        state_dir=state_dir or project.root / DEFAULT_DIR, retry_base_delay=retry_base_delay
+        state_dir=state_dir or project.root / DEFAULT_DIR,
+        retry_base_delay=retry_base_delay,
+        function_logs=True,  # handlers' logs and metrics go to <state>/logs, as to CloudWatch
     )
     try:
         system = LocalSystem(
@@ -105,8 +98,9 @@ def _print_urls(system: LocalSystem) -> None:
         f"  inventory  {url}/inventory/{{sku}}\n"
         f"  sagas      {url}/sagas\n"
         f"  AWS APIs   {url} (EventBridge, Step Functions: --endpoint-url)\n"
-        f"  provider   {system.provider_server.url} (payment provider simulator)\n"
+        f"  provider   {system.provider_url} (payment provider simulator)\n"
         f"  state      {system.runtime.store.path.parent}\n"
+        f"  logs       {system.runtime.store.path.parent / 'logs'}/<function>.log\n"
         f"try: curl -s -X POST {url}/orders -H 'content-type: application/json' "
         f"-d @catalog/example-order.json",
         soft_wrap=True,
@@ -121,8 +115,7 @@ def seed(
     state_dir: StateOption = None,
 ) -> None:
     """Create inventory for every catalog SKU not seen before (stock already there is kept)."""
-    quiet_handlers()
-    runtime = open_runtime(root, state_dir)
+    runtime = open_runtime(root, state_dir, function_logs=True)
     path = catalog or _project(root).root / CATALOG
     try:
         items = json.loads(path.read_text(encoding="utf-8"))["items"]

@@ -7,6 +7,7 @@ import socket
 from pathlib import Path
 
 import pytest
+from ordermesh_contracts import environment
 from ordermesh_platform.cli import app
 from ordermesh_platform.runtime.clock import ManualClock
 from ordermesh_platform.runtime.queues import Queues, QueueSettings
@@ -116,3 +117,4 @@ def test_up_says_when_its_port_is_taken(state: list[str]) -> None:
         result = runner.invoke(app, ["up", "--port", str(port), *state])
     assert result.exit_code == 1
     assert f"cannot serve on 127.0.0.1:{port}" in result.output
+    assert environment.current() is None  # the runtime it had opened is closed again

@@ -20,11 +20,13 @@ import time
 import traceback
 import uuid
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
 from ordermesh_platform.runtime.clock import Clock
 from ordermesh_platform.runtime.lambda_context import LambdaContext
+from ordermesh_platform.runtime.logs import FunctionLogs
 from ordermesh_platform.runtime.queues import Queues
 from ordermesh_platform.runtime.store import Store
 
@@ -49,6 +51,7 @@ CREATE INDEX IF NOT EXISTS invocations_due ON invocations (next_at, seq);
 MAX_ASYNC_RETRIES = 2
 MIN_EVENT_AGE, MAX_EVENT_AGE = 60, 21_600
 MAX_DLQ_ERROR_BYTES = 1024
+INVOCATIONS_CHANNEL = "invocations"  # notified when an async invoke is queued
 LEASE_MARGIN = 5.0  # seconds past the timeout before a claimed invoke counts as abandoned
 
 
@@ -186,10 +189,13 @@ class FunctionCall:
 class Functions:
     """The registered functions, their synchronous invoke and the async invoke queue."""
 
-    def __init__(self, store: Store, clock: Clock, queues: Queues) -> None:
+    def __init__(
+        self, store: Store, clock: Clock, queues: Queues, *, logs: FunctionLogs | None = None
+    ) -> None:
         self.store = store
         self.clock = clock
         self.queues = queues
+        self.logs = logs
         store.ensure_schema(SCHEMA)
         self._settings: dict[str, FunctionSettings] = {}
         self._handlers: dict[str, Handler] = {}
@@ -251,9 +257,12 @@ class Functions:
         )
         call = FunctionCall(name, settings.timeout, notify)
 
+        capture = self.logs.capture(name) if self.logs is not None else nullcontext()
+
         def run() -> None:
             try:
-                result = handler(event, context)
+                with capture:
+                    result = handler(event, context)
             except BaseException as exc:  # noqa: BLE001 - every failure is the function's error
                 call.finish(error=exc, trace=traceback.format_exc())
             else:
@@ -276,6 +285,7 @@ class Functions:
             "VALUES (?, ?, ?, ?, ?)"
         )
         self.store.execute(sql, row, conn)
+        self.store.notify(INVOCATIONS_CHANNEL)
         return request_id
 
     def pending(self, name: str | None = None) -> list[Invocation]:

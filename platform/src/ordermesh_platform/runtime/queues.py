@@ -52,6 +52,11 @@ MAX_VISIBILITY_TIMEOUT = 43_200
 MAX_DELAY = 900
 
 
+def queue_channel(queue: str) -> str:
+    """The store channel notified when a message becomes visible on ``queue`` at once."""
+    return f"queue:{queue}"
+
+
 class QueueError(AwsError):
     """A request SQS would reject: ``code`` is SQS's error code."""
 
@@ -203,6 +208,8 @@ class Queues:
             "VALUES (?, ?, ?, ?, ?, ?)"
         )
         self.store.execute(sql, row, conn)
+        if delay == 0:
+            self.store.notify(queue_channel(queue))
         return message_id
 
     def receive(
@@ -342,6 +349,7 @@ class Queues:
                     "WHERE seq = ?",
                     (target, now, row["seq"]),
                 )
+                self.store.notify(queue_channel(target))
                 moved += 1
         return moved
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -33,10 +33,12 @@ from ordermesh_platform.runtime.awsjson import json_endpoint
 from ordermesh_platform.runtime.bus import LocalEventBus, Rule
 from ordermesh_platform.runtime.clients import InProcessClients
 from ordermesh_platform.runtime.clock import Clock, SystemClock
-from ordermesh_platform.runtime.functions import Functions, FunctionSettings
+from ordermesh_platform.runtime.functions import INVOCATIONS_CHANNEL, Functions, FunctionSettings
 from ordermesh_platform.runtime.http_api import HttpApiGateway, RouteTable
+from ordermesh_platform.runtime.logs import FunctionLogs
 from ordermesh_platform.runtime.queue_consumer import QueueConsumer
-from ordermesh_platform.runtime.queues import Queues
+from ordermesh_platform.runtime.queues import Queues, queue_channel
+from ordermesh_platform.runtime.scheduler import Scheduler, Worker
 from ordermesh_platform.runtime.sinks import (
     FunctionSink,
     QueueSink,
@@ -46,10 +48,10 @@ from ordermesh_platform.runtime.sinks import (
 )
 from ordermesh_platform.runtime.store import DEFAULT_DIR, Store
 from ordermesh_platform.runtime.stream_consumer import StreamConsumer, StreamConsumerSettings
-from ordermesh_platform.runtime.streams import Streams
+from ordermesh_platform.runtime.streams import Streams, stream_channel
 from ordermesh_platform.runtime.wire import events_service
 from ordermesh_platform.runtime.wiring import StateMachineSettings, Wiring, wire
-from ordermesh_platform.sfn.engine import StepFunctions
+from ordermesh_platform.sfn.engine import EXECUTIONS_CHANNEL, StepFunctions
 from ordermesh_platform.sfn.integrations import LocalIntegrations
 from ordermesh_platform.sfn.wire import sfn_service
 
@@ -67,14 +69,9 @@ class RuntimeOptions:
     validate_contracts: bool = True
     retry_base_delay: float = 60.0  # async invoke back-off base (Lambda: about a minute)
     poll_interval: float = 0.05  # how often idle pollers look again
+    delivery_threads: int = 3  # threads that run the delivery workers (see scheduler.py)
     durability: Literal["normal", "full"] = "normal"
-
-
-@dataclass
-class _Worker:
-    name: str
-    step: Callable[[], int]  # does one round of work; how many items it handled
-    thread: threading.Thread | None = field(default=None)
+    function_logs: bool = False  # handlers' output to <state_dir>/logs/<function>.log
 
 
 class LocalRuntime:
@@ -91,7 +88,11 @@ class LocalRuntime:
         self.clock = clock or SystemClock()
         self.store = Store.in_directory(self.options.state_dir, durability=self.options.durability)
         self.queues = Queues(self.store, self.clock)
-        self.functions = Functions(self.store, self.clock, self.queues)
+        self.logs: FunctionLogs | None = None
+        if self.options.function_logs:
+            self.logs = FunctionLogs(self.store.path.parent / "logs")
+            self.logs.open()
+        self.functions = Functions(self.store, self.clock, self.queues, logs=self.logs)
         self.streams = Streams(self.store, self.clock)
         if validator is None and self.options.validate_contracts:
             validator = default_validator()
@@ -128,7 +129,8 @@ class LocalRuntime:
         self.stream_consumers: list[StreamConsumer] = []
         self._stop = threading.Event()
         self._next_expiry = 0.0
-        self._workers: list[_Worker] = []
+        self._scheduler: Scheduler | None = None
+        self._housekeeper: threading.Thread | None = None
 
     # --- wiring -------------------------------------------------------------------------------
     @classmethod
@@ -218,17 +220,29 @@ class LocalRuntime:
         return arn
 
     # --- delivery -----------------------------------------------------------------------------
-    def _steps(self) -> list[tuple[str, Callable[[], int]]]:
-        steps: list[tuple[str, Callable[[], int]]] = [("invoker", self.functions.run_due)]
-        steps += [
-            (f"queue:{c.settings.queue}", lambda c=c: c.poll_once().delivered)  # type: ignore[misc]
+    def _steps(self) -> list[Worker]:
+        """The delivery workers, each with the channels that announce its work."""
+        workers = [Worker("invoker", self.functions.run_due, (INVOCATIONS_CHANNEL,))]
+        workers += [
+            Worker(
+                f"queue:{c.settings.queue}",
+                lambda c=c: c.poll_once().delivered,  # type: ignore[misc]
+                (queue_channel(c.settings.queue),),
+            )
             for c in self.queue_consumers
         ]
-        steps += [(f"stream:{c.settings.name}", c.poll_once) for c in self.stream_consumers]
-        steps.append(("sfn", self._run_state_machines))
+        workers += [
+            Worker(f"stream:{c.settings.name}", c.poll_once, (stream_channel(c.settings.stream),))
+            for c in self.stream_consumers
+        ]
+        workers.append(Worker("sfn", self._run_state_machines, (EXECUTIONS_CHANNEL,)))
         # A second executions worker, so one long synchronous Task does not hold up the rest.
-        steps.append(("sfn-executions", lambda: self.sfn.run_due(limit=SFN_CLAIM)))
-        return steps
+        workers.append(
+            Worker(
+                "sfn-executions", lambda: self.sfn.run_due(limit=SFN_CLAIM), (EXECUTIONS_CHANNEL,)
+            )
+        )
+        return workers
 
     def _run_state_machines(self) -> int:
         """Start executions the bus asked for, then run the executions that are due."""
@@ -237,37 +251,39 @@ class LocalRuntime:
     def run_until_idle(self, max_rounds: int = 1000) -> int:
         """Deliver in this thread until no worker has anything due; items handled."""
         handled = 0
+        steps = [worker.step for worker in self._steps()]
         for _ in range(max_rounds):
-            round_handled = sum(step() for _, step in self._steps())
+            round_handled = sum(step() for step in steps)
             handled += round_handled
             if round_handled == 0:
                 break
         return handled
 
     def start(self) -> None:
-        """Start one thread per worker (and housekeeping); returns at once."""
+        """Start the delivery threads (and housekeeping's); returns at once."""
         self._stop.clear()
         self.sfn.recover()  # executions a killed process was running are due again
-        steps = [*self._steps(), ("housekeeping", self._housekeeping)]
-        for name, step in steps:
-            worker = _Worker(name, step)
-            worker.thread = threading.Thread(
-                target=self._loop, args=(worker,), name=f"ordermesh:{name}", daemon=True
-            )
-            self._workers.append(worker)
-            worker.thread.start()
+        workers = self._steps()
+        for worker in workers:
+            self.store.listen(worker.channels, worker)
+        self._scheduler = Scheduler(
+            workers, threads=self.options.delivery_threads, poll_interval=self.options.poll_interval
+        )
+        self._scheduler.start()
+        self._housekeeper = threading.Thread(
+            target=self._housekeep, name="ordermesh:housekeeping", daemon=True
+        )
+        self._housekeeper.start()
 
-    def _loop(self, worker: _Worker) -> None:
+    def _housekeep(self) -> None:
         while not self._stop.is_set():
             try:
-                handled = worker.step()
+                self._housekeeping()
             except Exception:
-                logger.exception("worker %s failed a round", worker.name)
-                handled = 0
-            if handled == 0:
-                self._stop.wait(self.options.poll_interval)
+                logger.exception("housekeeping failed a round")
+            self._stop.wait(HOUSEKEEPING_INTERVAL)
 
-    def _housekeeping(self) -> int:
+    def _housekeeping(self) -> None:
         """Checkpoint the WAL every few seconds; drop expired messages and records each minute."""
         now = self.clock.now()
         if now >= self._next_expiry:
@@ -275,19 +291,21 @@ class LocalRuntime:
             self.streams.expire()
             self._next_expiry = now + 60
         self.store.checkpoint()
-        self._stop.wait(HOUSEKEEPING_INTERVAL)
-        return 0
 
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
-        for worker in self._workers:
-            if worker.thread is not None:
-                worker.thread.join(timeout)
-        self._workers.clear()
+        if self._scheduler is not None:
+            self._scheduler.stop(timeout)
+            self._scheduler = None
+        if self._housekeeper is not None:
+            self._housekeeper.join(timeout)
+            self._housekeeper = None
 
     def close(self) -> None:
         self.stop()
         environment.deactivate(self.environment)
+        if self.logs is not None:
+            self.logs.close()
         self.store.close()
 
     async def _openapi(self, request: Request) -> Response:

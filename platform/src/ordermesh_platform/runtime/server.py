@@ -21,7 +21,11 @@ class BackgroundServer:
         # Accepted connections inherit this. asyncio turns Nagle off itself only for sockets made
         # with proto=IPPROTO_TCP; without it every response waits ~40 ms for a delayed ACK.
         self._socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self._socket.bind((host, port))
+        try:
+            self._socket.bind((host, port))
+        except OSError:
+            self._socket.close()
+            raise
         self.host, self.port = self._socket.getsockname()[:2]
         config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
         self._server = uvicorn.Server(config)
@@ -45,8 +49,10 @@ class BackgroundServer:
         return self
 
     def stop(self, timeout: float = 10.0) -> None:
+        """Stop serving (a server never started just lets its port go)."""
         self._server.should_exit = True
-        self._thread.join(timeout)
+        if self._thread.is_alive():
+            self._thread.join(timeout)
         self._socket.close()
 
     def __enter__(self) -> Self:

@@ -21,7 +21,7 @@ from ordermesh_platform.runtime.queues import Queues
 from ordermesh_platform.runtime.store import Store
 from ordermesh_platform.runtime.streams import Streams
 from ordermesh_platform.runtime.transform import parse_path, resolve
-from ordermesh_platform.sfn.engine import StepFunctions, execution_arn
+from ordermesh_platform.sfn.engine import EXECUTIONS_CHANNEL, StepFunctions, execution_arn
 
 logger = logging.getLogger(__name__)
 
@@ -83,6 +83,7 @@ class StateMachineSink:
     """Start requests for the saga engine, kept until the engine takes them."""
 
     def __init__(self, store: Store, clock: Clock) -> None:
+        self.store = store
         self.clock = clock
         store.ensure_schema(STATE_MACHINE_SCHEMA)
 
@@ -94,6 +95,7 @@ class StateMachineSink:
             "VALUES (?, ?, ?, ?)",
             (target.name, payload, event.get("id"), self.clock.now()),
         )
+        self.store.notify(EXECUTIONS_CHANNEL)
 
 
 class StateMachineStarts:

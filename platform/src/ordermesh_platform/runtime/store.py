@@ -5,22 +5,33 @@ crash or a restart loses nothing that was accepted. Each thread gets its own con
 go through ``write()``, a ``BEGIN IMMEDIATE`` transaction that commits on success and rolls back
 on error. ``synchronous=NORMAL`` survives a killed process (the case the runtime guards against);
 ``durability="full"`` also survives power loss, at the cost of an fsync per commit.
+
+Components that create work (a message sent, an invoke queued, an execution due) ``notify`` a
+channel; the worker that does that work ``listen``s to it and wakes as soon as the transaction
+commits, instead of finding the work on its next poll. As with PostgreSQL's NOTIFY, listeners
+hear of a write only once it is committed, and never of one rolled back.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol
 
 DEFAULT_DIR = Path(".ordermesh")
 DATABASE_NAME = "runtime.sqlite3"
 # Writers fold the WAL back into the database only past ~40 MB; the runtime's housekeeping
 # checkpoints every few seconds off the delivery path (``checkpoint``).
 WAL_AUTOCHECKPOINT_PAGES = 10_000
+
+
+class Listener(Protocol):
+    """Told of committed work (``threading.Event`` is one)."""
+
+    def set(self) -> None: ...
 
 
 class Store:
@@ -41,6 +52,8 @@ class Store:
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
         self._schemas: set[str] = set()
+        self._listeners: dict[str, list[Listener]] = {}
+        self._writer = threading.Lock()
         with self.write() as conn:
             conn.execute("PRAGMA user_version")  # creates the file, takes the write lock once
 
@@ -67,6 +80,7 @@ class Store:
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
             self._local.conn = conn
+            self._local.notices = set()
             with self._lock:
                 self._connections.append(conn)
         return conn
@@ -78,13 +92,47 @@ class Store:
         if conn.in_transaction:  # nested use joins the outer transaction
             yield conn
             return
-        conn.execute("BEGIN IMMEDIATE")
+        # Threads of this process queue for the write lock here rather than in SQLite's busy
+        # handler, which sleeps in growing steps (up to 100 ms) between tries.
+        if not self._writer.acquire(timeout=self._busy_timeout_ms / 1000):
+            raise sqlite3.OperationalError("database is locked")
         try:
-            yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+            conn.execute("BEGIN IMMEDIATE")
+            self._local.notices = set()
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                self._local.notices = set()
+                raise
+            conn.execute("COMMIT")
+        finally:
+            self._writer.release()
+        notices, self._local.notices = self._local.notices, set()
+        for channel in notices:
+            self._wake(channel)
+
+    # --- notifications ------------------------------------------------------------------------
+    def listen(self, channels: Iterable[str], listener: Listener | None = None) -> Listener:
+        """``listener`` (or a new ``threading.Event``), set whenever work is committed on any of
+        ``channels``; an event's owner clears it before looking for work."""
+        listener = listener or threading.Event()
+        with self._lock:
+            for channel in channels:
+                self._listeners.setdefault(channel, []).append(listener)
+        return listener
+
+    def notify(self, channel: str) -> None:
+        """Wake ``channel``'s listeners when this thread's write transaction commits (at once
+        outside one); a rollback drops the notice."""
+        if self.connection().in_transaction:
+            self._local.notices.add(channel)
+        else:
+            self._wake(channel)
+
+    def _wake(self, channel: str) -> None:
+        for listener in self._listeners.get(channel, ()):
+            listener.set()
 
     def execute(
         self, sql: str, parameters: tuple[object, ...], conn: sqlite3.Connection | None = None

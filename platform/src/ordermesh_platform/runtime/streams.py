@@ -59,6 +59,12 @@ _STREAM_NAME = re.compile(r"[a-zA-Z0-9_.-]{1,128}")
 _HASH_KEY = re.compile(r"0|[1-9]\d{0,38}")
 _SHARD_ID = re.compile(r"shardId-(\d{12})")
 
+
+def stream_channel(stream: str) -> str:
+    """The store channel notified when a record is put on ``stream``."""
+    return f"stream:{stream}"
+
+
 IteratorType = Literal[
     "TRIM_HORIZON", "LATEST", "AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER", "AT_TIMESTAMP"
 ]
@@ -293,6 +299,7 @@ class Streams:
         info = self._stream(stream, conn)
         hash_key = _check_record(partition_key, data, explicit_hash_key)
         index = min(hash_key // (HASH_KEY_SPACE // info.shard_count), info.shard_count - 1)
+        self.store.notify(stream_channel(stream))
         cursor = conn.execute(
             "INSERT INTO stream_records (stream, shard, partition_key, data, arrived_at) "
             "VALUES (?, ?, ?, ?, ?)",

@@ -46,6 +46,8 @@ from ordermesh_platform.sfn.validation import InvalidDefinition, validate_defini
 
 logger = logging.getLogger(__name__)
 
+EXECUTIONS_CHANNEL = "sfn:executions"  # store channel notified when an execution becomes due
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sfn_state_machines (
     arn TEXT PRIMARY KEY,
@@ -480,6 +482,8 @@ class StepFunctions:
                 now + LEASE_SECONDS if leased else None,
             ),
         )
+        if not leased:
+            self.store.notify(EXECUTIONS_CHANNEL)
 
     def _execution_definition(self, definition_id: int) -> dict[str, Any]:
         definition = self._definitions.get(definition_id)
@@ -721,6 +725,7 @@ class StepFunctions:
                 "redrive_date = ?, next_at = ? WHERE arn = ?",
                 (now, now, arn),
             )
+            self.store.notify(EXECUTIONS_CHANNEL)
         return {"redriveDate": now}
 
     # --- task tokens --------------------------------------------------------------------------
@@ -765,6 +770,7 @@ class StepFunctions:
                 "UPDATE sfn_executions SET next_at = ? WHERE arn = ?",
                 (self.clock.now(), row["execution_arn"]),
             )
+            self.store.notify(EXECUTIONS_CHANNEL)
 
     # --- running ------------------------------------------------------------------------------
     def recover(self) -> None:
@@ -1088,6 +1094,8 @@ class StepFunctions:
             "UPDATE sfn_executions SET snapshot = ?, next_at = ?, lease_until = NULL WHERE arn = ?",
             (_stored(state), next_at, arn),
         )
+        if next_at is not None and next_at <= now:
+            self.store.notify(EXECUTIONS_CHANNEL)
 
     def _sync_tokens(self, conn: sqlite3.Connection, arn: str, execution: Execution) -> None:
         """Register the tokens tasks may be sent; mark timed-out ones."""

@@ -51,6 +51,9 @@ CREATE TABLE IF NOT EXISTS order_outbox (
     occurred_at TEXT NOT NULL,
     published_at TEXT
 );
+-- The relay reads only what is left to publish, however long the published history grows.
+CREATE INDEX IF NOT EXISTS order_outbox_unpublished ON order_outbox (seq)
+    WHERE published_at IS NULL;
 """
 
 
