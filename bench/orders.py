@@ -1,8 +1,9 @@
 """Orders through the whole saga on the local runtime, from POST /orders to a terminal state.
 
-The system runs as ``ordermesh up`` runs it (``LocalSystem`` with the default runtime options, the
-provider simulator with its defaults, inventory seeded from the catalog), in a child process, so
-the load generator does not share its interpreter. Clients POST over HTTP on loopback with
+The system runs as ``ordermesh up`` runs it (``LocalSystem`` with the default runtime options,
+inventory seeded from the catalog) in a child process, so the load generator does not share its
+interpreter. The payment provider simulator (default settings) runs in the load generator's
+process, standing for the external provider it is. Clients POST over HTTP on loopback with
 keep-alive connections. An order is terminal when its OrderConfirmed or OrderCancelled event
 reaches a queue that a rule on the bus fills and an observer in the system's process drains:
 the moment any other consumer could see it.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
 from dataclasses import replace
@@ -70,6 +71,15 @@ def charges(system: LocalSystem) -> int:
     return sum(by_key.values())
 
 
+def published(system: LocalSystem, detail_type: str) -> set[str]:
+    """The ``metadata.eventId`` of every ``detail_type`` event the bus accepted (a replayed
+    event carries its original's; a reply published again would carry a new one)."""
+    rows = system.runtime.store.connection().execute(
+        "SELECT event FROM archive WHERE detail_type = ?", (detail_type,)
+    )
+    return {json.loads(row["event"])["detail"]["metadata"]["eventId"] for row in rows}
+
+
 def idle(system: LocalSystem) -> bool:
     runtime = system.runtime
     depths = [runtime.queues.depth(q) for q in runtime.queues.names() if not q.endswith("-dlq")]
@@ -122,6 +132,8 @@ def test_every_event_delivered_twice_reserves_and_charges_once(
     placed = client.place(order_body(quantity=4))
     assert client.settled(placed["orderId"])["status"] == "CONFIRMED"
     reserved = client.stock("BOOK-0001")["reserved"]
+    replies = {kind: published(system, kind) for kind in ("InventoryReserved", "PaymentAuthorized")}
+    assert all(len(ids) == 1 for ids in replies.values()), replies
     # When every archived event (order, commands, replies, outcomes) is delivered again
     bus = system.runtime.bus
     replay = bus.replay("again", 0, time.time() + 1)
@@ -133,6 +145,9 @@ def test_every_event_delivered_twice_reserves_and_charges_once(
     assert charges(system) == 1
     assert client.order(placed["orderId"])["status"] == "CONFIRMED"
     assert client.saga(placed["orderId"])["status"] == "SUCCEEDED"
+    # And the commands' handlers did not even run again: no reply was published a second time
+    # (each service's idempotency records know the commands' event ids)
+    assert {kind: published(system, kind) for kind in replies} == replies
 
 
 def test_a_service_that_never_replies_times_the_saga_out_and_compensates(tmp_path: Path) -> None:

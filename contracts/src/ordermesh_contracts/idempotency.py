@@ -20,6 +20,10 @@ The layer keeps the DynamoDB layer's semantics:
 Expired rows stay in the table, as in DynamoDB between expiry and TTL deletion, until
 ``purge_expired`` deletes them. The database is in WAL mode; each thread (of each process) has
 its own connection.
+
+``OncePerEvent`` is how the services' queue consumers use the utility: a record handler runs at
+most once per contract event, keyed on the event's ``metadata.eventId`` (the same in a
+redelivery, a retry and a replay from the archive, unlike the EventBridge envelope's id).
 """
 
 from __future__ import annotations
@@ -29,10 +33,13 @@ import re
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyItemAlreadyExistsError,
     IdempotencyItemNotFoundError,
@@ -42,8 +49,11 @@ from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import (
     STATUS_CONSTANTS,
     DataRecord,
 )
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 DEFAULT_TABLE_NAME = "idempotency"
+EVENT_ID = "powertools_json(body).detail.metadata.eventId"  # of an SQS record from the bus
+EVENT_RECORD_EXPIRY_SECONDS = 24 * 3600  # longer than any queue redelivers or the saga waits
 DEFAULT_BUSY_TIMEOUT_MS = 30_000
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _COLUMNS = "id, status, expiration, in_progress_expiration, data, validation"
@@ -231,6 +241,42 @@ class SqlitePersistenceLayer(BasePersistenceLayer):
                 time.sleep(0.005)
             else:
                 return
+
+
+class OncePerEvent:
+    """An SQS record handler run at most once per contract event.
+
+    ``handle`` is called with the record as the keyword argument ``record`` and must return
+    something JSON can store (``None`` will do). A record whose event was handled before gets the
+    stored result without running ``handle``; one whose event is being handled right now (another
+    delivery, in another invocation) fails, so its message comes back later; a ``handle`` that
+    raises leaves no record, so a retry runs it again. A record without ``metadata.eventId`` is
+    an error, not a pass-through.
+    """
+
+    def __init__(
+        self,
+        handle: Callable[..., Any],
+        persistence: BasePersistenceLayer,
+        *,
+        expires_after_seconds: int = EVENT_RECORD_EXPIRY_SECONDS,
+    ) -> None:
+        self.config = IdempotencyConfig(
+            event_key_jmespath=EVENT_ID,
+            raise_on_no_idempotency_key=True,
+            expires_after_seconds=expires_after_seconds,
+        )
+        self._run = idempotent_function(
+            data_keyword_argument="record", persistence_store=persistence, config=self.config
+        )(handle)
+
+    def register(self, context: LambdaContext) -> None:
+        """Bound in-progress records by the invocation's remaining time (call once per
+        invocation): a crashed invocation's record does not block the redelivery for long."""
+        self.config.register_lambda_context(context)
+
+    def __call__(self, record: SQSRecord) -> Any:
+        return self._run(record=record)
 
 
 def _expiry(data_record: DataRecord) -> int:

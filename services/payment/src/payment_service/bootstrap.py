@@ -1,7 +1,8 @@
 """The payment service's composition root: the only place that chooses adapters.
 
 In AWS: the DynamoDB table named by ``PAYMENTS_TABLE`` (payments and the circuit breaker's
-shared state), the provider at ``PROVIDER_URL`` with its API key from Secrets Manager
+shared state), the one named by ``IDEMPOTENCY_TABLE`` (commands handled once per event), the
+provider at ``PROVIDER_URL`` with its API key from Secrets Manager
 (``PROVIDER_SECRET_ID``), EventBridge through boto3. Inside the local runtime: the SQLite file
 in the runtime's state folder, the provider simulator the runtime serves and the runtime's bus.
 """
@@ -15,8 +16,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import urllib3
+from aws_lambda_powertools.utilities.idempotency.persistence.base import BasePersistenceLayer
 from ordermesh_contracts import environment
 from ordermesh_contracts.bus import Boto3EventBus
+from ordermesh_contracts.idempotency import SqlitePersistenceLayer
 from ordermesh_contracts.publishing import Publisher
 from pydantic import BaseModel
 
@@ -44,6 +47,7 @@ class Settings(BaseModel):
     provider_api_key: str | None = None  # local: the simulator's key
     provider_secret_id: str | None = None  # AWS
     payments_table: str | None = None  # AWS
+    idempotency_table: str | None = None  # AWS
     database: Path | None = None  # local
     breaker_failure_threshold: int = 5
     breaker_recovery_seconds: float = 30.0
@@ -65,6 +69,7 @@ def settings() -> Settings:
         provider_url=os.environ["PROVIDER_URL"],
         provider_secret_id=os.environ["PROVIDER_SECRET_ID"],
         payments_table=os.environ["PAYMENTS_TABLE"],
+        idempotency_table=os.environ["IDEMPOTENCY_TABLE"],
     )
 
 
@@ -74,12 +79,21 @@ class Container:
     provider: PaymentProvider
     resilience: Resilience
     publisher: Publisher
+    idempotency: BasePersistenceLayer
 
 
-def _storage(config: Settings) -> tuple[PaymentRepository, BreakerStateStore]:
+def _storage(
+    config: Settings,
+) -> tuple[PaymentRepository, BreakerStateStore, BasePersistenceLayer]:
     if config.database is not None:
         db = SqliteDatabase(config.database)
-        return SqlitePaymentRepository(db), SqliteBreakerStateStore(db)
+        return (
+            SqlitePaymentRepository(db),
+            SqliteBreakerStateStore(db),
+            SqlitePersistenceLayer(config.database),
+        )
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+
     from payment_service.adapters.dynamodb import (
         DynamoDbBreakerStateStore,
         DynamoDbPaymentRepository,
@@ -87,7 +101,11 @@ def _storage(config: Settings) -> tuple[PaymentRepository, BreakerStateStore]:
 
     client = environment.aws_client("dynamodb")
     table = str(config.payments_table)
-    return DynamoDbPaymentRepository(client, table), DynamoDbBreakerStateStore(client, table)
+    return (
+        DynamoDbPaymentRepository(client, table),
+        DynamoDbBreakerStateStore(client, table),
+        DynamoDBPersistenceLayer(str(config.idempotency_table), boto3_client=client),
+    )
 
 
 def _provider(config: Settings) -> HttpPaymentProvider:
@@ -103,7 +121,7 @@ def _provider(config: Settings) -> HttpPaymentProvider:
 
 
 def build(config: Settings) -> Container:
-    payments, breaker_store = _storage(config)
+    payments, breaker_store, idempotency = _storage(config)
     policy = BreakerPolicy(
         failure_threshold=config.breaker_failure_threshold,
         recovery_timeout=timedelta(seconds=config.breaker_recovery_seconds),
@@ -115,7 +133,7 @@ def build(config: Settings) -> Container:
         event_bus_name=config.event_bus_name,
         bus=Boto3EventBus(environment.aws_client("events")),
     )
-    return Container(payments, _provider(config), resilience, publisher)
+    return Container(payments, _provider(config), resilience, publisher, idempotency)
 
 
 container = environment.per_environment(lambda: build(settings()))

@@ -1,8 +1,10 @@
 """ReserveInventory and ReleaseInventory from the saga -> the reply, echoing the task token.
 
-Consumes an SQS queue in batches with partial failures. The outcome is stored per order before
-the reply is published, so a command delivered again (or retried after the bus refused the
-reply) publishes the same reply again and reserves nothing twice.
+Consumes an SQS queue in batches with partial failures. Each command is handled once per event
+(powertools idempotency, keyed on ``metadata.eventId``): a redelivery or a replay of the same
+command does nothing again. Beneath that, the outcome is stored per order before the reply is
+published, so a command that failed after reserving (the bus refused the reply, say) and runs
+again publishes the same reply and reserves nothing twice.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from ordermesh_contracts.environment import per_environment
+from ordermesh_contracts.idempotency import OncePerEvent
 from ordermesh_contracts.models.saga.release_inventory_v1 import ReleaseInventoryDetail
 from ordermesh_contracts.models.saga.reserve_inventory_v1 import ReserveInventoryDetail
 from ordermesh_contracts.parsing import parse_detail
@@ -54,10 +58,17 @@ def record_handler(record: SQSRecord) -> None:
     )
 
 
+once_per_event = per_environment(
+    lambda: OncePerEvent(record_handler, bootstrap.container().idempotency)
+)
+
+
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    once = once_per_event()
+    once.register(context)
     return process_partial_response(
-        event=event, record_handler=record_handler, processor=processor, context=context
+        event=event, record_handler=once, processor=processor, context=context
     )

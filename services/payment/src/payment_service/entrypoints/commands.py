@@ -3,8 +3,9 @@
 Consumes an SQS queue in batches with partial failures. While the provider is unavailable (the
 breaker is open, or retries ran out) the command fails and its message comes back after the
 queue's visibility timeout: the saga keeps waiting and the order completes after recovery; it is
-never declined for an outage. Payments are stored per order, so a command delivered again
-replies the same and never charges twice.
+never declined for an outage. Each command is handled once per event (powertools idempotency,
+keyed on ``metadata.eventId``); beneath that, payments are stored per order, so a command that
+runs again replies the same and never charges twice.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from ordermesh_contracts.environment import per_environment
+from ordermesh_contracts.idempotency import OncePerEvent
 from ordermesh_contracts.models.saga.authorize_payment_v1 import AuthorizePaymentDetail
 from ordermesh_contracts.models.saga.refund_payment_v1 import RefundPaymentDetail
 from ordermesh_contracts.parsing import parse_detail
@@ -66,10 +69,17 @@ def record_handler(record: SQSRecord) -> None:
     )
 
 
+once_per_event = per_environment(
+    lambda: OncePerEvent(record_handler, bootstrap.container().idempotency)
+)
+
+
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    once = once_per_event()
+    once.register(context)
     return process_partial_response(
-        event=event, record_handler=record_handler, processor=processor, context=context
+        event=event, record_handler=once, processor=processor, context=context
     )
