@@ -129,7 +129,7 @@ def json_body(
     400 if not a JSON object, 422 naming each invalid field."""
     raw = body_bytes(event, max_bytes)
     headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
-    content_type = headers.get("content-type", "application/json").split(";")[0].strip()
+    content_type = headers.get("content-type", "application/json").split(";")[0].strip().lower()
     if content_type != "application/json" and not content_type.endswith("+json"):
         raise ProblemError(415, f"send the body as application/json, not {content_type}")
     if not raw.strip():

@@ -1,9 +1,11 @@
 """The port to Step Functions the saga's handlers use, and its adapter over a boto3-shaped
 ``stepfunctions`` client (boto3's in AWS, the local runtime's in-process one on ``ordermesh up``).
 
-An order's saga is the execution named by the order id, so starting it twice is harmless: the
-second ``StartExecution`` with the same name and input is answered with the first execution (as
-Step Functions does for a standard workflow), and one with another input is refused.
+An order's saga is the execution named by the order id, so starting it twice is harmless: a
+second start, whatever its input, reports the existing execution (``created=False``) and starts
+nothing. (Step Functions itself answers a repeat with the same input with the first execution and
+refuses one with another input; the adapter reports both as the saga that exists.)
+``SagaConflictError`` is for a redrive the execution's state refuses.
 """
 
 from __future__ import annotations
@@ -80,6 +82,10 @@ class StepFunctionsSagas(Sagas):
 
     def start(self, order_id: str, execution_input: dict[str, Any]) -> Started:
         text = json.dumps(execution_input, separators=(",", ":"), sort_keys=True)
+        # Step Functions answers a repeated start (same name, same input, still running) with the
+        # existing execution, not an error: ask first, so a repeat is reported as one.
+        if self._exists(order_id):
+            return Started(self.execution_arn(order_id), created=False)
         try:
             response = self._client.start_execution(
                 stateMachineArn=self.state_machine_arn, name=order_id, input=text
@@ -89,6 +95,13 @@ class StepFunctionsSagas(Sagas):
                 raise
             return Started(self.execution_arn(order_id), created=False)
         return Started(str(response["executionArn"]), created=True)
+
+    def _exists(self, order_id: str) -> bool:
+        try:
+            self.describe(order_id)
+        except SagaNotFoundError:
+            return False
+        return True
 
     def describe(self, order_id: str) -> dict[str, Any]:
         try:

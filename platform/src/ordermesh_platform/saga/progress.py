@@ -64,8 +64,9 @@ def _read(reading: _Reading, event: Mapping[str, Any]) -> None:
         if name in STEPS or name in COMPENSATIONS:
             reading.open = Step(name, at)
             reading.steps.append(reading.open)
-    elif kind == "TaskScheduled" and reading.open is not None:
+    elif kind == "TaskScheduled" and reading.open is not None:  # an attempt, maybe a retry
         reading.open.attempts += 1
+        reading.open.status, reading.open.error = "RUNNING", None
     elif kind in _ENDINGS and reading.open is not None:
         reading.open.status = _ENDINGS[kind]
         details = _details(event)
