@@ -28,10 +28,8 @@ redelivery, a retry and a replay from the archive, unlike the EventBridge envelo
 
 from __future__ import annotations
 
-import os
 import re
 import sqlite3
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -51,15 +49,14 @@ from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import (
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from ordermesh_contracts.sqlite import ThreadConnections
+
 DEFAULT_TABLE_NAME = "idempotency"
 EVENT_ID = "powertools_json(body).detail.metadata.eventId"  # of an SQS record from the bus
 EVENT_RECORD_EXPIRY_SECONDS = 24 * 3600  # longer than any queue redelivers or the saga waits
 DEFAULT_BUSY_TIMEOUT_MS = 30_000
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _COLUMNS = "id, status, expiration, in_progress_expiration, data, validation"
-# Connections a forked child inherited from its parent: kept referenced and never closed, since
-# SQLite connections must not be used or closed across fork().
-_inherited_connections: list[sqlite3.Connection] = []
 
 
 class SqlitePersistenceLayer(BasePersistenceLayer):
@@ -84,10 +81,6 @@ class SqlitePersistenceLayer(BasePersistenceLayer):
         self.path = Path(path)
         self.table_name = table_name
         self.busy_timeout_ms = busy_timeout_ms
-        self._pid = os.getpid()
-        self._local = threading.local()
-        self._connections: list[sqlite3.Connection] = []
-        self._lock = threading.Lock()
         # The table name is a checked identifier (above), so it can be spliced into the SQL.
         table = f'"{table_name}"'
         self._ddl = (
@@ -119,6 +112,12 @@ class SqlitePersistenceLayer(BasePersistenceLayer):
         )
         self._delete_sql = f"DELETE FROM {table} WHERE id = ?"  # noqa: S608
         self._purge_sql = f"DELETE FROM {table} WHERE expiration < ?"  # noqa: S608
+        self._connections = ThreadConnections(
+            self.path,
+            busy_timeout_ms=busy_timeout_ms,
+            row_factory=None,
+            on_open=lambda conn: conn.executescript(self._ddl),
+        )
 
     def _get_record(self, idempotency_key: str) -> DataRecord:
         row = self._connection().execute(self._select_sql, (idempotency_key,)).fetchone()
@@ -178,11 +177,7 @@ class SqlitePersistenceLayer(BasePersistenceLayer):
 
     def close(self) -> None:
         """Close this process's connections; a later call opens new ones."""
-        with self._lock:
-            for conn in self._connections:
-                conn.close()
-            self._connections.clear()
-        self._local = threading.local()
+        self._connections.close()
 
     @contextmanager
     def _immediate(self) -> Iterator[sqlite3.Connection]:
@@ -198,49 +193,7 @@ class SqlitePersistenceLayer(BasePersistenceLayer):
 
     def _connection(self) -> sqlite3.Connection:
         """This thread's connection, in autocommit mode (transactions are explicit)."""
-        if self._pid != os.getpid():
-            # A forked child must not use the connections it inherited from its parent.
-            _inherited_connections.extend(self._connections)
-            self._pid = os.getpid()
-            self._local = threading.local()
-            self._connections = []
-            self._lock = threading.Lock()
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = self._connect()
-            self._local.conn = conn
-        return conn
-
-    def _connect(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(
-            self.path,
-            timeout=self.busy_timeout_ms / 1000,
-            isolation_level=None,
-            check_same_thread=False,
-        )
-        conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
-        self._use_wal(conn)
-        conn.execute("PRAGMA synchronous = NORMAL")
-        conn.executescript(self._ddl)
-        with self._lock:
-            self._connections.append(conn)
-        return conn
-
-    def _use_wal(self, conn: sqlite3.Connection) -> None:
-        """Switch to WAL. The switch takes an exclusive lock and does not wait for it (SQLite
-        answers "database is locked" at once), so processes opening a new file together retry
-        it for up to the busy timeout; once the file is in WAL it is a no-op."""
-        deadline = time.monotonic() + self.busy_timeout_ms / 1000
-        while True:
-            try:
-                conn.execute("PRAGMA journal_mode = WAL")
-            except sqlite3.OperationalError as exc:
-                if "locked" not in str(exc) or time.monotonic() >= deadline:
-                    raise
-                time.sleep(0.005)
-            else:
-                return
+        return self._connections.connection()
 
 
 class OncePerEvent:

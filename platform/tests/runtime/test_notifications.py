@@ -75,3 +75,11 @@ def test_an_async_invoke_announces_the_invoker(store: Store) -> None:
         functions.invoke_async("f", "{}", conn=conn)
         assert not heard.is_set()
     assert heard.is_set()
+
+
+def test_a_listener_taken_away_hears_nothing_more(store: Store) -> None:
+    heard = store.listen(["a", "b"], threading.Event())
+    store.unlisten(heard)
+    store.notify("a")
+    store.notify("b")
+    assert not heard.is_set()

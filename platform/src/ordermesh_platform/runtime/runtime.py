@@ -296,6 +296,8 @@ class LocalRuntime:
         self._stop.set()
         if self._scheduler is not None:
             self._scheduler.stop(timeout)
+            for worker in self._scheduler.workers:  # a later start() makes new ones
+                self.store.unlisten(worker)
             self._scheduler = None
         if self._housekeeper is not None:
             self._housekeeper.join(timeout)

@@ -21,6 +21,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Literal, Protocol
 
+from ordermesh_contracts.sqlite import ThreadConnections
+
 DEFAULT_DIR = Path(".ordermesh")
 DATABASE_NAME = "runtime.sqlite3"
 # Writers fold the WAL back into the database only past ~40 MB; the runtime's housekeeping
@@ -46,10 +48,14 @@ class Store:
     ) -> None:
         self.path = path
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._synchronous = durability.upper()
         self._busy_timeout_ms = busy_timeout_ms
-        self._local = threading.local()
-        self._connections: list[sqlite3.Connection] = []
+        self._connections = ThreadConnections(
+            path,
+            busy_timeout_ms=busy_timeout_ms,
+            synchronous=durability.upper(),
+            pragmas=("foreign_keys = ON", f"wal_autocheckpoint = {WAL_AUTOCHECKPOINT_PAGES}"),
+        )
+        self._local = threading.local()  # ``notices``: channels to wake when this thread commits
         self._lock = threading.Lock()
         self._schemas: set[str] = set()
         self._listeners: dict[str, list[Listener]] = {}
@@ -65,25 +71,7 @@ class Store:
 
     def connection(self) -> sqlite3.Connection:
         """This thread's connection (autocommit mode: transactions are explicit)."""
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(
-                self.path,
-                timeout=self._busy_timeout_ms / 1000,
-                isolation_level=None,
-                check_same_thread=False,
-            )
-            conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute(f"PRAGMA synchronous={self._synchronous}")
-            conn.execute(f"PRAGMA busy_timeout={self._busy_timeout_ms}")
-            conn.execute("PRAGMA foreign_keys=ON")
-            conn.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
-            self._local.conn = conn
-            self._local.notices = set()
-            with self._lock:
-                self._connections.append(conn)
-        return conn
+        return self._connections.connection()
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
@@ -122,6 +110,13 @@ class Store:
                 self._listeners.setdefault(channel, []).append(listener)
         return listener
 
+    def unlisten(self, listener: Listener) -> None:
+        """``listener`` hears of nothing more."""
+        with self._lock:
+            for listeners in self._listeners.values():
+                while listener in listeners:
+                    listeners.remove(listener)
+
     def notify(self, channel: str) -> None:
         """Wake ``channel``'s listeners when this thread's write transaction commits (at once
         outside one); a rollback drops the notice."""
@@ -157,8 +152,5 @@ class Store:
         self.connection().execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     def close(self) -> None:
-        with self._lock:
-            for conn in self._connections:
-                conn.close()
-            self._connections.clear()
+        self._connections.close()
         self._local = threading.local()

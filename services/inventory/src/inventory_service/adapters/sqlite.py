@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import threading
 from datetime import datetime
 from pathlib import Path
+
+from ordermesh_contracts.sqlite import ThreadConnections
 
 from inventory_service.adapters.codec import outcome_from_record, outcome_to_record, utc_text
 from inventory_service.adapters.ports import Changes, ConcurrencyConflictError, UnitOfWork
@@ -74,43 +75,19 @@ class SqliteInventoryStore:
 
     def __init__(self, path: Path | str, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._busy_timeout_ms = busy_timeout_ms
-        self._local = threading.local()
-        self._opened: list[sqlite3.Connection] = []
-        self._lock = threading.Lock()
+        self._connections = ThreadConnections(self.path, busy_timeout_ms=busy_timeout_ms)
         self.connection().executescript(SCHEMA)
 
     def connection(self) -> sqlite3.Connection:
         """The calling thread's connection (autocommit: transactions are explicit)."""
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            # Used only by the thread that opens it; close() may run on another thread.
-            conn = sqlite3.connect(
-                self.path,
-                isolation_level=None,
-                timeout=self._busy_timeout_ms / 1000,
-                check_same_thread=False,
-            )
-            conn.row_factory = sqlite3.Row
-            conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout_ms)}")
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = NORMAL")
-            self._local.conn = conn
-            with self._lock:
-                self._opened.append(conn)
-        return conn
+        return self._connections.connection()
 
     def unit_of_work(self) -> SqliteUnitOfWork:
         return SqliteUnitOfWork(self)
 
     def close(self) -> None:
         """Close every connection opened so far; threads using the store afterwards reconnect."""
-        with self._lock:
-            opened, self._opened = self._opened, []
-        for conn in opened:
-            conn.close()
-        self._local = threading.local()
+        self._connections.close()
 
 
 class SqliteUnitOfWork(UnitOfWork):

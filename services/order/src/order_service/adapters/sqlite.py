@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import threading
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Self
+
+from ordermesh_contracts.sqlite import ThreadConnections
 
 from order_service.adapters.codec import order_from_json, order_to_json
 from order_service.adapters.ports import (
@@ -62,19 +63,11 @@ class SqliteDatabase:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._local = threading.local()
+        self._connections = ThreadConnections(path, busy_timeout_ms=30_000)
         self.connection().executescript(SCHEMA)
 
     def connection(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(self.path, isolation_level=None, timeout=30)
-            conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            self._local.conn = conn
-        return conn
+        return self._connections.connection()
 
 
 class _Orders(OrderRepository):

@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import threading
 from datetime import datetime
 from pathlib import Path
+
+from ordermesh_contracts.sqlite import ThreadConnections
 
 from payment_service.adapters.codec import payment_from_document, payment_to_document
 from payment_service.adapters.ports import BreakerStateStore, PaymentRepository, Versioned
@@ -56,41 +57,17 @@ class SqliteDatabase:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._local = threading.local()
-        self._lock = threading.Lock()
-        self._connections: list[sqlite3.Connection] = []
+        self._connections = ThreadConnections(path, busy_timeout_ms=BUSY_TIMEOUT_MS)
         self.connection().executescript(SCHEMA)
         self.payments = SqlitePaymentRepository(self)
         self.breakers = SqliteBreakerStateStore(self)
 
     def connection(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            # Autocommit: every statement is its own transaction. The connection is only used
-            # by the thread that opened it; close() may close it from another thread.
-            conn = sqlite3.connect(
-                self.path,
-                isolation_level=None,
-                timeout=BUSY_TIMEOUT_MS / 1000,
-                check_same_thread=False,
-            )
-            conn.row_factory = sqlite3.Row
-            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = NORMAL")
-            self._local.conn = conn
-            with self._lock:
-                self._connections.append(conn)
-        return conn
+        return self._connections.connection()
 
     def close(self) -> None:
         """Close every thread's connection; a later call opens a new one."""
-        with self._lock:
-            connections, self._connections = self._connections, []
-        for conn in connections:
-            conn.close()
-        self._local = threading.local()
+        self._connections.close()
 
 
 class SqlitePaymentRepository(PaymentRepository):
