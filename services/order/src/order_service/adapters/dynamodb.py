@@ -64,10 +64,10 @@ from order_service.adapters.ports import (
     ConcurrentChange,
     IdempotencyKeys,
     IdempotencyRecord,
-    OrderRepository,
     Outbox,
     OutboxMessage,
     Page,
+    StagedOrders,
     UnitOfWork,
 )
 from order_service.domain.order import Order
@@ -187,25 +187,14 @@ class _Put:
         return {"Put": put}
 
 
-class _Orders(OrderRepository):
+class _Orders(StagedOrders):
     def __init__(self, db: DynamoDbDatabase) -> None:
+        super().__init__()
         self._db = db
-        self.staged: dict[str, tuple[Order, int | None]] = {}  # id -> (order, version read)
 
-    def get(self, order_id: str) -> Order | None:
-        if order_id in self.staged:
-            return self.staged[order_id][0]
+    def _load(self, order_id: str) -> Order | None:
         item = self._db.get_item(f"ORDER#{order_id}", "ORDER")
         return _order(item) if item is not None else None
-
-    def add(self, order: Order) -> None:
-        if self.get(order.order_id) is not None:
-            raise ConcurrentChange(order.order_id)
-        self.staged[order.order_id] = (order, None)
-
-    def save(self, order: Order) -> None:
-        expected = self.staged.get(order.order_id, (order, order.version))[1]
-        self.staged[order.order_id] = (order, expected)
 
     def by_customer(self, customer_id: str, *, limit: int, token: str | None) -> Page:
         if limit < 1:

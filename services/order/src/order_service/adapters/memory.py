@@ -16,10 +16,10 @@ from order_service.adapters.ports import (
     IdempotencyKeys,
     IdempotencyRecord,
     Ids,
-    OrderRepository,
     Outbox,
     OutboxMessage,
     Page,
+    StagedOrders,
     UnitOfWork,
 )
 from order_service.domain.order import Order
@@ -35,26 +35,15 @@ class MemoryDatabase:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-class _Orders(OrderRepository):
+class _Orders(StagedOrders):
     def __init__(self, db: MemoryDatabase) -> None:
+        super().__init__()
         self._db = db
-        self.staged: dict[str, tuple[Order, int | None]] = {}  # id -> (order, expected version)
 
-    def get(self, order_id: str) -> Order | None:
-        if order_id in self.staged:
-            return self.staged[order_id][0]
+    def _load(self, order_id: str) -> Order | None:
         with self._db.lock:
             stored = self._db.orders.get(order_id)
         return stored.copy() if stored is not None else None
-
-    def add(self, order: Order) -> None:
-        if self.get(order.order_id) is not None:
-            raise ConcurrentChange(order.order_id)
-        self.staged[order.order_id] = (order, None)
-
-    def save(self, order: Order) -> None:
-        expected = self.staged.get(order.order_id, (order, order.version))[1]
-        self.staged[order.order_id] = (order, expected)
 
     def by_customer(self, customer_id: str, *, limit: int, token: str | None) -> Page:
         with self._db.lock:

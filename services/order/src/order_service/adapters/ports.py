@@ -64,6 +64,32 @@ class OrderRepository(abc.ABC):
         """The customer's orders, newest first, ``limit`` at a time."""
 
 
+class StagedOrders(OrderRepository):
+    """Orders written at commit: ``add`` and ``save`` stage them, with the version each was read
+    at (``None`` for a new one), for the unit of work to write; ``get`` sees what is staged."""
+
+    def __init__(self) -> None:
+        self.staged: dict[str, tuple[Order, int | None]] = {}  # id -> (order, version read)
+
+    @abc.abstractmethod
+    def _load(self, order_id: str) -> Order | None:
+        """The stored order, as committed."""
+
+    def get(self, order_id: str) -> Order | None:
+        if order_id in self.staged:
+            return self.staged[order_id][0]
+        return self._load(order_id)
+
+    def add(self, order: Order) -> None:
+        if self.get(order.order_id) is not None:
+            raise ConcurrentChange(order.order_id)
+        self.staged[order.order_id] = (order, None)
+
+    def save(self, order: Order) -> None:
+        expected = self.staged.get(order.order_id, (order, order.version))[1]
+        self.staged[order.order_id] = (order, expected)
+
+
 class IdempotencyKeys(abc.ABC):
     @abc.abstractmethod
     def get(self, key: str) -> IdempotencyRecord | None: ...
