@@ -156,12 +156,20 @@ class System:
             target=_serve, args=(child, str(state_dir), endpoint), daemon=True
         )
         self._process.start()
-        self.url: str = self._conn.recv()
+        self.url: str = self._receive()
         self.clients = Clients(self.url)
 
     def outcomes(self, order_ids: list[str]) -> dict[str, tuple[str, float]]:
         self._conn.send(order_ids)
-        return dict(self._conn.recv())
+        return dict(self._receive())
+
+    def _receive(self) -> Any:
+        """The child's next answer; an error, not a hang, if the child has died."""
+        while not self._conn.poll(1.0):
+            if not self._process.is_alive():
+                message = f"the system's process ended (exit code {self._process.exitcode})"
+                raise RuntimeError(message)
+        return self._conn.recv()
 
     def wait_terminal(
         self, sent: list[Sent], timeout: float = 120.0

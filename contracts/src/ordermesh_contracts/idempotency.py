@@ -182,14 +182,8 @@ class SqlitePersistenceLayer(BasePersistenceLayer):
     @contextmanager
     def _immediate(self) -> Iterator[sqlite3.Connection]:
         """A transaction holding the database's write lock from its start."""
-        conn = self._connection()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with self._connections.transaction() as conn:
             yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
 
     def _connection(self) -> sqlite3.Connection:
         """This thread's connection, in autocommit mode (transactions are explicit)."""

@@ -6,6 +6,11 @@ timeout and ``synchronous`` set. The switch to WAL takes an exclusive lock and d
 it (SQLite answers "database is locked" at once), so threads and processes opening a new file
 together retry it for up to the busy timeout; once the file is in WAL it is a no-op. A forked
 child never uses (or closes) a connection its parent opened.
+
+Writers of one process queue for the file's write lock on a lock of their own (one per file,
+shared by every ``ThreadConnections`` on it) before ``BEGIN IMMEDIATE``, so they wake as soon as
+the previous writer commits; SQLite's busy handler, which sleeps in growing steps of up to
+100 ms between tries, then only arbitrates between processes.
 """
 
 from __future__ import annotations
@@ -14,13 +19,37 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 # Connections a forked child inherited from its parent: kept referenced and never closed, since
 # SQLite connections must not be used or closed across fork().
 _inherited: list[sqlite3.Connection] = []
+
+
+class _Writers:
+    """This process's writer lock of each file, by resolved path."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._locks: dict[Path, threading.Lock] = {}
+
+    def of(self, path: Path) -> threading.Lock:
+        key = path.resolve()
+        with self._guard:
+            return self._locks.setdefault(key, threading.Lock())
+
+    def forget(self) -> None:
+        """In a forked child: the parent's locks may be held by threads that do not exist
+        here."""
+        self._guard = threading.Lock()
+        self._locks = {}
+
+
+_writers = _Writers()
+os.register_at_fork(after_in_child=_writers.forget)
 
 
 class ThreadConnections:
@@ -53,6 +82,7 @@ class ThreadConnections:
         self._local = threading.local()
         self._opened: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
+        self._writer = _writers.of(self.path)
 
     def connection(self) -> sqlite3.Connection:
         if self._pid != os.getpid():  # a forked child: start afresh
@@ -61,11 +91,74 @@ class ThreadConnections:
             self._local = threading.local()
             self._opened = []
             self._lock = threading.Lock()
+            self._writer = _writers.of(self.path)
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
             conn = self._open()
             self._local.conn = conn
         return conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction on this thread's connection: ``BEGIN IMMEDIATE`` once this
+        process's other writers of the file are done, committed when the block ends, rolled back
+        if it raises. A block inside another joins it."""
+        conn = self.connection()
+        if conn.in_transaction:
+            yield conn
+            return
+        self.begin()
+        try:
+            yield conn
+        except BaseException:
+            self.end(commit=False)
+            raise
+        self.end(commit=True)
+
+    def begin(self) -> sqlite3.Connection:
+        """Start a write transaction (``transaction`` split in two, for a unit of work whose
+        commit and rollback are separate calls); ``end`` finishes it."""
+        conn = self.connection()
+        self._acquire()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            self._writer.release()
+            raise
+        self._local.writing = True
+        return conn
+
+    def end(self, *, commit: bool) -> None:
+        """Commit (or roll back) the transaction ``begin`` started; after ``end``, nothing."""
+        if not getattr(self._local, "writing", False):
+            return
+        conn = self.connection()
+        try:
+            if conn.in_transaction and commit:
+                try:
+                    conn.execute("COMMIT")
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+            elif conn.in_transaction:
+                conn.execute("ROLLBACK")
+        finally:
+            self._local.writing = False
+            self._writer.release()
+
+    @contextmanager
+    def writing(self) -> Iterator[sqlite3.Connection]:
+        """This thread's connection while no other thread of this process writes the file:
+        for an autocommitted write statement."""
+        self._acquire()
+        try:
+            yield self.connection()
+        finally:
+            self._writer.release()
+
+    def _acquire(self) -> None:
+        if not self._writer.acquire(timeout=self.busy_timeout_ms / 1000):
+            raise sqlite3.OperationalError(f"database is locked: {self.path}")
 
     def close(self) -> None:
         """Close every connection opened so far; threads using the file afterwards reconnect."""

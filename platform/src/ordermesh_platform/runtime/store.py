@@ -48,7 +48,6 @@ class Store:
     ) -> None:
         self.path = path
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._busy_timeout_ms = busy_timeout_ms
         self._connections = ThreadConnections(
             path,
             busy_timeout_ms=busy_timeout_ms,
@@ -59,7 +58,6 @@ class Store:
         self._lock = threading.Lock()
         self._schemas: set[str] = set()
         self._listeners: dict[str, list[Listener]] = {}
-        self._writer = threading.Lock()
         with self.write() as conn:
             conn.execute("PRAGMA user_version")  # creates the file, takes the write lock once
 
@@ -80,22 +78,13 @@ class Store:
         if conn.in_transaction:  # nested use joins the outer transaction
             yield conn
             return
-        # Threads of this process queue for the write lock here rather than in SQLite's busy
-        # handler, which sleeps in growing steps (up to 100 ms) between tries.
-        if not self._writer.acquire(timeout=self._busy_timeout_ms / 1000):
-            raise sqlite3.OperationalError("database is locked")
+        self._local.notices = set()
         try:
-            conn.execute("BEGIN IMMEDIATE")
-            self._local.notices = set()
-            try:
+            with self._connections.transaction():
                 yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                self._local.notices = set()
-                raise
-            conn.execute("COMMIT")
-        finally:
-            self._writer.release()
+        except BaseException:
+            self._local.notices = set()
+            raise
         notices, self._local.notices = self._local.notices, set()
         for channel in notices:
             self._wake(channel)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
 
@@ -82,6 +83,10 @@ class SqliteInventoryStore:
         """The calling thread's connection (autocommit: transactions are explicit)."""
         return self._connections.connection()
 
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        """A write transaction on the calling thread's connection (see ``ThreadConnections``)."""
+        return self._connections.transaction()
+
     def unit_of_work(self) -> SqliteUnitOfWork:
         return SqliteUnitOfWork(self)
 
@@ -138,13 +143,10 @@ class SqliteUnitOfWork(UnitOfWork):
         return _outcome(row) if row is not None else None
 
     def _apply(self, changes: Changes) -> None:
-        conn = self.store.connection()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            _commit_unless_stale(conn, _write(conn, changes))
-        finally:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
+        with self.store.transaction() as conn:
+            stale = _write(conn, changes)
+            if stale:
+                raise ConcurrencyConflictError(f"changed since read: {', '.join(stale)}")
 
 
 def _write(conn: sqlite3.Connection, changes: Changes) -> list[str]:
@@ -158,12 +160,6 @@ def _write(conn: sqlite3.Connection, changes: Changes) -> list[str]:
         if sku not in written and _stock_version(conn, sku) != version
     ]
     return stale
-
-
-def _commit_unless_stale(conn: sqlite3.Connection, stale: list[str]) -> None:
-    if stale:
-        raise ConcurrencyConflictError(f"changed since read: {', '.join(stale)}")
-    conn.execute("COMMIT")
 
 
 def _put_stock(conn: sqlite3.Connection, item: StockItem) -> bool:

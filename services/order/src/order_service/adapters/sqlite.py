@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Self
@@ -68,6 +69,16 @@ class SqliteDatabase:
 
     def connection(self) -> sqlite3.Connection:
         return self._connections.connection()
+
+    def begin(self) -> sqlite3.Connection:
+        """Start this thread's write transaction (``end`` finishes it)."""
+        return self._connections.begin()
+
+    def end(self, *, commit: bool) -> None:
+        self._connections.end(commit=commit)
+
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        return self._connections.transaction()
 
 
 class _Orders(OrderRepository):
@@ -165,20 +176,17 @@ class SqliteUnitOfWork(UnitOfWork):
         self.db = db
 
     def __enter__(self) -> Self:
-        conn = self.db.connection()
-        conn.execute("BEGIN IMMEDIATE")
+        conn = self.db.begin()
         self.orders = _Orders(conn)
         self.keys = _Keys(conn)
         self.outbox = _Outbox(conn)
         return self
 
     def commit(self) -> None:
-        self.db.connection().execute("COMMIT")
+        self.db.end(commit=True)
 
     def rollback(self) -> None:
-        conn = self.db.connection()
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
+        self.db.end(commit=False)
 
 
 def unpublished(db: SqliteDatabase, limit: int = 100) -> list[tuple[int, OutboxMessage]]:
@@ -190,11 +198,11 @@ def unpublished(db: SqliteDatabase, limit: int = 100) -> list[tuple[int, OutboxM
 
 
 def mark_published(db: SqliteDatabase, seqs: list[int], at: datetime) -> None:
-    conn = db.connection()
-    conn.executemany(
-        "UPDATE order_outbox SET published_at = ? WHERE seq = ?",
-        [(at.isoformat(), seq) for seq in seqs],
-    )
+    with db.transaction() as conn:
+        conn.executemany(
+            "UPDATE order_outbox SET published_at = ? WHERE seq = ?",
+            [(at.isoformat(), seq) for seq in seqs],
+        )
 
 
 def _message(row: sqlite3.Row) -> OutboxMessage:

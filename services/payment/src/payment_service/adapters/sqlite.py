@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
 
@@ -65,6 +66,11 @@ class SqliteDatabase:
     def connection(self) -> sqlite3.Connection:
         return self._connections.connection()
 
+    def writing(self) -> AbstractContextManager[sqlite3.Connection]:
+        """The calling thread's connection, for one autocommitted write, once this process's
+        other writers of the file are done."""
+        return self._connections.writing()
+
     def close(self) -> None:
         """Close every thread's connection; a later call opens a new one."""
         self._connections.close()
@@ -85,29 +91,23 @@ class SqlitePaymentRepository(PaymentRepository):
         return payment_from_document(json.loads(row["body"]), version=row["version"])
 
     def add(self, payment: Payment) -> None:
-        written = (
-            self._db.connection()
-            .execute(
+        with self._db.writing() as conn:
+            written = conn.execute(
                 "INSERT INTO payments (order_id, version, body) VALUES (?, 1, ?) "
                 "ON CONFLICT(order_id) DO NOTHING",
                 (payment.order_id, _body(payment)),
-            )
-            .rowcount
-        )
+            ).rowcount
         if written != 1:
             raise PaymentConflictError(f"order {payment.order_id} already has a payment")
         payment.version = 1
 
     def update(self, payment: Payment) -> None:
-        written = (
-            self._db.connection()
-            .execute(
+        with self._db.writing() as conn:
+            written = conn.execute(
                 "UPDATE payments SET version = version + 1, body = ? "
                 "WHERE order_id = ? AND version = ?",
                 (_body(payment), payment.order_id, payment.version),
-            )
-            .rowcount
-        )
+            ).rowcount
         if written != 1:
             raise PaymentConflictError(f"payment of order {payment.order_id} changed since read")
         payment.version += 1
@@ -139,19 +139,19 @@ class SqliteBreakerStateStore(BreakerStateStore):
     def put(self, name: str, state: BreakerState, expected_version: int) -> int | None:
         since = state.since.isoformat() if state.since is not None else None
         values = (state.status.value, state.failures, since, state.trials)
-        conn = self._db.connection()
-        if expected_version == 0:
-            cursor = conn.execute(
-                "INSERT INTO breakers (status, failures, since, trials, name, version) "
-                "VALUES (?, ?, ?, ?, ?, 1) ON CONFLICT(name) DO NOTHING",
-                (*values, name),
-            )
-        else:
-            cursor = conn.execute(
-                "UPDATE breakers SET status = ?, failures = ?, since = ?, trials = ?, "
-                "version = version + 1 WHERE name = ? AND version = ?",
-                (*values, name, expected_version),
-            )
+        with self._db.writing() as conn:
+            if expected_version == 0:
+                cursor = conn.execute(
+                    "INSERT INTO breakers (status, failures, since, trials, name, version) "
+                    "VALUES (?, ?, ?, ?, ?, 1) ON CONFLICT(name) DO NOTHING",
+                    (*values, name),
+                )
+            else:
+                cursor = conn.execute(
+                    "UPDATE breakers SET status = ?, failures = ?, since = ?, trials = ?, "
+                    "version = version + 1 WHERE name = ? AND version = ?",
+                    (*values, name, expected_version),
+                )
         return expected_version + 1 if cursor.rowcount == 1 else None
 
 
