@@ -13,7 +13,7 @@ export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 UV := $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/.tools/bin/uv)
 RUN := $(UV) run --all-packages
 # Each deployable unit is tested in its own pytest run, as its own pipeline would.
-PROJECTS := contracts platform services/order services/inventory services/payment services/analytics tests
+PROJECTS := contracts cdk platform services/order services/inventory services/payment services/analytics tests
 
 .PHONY: help env run test lint bench conformance contracts synth lock clean
 
@@ -43,7 +43,7 @@ test: env lint  ## lint, check the contracts, run every project's tests
 lint: env  ## ruff and mypy --strict on every project
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
-	$(RUN) mypy contracts/src platform/src $(wildcard services/*/src)
+	$(RUN) mypy contracts/src cdk/src platform/src $(wildcard services/*/src)
 	@for p in platform $(wildcard services/*); do \
 	  if [ -d $$p/infra ]; then (cd $$p && $(RUN) mypy infra $$(ls app.py 2>/dev/null)); fi; \
 	done
@@ -54,18 +54,16 @@ bench: env  ## run the benchmarks and rewrite BENCHMARKS.md
 conformance: env  ## replay the Step Functions corpus on the interpreter, rewrite CONFORMANCE.md
 	cd platform && $(RUN) python -m tests.sfn.conformance_report
 
+synth: env  ## synthesize every CDK app into its cdk.out (cdk-nag, cfn-lint) and print a table
+	$(RUN) python -m ordermesh_cdk.synth
+
 contracts: env  ## regenerate the pydantic models and check the contracts
 	$(RUN) ordermesh contracts codegen
 	$(RUN) ordermesh contracts check
 	$(RUN) ordermesh openapi
 
-synth: env  ## synthesize every CDK app with cdk-nag into each project's cdk.out
-	@for p in platform $(wildcard services/*); do \
-	  if [ -f $$p/app.py ]; then echo "== cdk synth $$p"; (cd $$p && $(RUN) python app.py); fi; \
-	done
-
 lock:  ## re-resolve uv.lock after a dependency change
 	UV_FROZEN= $(UV) lock
 
 clean:  ## remove the environment and generated output
-	rm -rf .venv .tools .ordermesh */cdk.out services/*/cdk.out
+	rm -rf .venv .tools .ordermesh .build */cdk.out services/*/cdk.out

@@ -54,6 +54,14 @@ from ordermesh_contracts.sqlite import ThreadConnections
 DEFAULT_TABLE_NAME = "idempotency"
 EVENT_ID = "powertools_json(body).detail.metadata.eventId"  # of an SQS record from the bus
 EVENT_RECORD_EXPIRY_SECONDS = 24 * 3600  # longer than any queue redelivers or the saga waits
+# The DynamoDB table powertools' DynamoDBPersistenceLayer uses with its default attribute names,
+# as CreateTable takes it (less the name); records expire through TTL on ``expiration``.
+DYNAMODB_TABLE: dict[str, Any] = {
+    "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
+    "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+    "BillingMode": "PAY_PER_REQUEST",
+}
+DYNAMODB_TTL_ATTRIBUTE = "expiration"
 DEFAULT_BUSY_TIMEOUT_MS = 30_000
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _COLUMNS = "id, status, expiration, in_progress_expiration, data, validation"

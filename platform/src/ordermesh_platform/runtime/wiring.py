@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from ordermesh_contracts.catalog import Catalog, EventContract
+from ordermesh_contracts.catalog import Catalog
 from ordermesh_contracts.errors import Problem
 from ordermesh_contracts.manifest import (
     ServiceManifest,
@@ -27,6 +27,7 @@ from ordermesh_contracts.manifest import (
     Subscription,
 )
 from ordermesh_contracts.manifest import Target as TargetSpec
+from ordermesh_contracts.routing import PatternConflictError, subscription_pattern
 
 from ordermesh_platform.runtime.bus import Rule, Target
 from ordermesh_platform.runtime.functions import FunctionSettings
@@ -69,41 +70,6 @@ class StateMachineSettings:
     type: Literal["STANDARD", "EXPRESS"] = "STANDARD"
 
 
-def version_pattern(contract: EventContract) -> dict[str, Any]:
-    """The pattern that selects exactly one event version."""
-    key = contract.key
-    return {
-        "source": [key.source],
-        "detail-type": [key.detail_type],
-        "detail": {"metadata": {"eventVersion": [key.version]}},
-    }
-
-
-def merge_patterns(
-    base: Mapping[str, Any], extra: Mapping[str, Any], where: str = ""
-) -> dict[str, Any]:
-    """``base`` with ``extra``'s filters added; a field filtered by both is an error."""
-    merged = dict(base)
-    for key, value in extra.items():
-        path = f"{where}.{key}" if where else key
-        if key not in merged:
-            merged[key] = value
-        elif isinstance(merged[key], Mapping) and isinstance(value, Mapping):
-            merged[key] = merge_patterns(merged[key], value, path)
-        else:
-            raise WiringError(
-                path, "the subscription's pattern filters a field its event version already fixes"
-            )
-    return merged
-
-
-def subscription_pattern(catalog: Catalog, subscription: Subscription) -> dict[str, Any]:
-    pattern = version_pattern(catalog.find(subscription.event))
-    if subscription.pattern:
-        pattern = merge_patterns(pattern, subscription.pattern)
-    return pattern
-
-
 def wire(
     manifests: Sequence[ServiceManifest], catalog: Catalog, *, retry_base_delay: float = 60.0
 ) -> Wiring:
@@ -139,7 +105,7 @@ def wire(
                     _subscribe(wiring, service, subscription, catalog, retry_base_delay)
                 )
             except (KeyError, ValueError) as exc:
-                if isinstance(exc, WiringError):
+                if isinstance(exc, PatternConflictError):
                     raise WiringError(f"{where}/pattern/{exc.where}", exc.reason) from exc
                 raise WiringError(where, str(exc)) from exc
     return wiring

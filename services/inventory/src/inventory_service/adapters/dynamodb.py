@@ -130,30 +130,35 @@ class TransactionTooLargeError(Exception):
     """A commit needs more items than one DynamoDB transaction takes; nothing was written."""
 
 
+# The table's layout as CreateTable takes it (less the name): ``create_table`` and the service's
+# CDK stack both build the table from it.
+TABLE: dict[str, Any] = {
+    "AttributeDefinitions": [
+        {"AttributeName": attribute, "AttributeType": "S"}
+        for attribute in (PK, SK, EXPIRY_SHARD, EXPIRES_AT)
+    ],
+    "KeySchema": [
+        {"AttributeName": PK, "KeyType": "HASH"},
+        {"AttributeName": SK, "KeyType": "RANGE"},
+    ],
+    "GlobalSecondaryIndexes": [
+        {
+            "IndexName": EXPIRY_INDEX,
+            "KeySchema": [
+                {"AttributeName": EXPIRY_SHARD, "KeyType": "HASH"},
+                {"AttributeName": EXPIRES_AT, "KeyType": "RANGE"},
+            ],
+            "Projection": {"ProjectionType": "ALL"},
+        }
+    ],
+    "BillingMode": "PAY_PER_REQUEST",
+}
+
+
 def create_table(client: DynamoDbAdmin, name: str) -> None:
-    """Create the inventory table (layout in the module docstring) and wait until it is active."""
-    client.create_table(
-        TableName=name,
-        AttributeDefinitions=[
-            {"AttributeName": attribute, "AttributeType": "S"}
-            for attribute in (PK, SK, EXPIRY_SHARD, EXPIRES_AT)
-        ],
-        KeySchema=[
-            {"AttributeName": PK, "KeyType": "HASH"},
-            {"AttributeName": SK, "KeyType": "RANGE"},
-        ],
-        GlobalSecondaryIndexes=[
-            {
-                "IndexName": EXPIRY_INDEX,
-                "KeySchema": [
-                    {"AttributeName": EXPIRY_SHARD, "KeyType": "HASH"},
-                    {"AttributeName": EXPIRES_AT, "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "ALL"},
-            }
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    """Create the inventory table (``TABLE``; layout in the module docstring) and wait until it
+    is active."""
+    client.create_table(TableName=name, **TABLE)
     client.get_waiter("table_exists").wait(TableName=name)
 
 

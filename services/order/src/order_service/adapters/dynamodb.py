@@ -92,34 +92,8 @@ class DynamoDbLimitError(ValueError):
 
 
 def create_table(client: Any, name: str) -> None:
-    """Create the table (on-demand capacity) with its two indexes and wait until it is active.
-
-    Keys: ``pk`` (hash) and ``sk`` (range), strings. Indexes: ``by_customer`` (``customer_pk``,
-    ``customer_sk``; projects ``body``) and ``unpublished`` (``unpublished``, ``queued_at``;
-    projects the outbox message's attributes).
-    """
-    attributes = ["pk", "sk", "customer_pk", "customer_sk", UNPUBLISHED, "queued_at"]
-    client.create_table(
-        TableName=name,
-        BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[{"AttributeName": a, "AttributeType": "S"} for a in attributes],
-        KeySchema=_key_schema("pk", "sk"),
-        GlobalSecondaryIndexes=[
-            {
-                "IndexName": BY_CUSTOMER,
-                "KeySchema": _key_schema("customer_pk", "customer_sk"),
-                "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["body"]},
-            },
-            {
-                "IndexName": UNPUBLISHED,
-                "KeySchema": _key_schema(UNPUBLISHED, "queued_at"),
-                "Projection": {
-                    "ProjectionType": "INCLUDE",
-                    "NonKeyAttributes": _MESSAGE_ATTRIBUTES,
-                },
-            },
-        ],
-    )
+    """Create the table (``TABLE``, on-demand capacity) and wait until it is active."""
+    client.create_table(TableName=name, **TABLE)
     client.get_waiter("table_exists").wait(TableName=name)
 
 
@@ -128,6 +102,32 @@ def _key_schema(hash_key: str, range_key: str) -> list[dict[str, str]]:
         {"AttributeName": hash_key, "KeyType": "HASH"},
         {"AttributeName": range_key, "KeyType": "RANGE"},
     ]
+
+
+# The table's layout as CreateTable takes it (less the name): ``create_table`` and the service's
+# CDK stack both build the table from it. Keys: ``pk`` (hash) and ``sk`` (range), strings.
+# Indexes: ``by_customer`` (``customer_pk``, ``customer_sk``; projects ``body``) and
+# ``unpublished`` (``unpublished``, ``queued_at``; projects the outbox message's attributes).
+TABLE: dict[str, Any] = {
+    "BillingMode": "PAY_PER_REQUEST",
+    "AttributeDefinitions": [
+        {"AttributeName": a, "AttributeType": "S"}
+        for a in ("pk", "sk", "customer_pk", "customer_sk", UNPUBLISHED, "queued_at")
+    ],
+    "KeySchema": _key_schema("pk", "sk"),
+    "GlobalSecondaryIndexes": [
+        {
+            "IndexName": BY_CUSTOMER,
+            "KeySchema": _key_schema("customer_pk", "customer_sk"),
+            "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["body"]},
+        },
+        {
+            "IndexName": UNPUBLISHED,
+            "KeySchema": _key_schema(UNPUBLISHED, "queued_at"),
+            "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": _MESSAGE_ATTRIBUTES},
+        },
+    ],
+}
 
 
 class DynamoDbDatabase:

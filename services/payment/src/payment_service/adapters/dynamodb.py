@@ -60,20 +60,24 @@ class DynamoDbAdmin(Protocol):
     def get_waiter(self, waiter_name: Any) -> Any: ...
 
 
+# The table's layout as CreateTable takes it (less the name): ``create_table`` and the service's
+# CDK stack both build the table from it.
+TABLE: dict[str, Any] = {
+    "AttributeDefinitions": [
+        {"AttributeName": "pk", "AttributeType": "S"},
+        {"AttributeName": "sk", "AttributeType": "S"},
+    ],
+    "KeySchema": [
+        {"AttributeName": "pk", "KeyType": "HASH"},
+        {"AttributeName": "sk", "KeyType": "RANGE"},
+    ],
+    "BillingMode": "PAY_PER_REQUEST",
+}
+
+
 def create_table(client: DynamoDbAdmin, name: str) -> None:
-    """Create the service's table (on-demand capacity) and wait until it is active."""
-    client.create_table(
-        TableName=name,
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
-        KeySchema=[
-            {"AttributeName": "pk", "KeyType": "HASH"},
-            {"AttributeName": "sk", "KeyType": "RANGE"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    """Create the service's table (``TABLE``, on-demand capacity) and wait until it is active."""
+    client.create_table(TableName=name, **TABLE)
     client.get_waiter("table_exists").wait(TableName=name)
 
 

@@ -1,0 +1,30 @@
+"""The order service's stack: its manifest's rules, queues and functions, its HTTP API and its
+table (the orders, their idempotency keys and the outbox)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from aws_cdk import aws_lambda as lambda_
+from constructs import Construct
+from order_service.adapters.dynamodb import TABLE
+from ordermesh_cdk.service import ServiceProps, ServiceStack, TableProps
+from ordermesh_contracts.catalog import load_catalog
+from ordermesh_contracts.manifest import load_manifest
+
+HERE = Path(__file__).resolve().parents[1]
+
+
+def order_stack(
+    scope: Construct, construct_id: str, *, code: lambda_.Code, **kwargs: Any
+) -> ServiceStack:
+    props = ServiceProps(
+        manifest=load_manifest(HERE / "service.toml"),
+        catalog=load_catalog(),
+        code=code,
+        tables=[TableProps("ORDERS_TABLE", TABLE)],
+        # The product catalog ships inside the package (see app.py).
+        environment={"CATALOG_PATH": "catalog/products.json"},
+    )
+    return ServiceStack(scope, construct_id, props=props, **kwargs)
