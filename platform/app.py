@@ -1,15 +1,15 @@
-"""The platform CDK app: ``python app.py`` (or ``cdk synth``) writes cdk.out, checked by cdk-nag."""
+"""The platform CDK app: ``python app.py`` (or ``cdk synth``) writes cdk.out, checked by cdk-nag
+(AwsSolutions and Serverless packs, as every app)."""
 
 from __future__ import annotations
 
 import aws_cdk as cdk
-from cdk_nag import AwsSolutionsChecks
 from infra.stack import PlatformStack
+from ordermesh_cdk.app import checked_app
 
 
 def build_app(outdir: str | None = None) -> cdk.App:
-    app = cdk.App(outdir=outdir or "cdk.out")
-    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    app = checked_app(outdir)
     PlatformStack(app, "OrdermeshPlatform", description="ordermesh platform: shared infrastructure")
     return app
 

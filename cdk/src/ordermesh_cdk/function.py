@@ -9,6 +9,7 @@ from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from ordermesh_cdk.app import acknowledge
@@ -35,7 +36,7 @@ class ServiceFunction(Construct):
         memory_mb: int,
         description: str,
         environment: Mapping[str, str],
-        dead_letter_queue: object | None = None,
+        dead_letter_queue: sqs.IQueue | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.log_group = logs.LogGroup(
@@ -67,7 +68,7 @@ class ServiceFunction(Construct):
                 "POWERTOOLS_METRICS_NAMESPACE": "ordermesh",
                 **environment,
             },
-            dead_letter_queue=dead_letter_queue,  # type: ignore[arg-type]
+            dead_letter_queue=dead_letter_queue,
         )
         self.log_group.grant_write(self.role)
         acknowledge(self.role, {"AwsSolutions-IAM5[Resource::*]": XRAY_NEEDS_ANY_RESOURCE})

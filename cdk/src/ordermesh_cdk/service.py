@@ -21,6 +21,7 @@ from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 from ordermesh_contracts.catalog import Catalog
 from ordermesh_contracts.manifest import ServiceManifest, Subscription
@@ -128,7 +129,7 @@ class ServiceStack(Stack):
         timeout: int,
         memory: int,
         description: str,
-        dead_letter_queue: object | None = None,
+        dead_letter_queue: sqs.IQueue | None = None,
     ) -> ServiceFunction:
         function = ServiceFunction(
             self,

@@ -31,8 +31,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -136,7 +135,7 @@ class SqlitePersistenceLayer(BasePersistenceLayer):
     def _put_record(self, data_record: DataRecord) -> None:
         now = time.time()
         validation = data_record.payload_hash if self.payload_validation_enabled else ""
-        with self._immediate() as conn:
+        with self._connections.transaction() as conn:
             cursor = conn.execute(
                 self._put_sql,
                 (
@@ -160,7 +159,7 @@ class SqlitePersistenceLayer(BasePersistenceLayer):
 
     def _update_record(self, data_record: DataRecord) -> None:
         validation = data_record.payload_hash if self.payload_validation_enabled else None
-        with self._immediate() as conn:
+        with self._connections.transaction() as conn:
             conn.execute(
                 self._update_sql,
                 (
@@ -173,25 +172,19 @@ class SqlitePersistenceLayer(BasePersistenceLayer):
             )
 
     def _delete_record(self, data_record: DataRecord) -> None:
-        with self._immediate() as conn:
+        with self._connections.transaction() as conn:
             conn.execute(self._delete_sql, (data_record.idempotency_key,))
 
     def purge_expired(self, now: float | None = None) -> int:
         """Delete the records whose expiration (epoch seconds) is before ``now``, by default the
         current time, and return how many were deleted."""
         cutoff = int(time.time() if now is None else now)
-        with self._immediate() as conn:
+        with self._connections.transaction() as conn:
             return conn.execute(self._purge_sql, (cutoff,)).rowcount
 
     def close(self) -> None:
         """Close this process's connections; a later call opens new ones."""
         self._connections.close()
-
-    @contextmanager
-    def _immediate(self) -> Iterator[sqlite3.Connection]:
-        """A transaction holding the database's write lock from its start."""
-        with self._connections.transaction() as conn:
-            yield conn
 
     def _connection(self) -> sqlite3.Connection:
         """This thread's connection, in autocommit mode (transactions are explicit)."""
