@@ -15,7 +15,7 @@ RUN := $(UV) run --all-packages
 # Each deployable unit is tested in its own pytest run, as its own pipeline would.
 PROJECTS := contracts cdk platform services/order services/inventory services/payment services/analytics tests
 
-.PHONY: help env run test lint bench conformance contracts synth lock clean
+.PHONY: help env run test lint pipeline bench conformance contracts synth lock clean
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -40,13 +40,18 @@ test: env lint  ## lint, check the contracts, run every project's tests
 	  fi; \
 	done
 
-lint: env  ## ruff and mypy --strict on every project
+lint: env  ## ruff, mypy --strict on every project, actionlint on the workflows, shellcheck
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
+	$(RUN) actionlint
+	$(RUN) shellcheck .ci/run .ci/pipeline .ci/deploy
 	$(RUN) mypy contracts/src cdk/src platform/src $(wildcard services/*/src)
 	@for p in platform $(wildcard services/*); do \
 	  if [ -d $$p/infra ]; then (cd $$p && $(RUN) mypy infra $$(ls app.py 2>/dev/null)); fi; \
 	done
+
+pipeline: env  ## one unit's pipeline but the deploy: make pipeline SERVICE=order (or contracts, platform, ...)
+	.ci/pipeline $(SERVICE)
 
 bench: env  ## run the benchmarks and rewrite BENCHMARKS.md
 	$(RUN) python bench/run.py

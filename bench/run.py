@@ -10,6 +10,7 @@ import bus
 import orders
 import patterns
 import sfn
+import synth
 import validation
 from harness import machine
 
@@ -18,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def main() -> int:
     sections, all_met = [], True
-    for bench in (validation, patterns, bus, sfn, orders):
+    for bench in (validation, patterns, bus, sfn, orders, synth):
         text, met = bench.run()
         print(text, end="\n\n")
         sections.append(text)

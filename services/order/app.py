@@ -3,25 +3,19 @@ cdk-nag."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import aws_cdk as cdk
 from aws_cdk import aws_lambda as lambda_
 from infra.stack import order_stack
 from ordermesh_cdk.app import checked_app
-from ordermesh_cdk.bundle import lambda_package
-
-ROOT = Path(__file__).resolve().parents[2]
+from ordermesh_cdk.function import ROOT, package_code
 
 
 def code() -> lambda_.Code:
     """The service's package with the product catalog the API checks SKUs against."""
-    folder = lambda_package(
-        ROOT,
+    return package_code(
         "ordermesh-order-service",
         extra={"catalog/products.json": ROOT / "catalog" / "products.json"},
     )
-    return lambda_.Code.from_asset(str(folder))
 
 
 def build_app(outdir: str | None = None) -> cdk.App:

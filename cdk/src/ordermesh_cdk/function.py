@@ -4,21 +4,30 @@ group with a retention, a role of its own that starts with only what logging nee
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
-from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from ordermesh_cdk.app import acknowledge
+from ordermesh_cdk.bundle import lambda_package
+
+ROOT = Path(__file__).resolve().parents[3]
 
 RUNTIME = lambda_.Runtime.PYTHON_3_12
 LOG_RETENTION = logs.RetentionDays.ONE_MONTH
 XRAY_NEEDS_ANY_RESOURCE = (
     "X-Ray's PutTraceSegments and PutTelemetryRecords take no resource: AWS requires '*'"
 )
+
+
+def package_code(package: str, extra: Mapping[str, Path] | None = None) -> lambda_.Code:
+    """The code of the functions of workspace member ``package`` (its project name), built
+    without Docker (see ``bundle``), with ``extra`` files (path inside the package -> file)."""
+    return lambda_.Code.from_asset(str(lambda_package(ROOT, package, extra=extra)))
 
 
 class ServiceFunction(Construct):
@@ -36,7 +45,6 @@ class ServiceFunction(Construct):
         memory_mb: int,
         description: str,
         environment: Mapping[str, str],
-        dead_letter_queue: sqs.IQueue | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.log_group = logs.LogGroup(
@@ -68,7 +76,6 @@ class ServiceFunction(Construct):
                 "POWERTOOLS_METRICS_NAMESPACE": "ordermesh",
                 **environment,
             },
-            dead_letter_queue=dead_letter_queue,
         )
         self.log_group.grant_write(self.role)
         acknowledge(self.role, {"AwsSolutions-IAM5[Resource::*]": XRAY_NEEDS_ANY_RESOURCE})

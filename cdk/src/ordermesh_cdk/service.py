@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from aws_cdk import Duration, Stack
@@ -20,17 +21,19 @@ from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_destinations as destinations
 from aws_cdk import aws_lambda_event_sources as sources
-from aws_cdk import aws_sqs as sqs
 from constructs import Construct
-from ordermesh_contracts.catalog import Catalog
-from ordermesh_contracts.manifest import ServiceManifest, Subscription
+from ordermesh_contracts.catalog import Catalog, load_catalog
+from ordermesh_contracts.manifest import ServiceManifest, Subscription, Target, load_manifest
 from ordermesh_contracts.routing import subscription_pattern
 
+from ordermesh_cdk.alarms import Alarms, alarm_topic
 from ordermesh_cdk.app import DEFAULT_BUS_NAME, acknowledge
 from ordermesh_cdk.function import ServiceFunction
 from ordermesh_cdk.http_api import ServiceHttpApi
 from ordermesh_cdk.messaging import WorkQueue, dead_letter_queue
+from ordermesh_cdk.rules import pattern_rule
 from ordermesh_cdk.table import table_from_layout
 
 TABLE_ACTIONS = (
@@ -63,6 +66,27 @@ class ServiceProps:
     bus_name: str = DEFAULT_BUS_NAME
     tables: Sequence[TableProps] = ()
     environment: Mapping[str, str] = field(default_factory=dict)
+    # False when the unit's functions publish nothing themselves (the saga's state machine
+    # puts its commands; its functions do not): they then get no events:PutEvents at all.
+    functions_publish: bool = True
+
+    @classmethod
+    def of_folder(
+        cls,
+        folder: Path,
+        *,
+        code: lambda_.Code,
+        tables: Sequence[TableProps] = (),
+        environment: Mapping[str, str] | None = None,
+    ) -> ServiceProps:
+        """The props of the service in ``folder`` (its ``service.toml``), with the catalog."""
+        return cls(
+            manifest=load_manifest(folder / "service.toml"),
+            catalog=load_catalog(),
+            code=code,
+            tables=tables,
+            environment=dict(environment or {}),
+        )
 
 
 class ServiceStack(Stack):
@@ -89,9 +113,18 @@ class ServiceStack(Stack):
         }
         # Deliveries EventBridge could not make (after its retries) land here.
         self.delivery_dead_letters = dead_letter_queue(self, "DeliveryDeadLetters")
+        self.alarms = Alarms(self, "Alarms", topic=alarm_topic(self))
+        self.alarms.dead_letters(
+            "DeliveryDeadLetters", self.delivery_dead_letters, "events the bus could not deliver"
+        )
         self.functions: dict[str, ServiceFunction] = {}
         self.queues: dict[str, WorkQueue] = {}
         self.rules: dict[str, events.Rule] = {}
+        for spec in props.manifest.rules:
+            name = f"{self.service}-{spec.name}"
+            self.rules[name] = self._rule(
+                name, spec.target, spec.pattern, spec.description, enabled=spec.enabled
+            )
         for subscription in props.manifest.subscriptions:
             self._subscribe(subscription)
         self.http_api: ServiceHttpApi | None = None
@@ -119,6 +152,14 @@ class ServiceStack(Stack):
                 routes=props.manifest.http.routes,
                 function=api.function,
             )
+            self.alarms.server_errors("HttpApi5xx", self.http_api.api, f"{self.service} HTTP API")
+
+    def add_environment(self, name: str, value: str) -> None:
+        """Set ``name`` in every function's environment (for a value made after the stack,
+        such as a secret's ARN)."""
+        self.function_environment[name] = value
+        for function in self.functions.values():
+            function.function.add_environment(name, value)
 
     # --- pieces -------------------------------------------------------------------------------
     def _function(
@@ -129,7 +170,6 @@ class ServiceStack(Stack):
         timeout: int,
         memory: int,
         description: str,
-        dead_letter_queue: sqs.IQueue | None = None,
     ) -> ServiceFunction:
         function = ServiceFunction(
             self,
@@ -141,10 +181,11 @@ class ServiceStack(Stack):
             memory_mb=memory,
             description=f"{name}: {description}" if description else name,
             environment=self.function_environment,
-            dead_letter_queue=dead_letter_queue,
         )
+        self.alarms.function_errors(_pascal(name) + "Errors", function.function, name)
         self._grant_tables(function.role)
-        self._grant_put_events(function.role)
+        if self.props.functions_publish:
+            self._grant_put_events(function.role)
         self.functions[name] = function
         return function
 
@@ -178,11 +219,21 @@ class ServiceStack(Stack):
     def _subscribe(self, subscription: Subscription) -> None:
         name = f"{self.service}-{subscription.name}"
         pattern = subscription_pattern(self.props.catalog, subscription)
-        self.rules[name] = self._rule(name, subscription, pattern)
-
-    def _rule(self, name: str, subscription: Subscription, pattern: dict[str, Any]) -> events.Rule:
-        spec = subscription.target
         description = subscription.description or f"{subscription.event} to {name}"
+        self.rules[name] = self._rule(
+            name, subscription.target, pattern, description, enabled=subscription.enabled
+        )
+
+    def _rule(
+        self,
+        name: str,
+        spec: Target,
+        pattern: Mapping[str, Any],
+        description: str,
+        *,
+        enabled: bool,
+    ) -> events.Rule:
+        description = description or name
         if spec.kind == "queue":
             work = WorkQueue(
                 self,
@@ -192,6 +243,7 @@ class ServiceStack(Stack):
                 delay_seconds=spec.delay_seconds,
             )
             self.queues[name] = work
+            self.alarms.dead_letters(_pascal(name) + "DeadLetters", work.dead_letter_queue, name)
             consumer = self._function(
                 f"{name}-consumer",
                 handler=str(spec.handler),
@@ -227,17 +279,29 @@ class ServiceStack(Stack):
             )
         elif spec.kind == "function":
             function_dlq = dead_letter_queue(self, _pascal(name) + "DeadLetters")
+            self.alarms.dead_letters(_pascal(name) + "DeadLetters", function_dlq, name)
             handler = self._function(
                 name,
                 handler=str(spec.handler),
                 timeout=spec.timeout,
                 memory=spec.memory,
                 description=description,
-                dead_letter_queue=function_dlq,
             )
+            # Invocations that fail after Lambda's retries (or grow too old) go to the queue
+            # with their error, as an on-failure destination records them.
             handler.function.configure_async_invoke(
                 retry_attempts=spec.max_retry_attempts,
                 max_event_age=Duration.seconds(spec.max_event_age),
+                on_failure=destinations.SqsDestination(function_dlq),
+            )
+            acknowledge(
+                handler.function,
+                {
+                    "Serverless-LambdaDLQ": (
+                        "failed asynchronous invocations go to the on-failure destination, an "
+                        "SQS queue with an alarm, which keeps the error with the event"
+                    )
+                },
             )
             target = targets.LambdaFunction(
                 handler.function,
@@ -246,31 +310,18 @@ class ServiceStack(Stack):
                 max_event_age=Duration.hours(24),
             )
         else:
-            message = f"{name}: a service subscribes with a queue or a function, not {spec.kind}"
+            message = f"{name}: a service's rule targets a queue or a function, not {spec.kind}"
             raise ValueError(message)
-        rule = events.Rule(
+        rule = pattern_rule(
             self,
-            _pascal(name),
-            event_bus=self.bus,
-            event_pattern=_event_pattern(pattern),
-            enabled=subscription.enabled,
-            description=description[:512],
+            _pascal(name) + "Rule",
+            bus=self.bus,
+            pattern=pattern,
+            enabled=enabled,
+            description=description,
         )
         rule.add_target(target)
         return rule
-
-
-def _event_pattern(pattern: Mapping[str, Any]) -> events.EventPattern:
-    """The L2 pattern of ``pattern`` (EventBridge's JSON): its top-level fields by name, the rest
-    (``detail``) as given."""
-    return events.EventPattern(
-        source=pattern.get("source"),
-        detail_type=pattern.get("detail-type"),
-        detail=pattern.get("detail"),
-        account=pattern.get("account"),
-        region=pattern.get("region"),
-        resources=pattern.get("resources"),
-    )
 
 
 def _pascal(name: str) -> str:

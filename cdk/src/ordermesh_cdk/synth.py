@@ -2,6 +2,9 @@
 ``app.py``) into its ``cdk.out``, with cdk-nag on, run cfn-lint on every template, and print a
 table: app, stacks, resources, nag acknowledgements, cfn-lint errors, seconds.
 
+``python -m ordermesh_cdk.synth services/order`` does the same for the app folders named (a
+unit's pipeline synthesizes its own app only).
+
 Exits 1 if an app fails to synthesize (an unacknowledged nag finding does that) or a template
 has a cfn-lint error.
 """
@@ -104,9 +107,14 @@ def _findings(stderr: str) -> str:
     return "\n".join(findings or lines[-15:])
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    """Synthesize the app folders in ``argv`` (default: every app); 2 if one holds no app."""
     console = Console(width=140)
-    results = [synthesize(folder) for folder in apps()]
+    folders = [Path(arg).resolve() for arg in argv] if argv else apps()
+    if missing := [str(f) for f in folders if not (f / "app.py").is_file()]:
+        console.print(f"no CDK app (app.py) in {', '.join(missing)}", markup=False)
+        return 2
+    results = [synthesize(folder) for folder in folders]
     table = Table(title="CDK apps (cdk-nag AwsSolutions + Serverless, cfn-lint)")
     for column in ("app", "stacks", "resources", "nag errors", "acknowledged", "cfn-lint errors"):
         table.add_column(column)
@@ -130,4 +138,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

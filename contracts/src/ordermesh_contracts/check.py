@@ -42,6 +42,13 @@ class Project:
     def schemas_dir(self) -> Path:
         return self.contracts_dir / "schemas"
 
+    def rel(self, path: Path) -> str:
+        """``path`` relative to the root, as problems name files (else as given)."""
+        try:
+            return path.resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            return str(path)
+
     @classmethod
     def find(cls, start: Path) -> Project:
         for candidate in (start, *start.resolve().parents):
@@ -63,15 +70,8 @@ def check_project(project: Project) -> list[Problem]:
     return sorted(set(problems))
 
 
-def _rel(project: Project, path: Path) -> str:
-    try:
-        return path.resolve().relative_to(project.root.resolve()).as_posix()
-    except ValueError:
-        return str(path)
-
-
 def _schema_problems(project: Project, contract: EventContract) -> list[Problem]:
-    rel = _rel(project, contract.path)
+    rel = project.rel(contract.path)
     if contract.schema.get("$schema") != DRAFT4:
         return [Problem(rel, "#/$schema", f"must be {DRAFT4!r} (JSONSchemaDraft4)")]
     try:
@@ -91,7 +91,7 @@ def _example_problems(project: Project, catalog: Catalog) -> list[Problem]:
     validator = ContractValidator(catalog)
     problems = []
     for key, contract in sorted(catalog.contracts.items()):
-        folder = _rel(project, contract.path.parent / "examples" / f"v{key.version}")
+        folder = project.rel(contract.path.parent / "examples" / f"v{key.version}")
         if len(contract.examples) < MIN_EXAMPLES:
             msg = f"{key.ref} needs at least {MIN_EXAMPLES} examples, has {len(contract.examples)}"
             problems.append(Problem(folder, "", msg))
@@ -99,10 +99,9 @@ def _example_problems(project: Project, catalog: Catalog) -> list[Problem]:
             found = validator.violations(event)
             if not found and (claimed := validator.contract_for(event).key.ref) != key.ref:
                 msg = f"is an example of {key.ref} but is a {claimed} event"
-                problems.append(Problem(_rel(project, path), "#", msg))
+                problems.append(Problem(project.rel(path), "#", msg))
             problems += [
-                Problem(_rel(project, path), "#" + v.pointer, f"{v.event}: {v.reason}")
-                for v in found
+                Problem(project.rel(path), "#" + v.pointer, f"{v.event}: {v.reason}") for v in found
             ]
     return problems
 
@@ -113,7 +112,7 @@ def _examples(
     try:
         return contract.load_examples()
     except ValueError as exc:
-        problems.append(Problem(_rel(project, contract.path.parent), "", f"bad example: {exc}"))
+        problems.append(Problem(project.rel(contract.path.parent), "", f"bad example: {exc}"))
         return []
 
 
@@ -122,9 +121,7 @@ def _contiguity_problems(project: Project, catalog: Catalog) -> list[Problem]:
     for source, name in catalog.events():
         versions = catalog.versions(source, name)
         if versions != list(range(1, len(versions) + 1)):
-            folder = _rel(
-                project, catalog.contracts[EventKey(source, name, versions[0])].path.parent
-            )
+            folder = project.rel(catalog.contracts[EventKey(source, name, versions[0])].path.parent)
             msg = f"versions must be v1..vN with no gap, found {[f'v{v}' for v in versions]}"
             problems.append(Problem(folder, "", msg))
     return problems
@@ -141,11 +138,11 @@ def _lock_problems(project: Project, catalog: Catalog) -> list[Problem]:
 def _locked(project: Project, catalog: Catalog, lock: RegistryLock, key: EventKey) -> list[Problem]:
     contract = catalog.contracts.get(key)
     if contract is None:
-        return [Problem(_rel(project, lock.path), "", f"released {key} has no schema any more")]
+        return [Problem(project.rel(lock.path), "", f"released {key} has no schema any more")]
     result = lock.compare(contract)
     if result is None or result.compatible:
         return []
-    rel = _rel(project, contract.path)
+    rel = project.rel(contract.path)
     advice = f"a breaking change needs {key.detail_type}@{key.version + 1}"
     return [
         Problem(
@@ -158,7 +155,8 @@ def _locked(project: Project, catalog: Catalog, lock: RegistryLock, key: EventKe
     ]
 
 
-def _manifest_problems(project: Project, catalog: Catalog) -> list[Problem]:
+def load_manifests(project: Project) -> tuple[list[ServiceManifest], list[Problem]]:
+    """Every manifest of the project that loads, and the problems of those that do not."""
     problems: list[Problem] = []
     manifests: list[ServiceManifest] = []
     for path in discover_manifests(project.root):
@@ -166,32 +164,38 @@ def _manifest_problems(project: Project, catalog: Catalog) -> list[Problem]:
             manifests.append(load_manifest(path))
         except ContractError as exc:
             problems += [
-                Problem(_rel(project, Path(p.file)), p.pointer, p.message) for p in exc.problems
+                Problem(project.rel(Path(p.file)), p.pointer, p.message) for p in exc.problems
             ]
+    return manifests, problems
+
+
+def _manifest_problems(project: Project, catalog: Catalog) -> list[Problem]:
+    manifests, problems = load_manifests(project)
     produced: set[tuple[str, str, int]] = set()
     for manifest in manifests:
-        rel = _rel(project, manifest.path or project.root)
+        rel = project.rel(manifest.path or project.root)
         for i, pub in enumerate(manifest.publishes):
             ref = pub.ref
             source = ref.source or manifest.service.source
-            found = _resolve(catalog, ref, source)
+            found = resolve(catalog, ref, source)
             where = f"#/publishes/{i}/event"
             if found is None:
                 problems.append(Problem(rel, where, f"{pub.event}: no such contract from {source}"))
             else:
                 produced.add((found.key.source, found.key.detail_type, found.key.version))
         for i, sub in enumerate(manifest.subscriptions):
-            if _resolve(catalog, sub.ref, sub.ref.source) is None:
+            if resolve(catalog, sub.ref, sub.ref.source) is None:
                 where = f"#/subscriptions/{i}/event"
                 problems.append(Problem(rel, where, f"{sub.event}: no such contract version"))
     for key, contract in sorted(catalog.contracts.items()):
         if (key.source, key.detail_type, key.version) not in produced:
             msg = f"{key.ref} has no producer: no manifest publishes it from {key.source}"
-            problems.append(Problem(_rel(project, contract.path), "", msg))
+            problems.append(Problem(project.rel(contract.path), "", msg))
     return problems
 
 
-def _resolve(catalog: Catalog, ref: EventRef, source: str | None) -> EventContract | None:
+def resolve(catalog: Catalog, ref: EventRef, source: str | None) -> EventContract | None:
+    """The one contract ``ref`` names from ``source`` (any source when None), else None."""
     matches = [
         c
         for k, c in catalog.contracts.items()

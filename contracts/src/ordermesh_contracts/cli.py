@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ordermesh_contracts import codegen as codegen_module
+from ordermesh_contracts.can_i_deploy import can_i_deploy, find_unit
 from ordermesh_contracts.catalog import Catalog, load_catalog
 from ordermesh_contracts.check import Project, check_project
 from ordermesh_contracts.compat import Mode, check
@@ -66,6 +67,32 @@ def check_command(root: RootOption = None) -> None:
         raise typer.Exit(1)
     catalog = load_catalog(project.schemas_dir)
     out.print(f"[green]✓[/green] {len(catalog.contracts)} contract versions check out")
+
+
+@app.command("can-i-deploy")
+def can_i_deploy_command(
+    unit: Annotated[
+        str, typer.Argument(help="The unit: its folder (services/order), manifest or name.")
+    ],
+    root: RootOption = None,
+) -> None:
+    """Can UNIT deploy: its events released as the tree has them, its subscriptions published?"""
+    project = _project(root)
+    try:
+        manifest = find_unit(project, unit)
+    except LookupError as exc:
+        raise typer.BadParameter(str(exc.args[0]), param_hint="UNIT") from exc
+    verdict = can_i_deploy(project, manifest)
+    if verdict.problems:
+        print_problems(verdict.problems)
+        out.print(f"[red]{verdict.unit} cannot deploy: {len(verdict.problems)} problem(s)[/red]")
+        raise typer.Exit(1)
+    out.print(
+        f"[green]✓[/green] {verdict.unit} can deploy: {verdict.publishes} publication(s) and "
+        f"{verdict.subscriptions} subscription(s), all on released event versions as the tree "
+        "has them; every subscription has a publisher",
+        soft_wrap=True,
+    )
 
 
 @app.command("codegen")

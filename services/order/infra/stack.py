@@ -10,8 +10,6 @@ from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 from order_service.adapters.dynamodb import TABLE
 from ordermesh_cdk.service import ServiceProps, ServiceStack, TableProps
-from ordermesh_contracts.catalog import load_catalog
-from ordermesh_contracts.manifest import load_manifest
 
 HERE = Path(__file__).resolve().parents[1]
 
@@ -19,9 +17,8 @@ HERE = Path(__file__).resolve().parents[1]
 def order_stack(
     scope: Construct, construct_id: str, *, code: lambda_.Code, **kwargs: Any
 ) -> ServiceStack:
-    props = ServiceProps(
-        manifest=load_manifest(HERE / "service.toml"),
-        catalog=load_catalog(),
+    props = ServiceProps.of_folder(
+        HERE,
         code=code,
         tables=[TableProps("ORDERS_TABLE", TABLE)],
         # The product catalog ships inside the package (see app.py).

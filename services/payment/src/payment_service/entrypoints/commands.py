@@ -29,6 +29,7 @@ from ordermesh_contracts.parsing import parse_detail
 from ordermesh_contracts.publishing import Outgoing
 
 from payment_service import bootstrap
+from payment_service.domain.breaker import BreakerStatus
 from payment_service.domain.errors import ProviderUnavailableError
 from payment_service.domain.events import PaymentEvent
 from payment_service.entrypoints import logger, metrics, tracer
@@ -80,6 +81,14 @@ once_per_event = per_environment(
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     once = once_per_event()
     once.register(context)
-    return process_partial_response(
+    response = process_partial_response(
         event=event, record_handler=once, processor=processor, context=context
     )
+    # The dashboard's breaker panel: 1 while calls to the provider are refused.
+    state = bootstrap.container().resilience.breaker.state()
+    metrics.add_metric(
+        name="CircuitBreakerOpen",
+        unit=MetricUnit.Count,
+        value=int(state.status is BreakerStatus.OPEN),
+    )
+    return response

@@ -1,0 +1,216 @@
+"""Assertion tests every service stack passes, written once: a service's test module subclasses
+``ServiceStackTests`` and provides the ``stack`` fixture (its ``ServiceStack``).
+
+Each test reads the synthesized template and compares it with the service's manifest: a rule
+per subscription with the local runtime's pattern, queues and their dead-letter queues as the
+manifest sets them, consumers reporting partial batch failures, functions on the agreed runtime
+with their tables' names, tables equal to the adapters' layouts, events put with the service's
+own source only, and the HTTP API's routes behind IAM.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from aws_cdk import CfnElement
+from aws_cdk.assertions import Template
+from ordermesh_contracts.manifest import Target
+from ordermesh_contracts.routing import subscription_pattern
+
+from ordermesh_cdk.alarms import ALARM_TOPIC_NAME
+from ordermesh_cdk.assertions import put_events_sources, wildcard_problems
+from ordermesh_cdk.service import ServiceStack
+
+
+def resources(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+    """Logical id -> properties of every resource of type ``kind``."""
+    return {
+        logical_id: resource.get("Properties", {})
+        for logical_id, resource in template["Resources"].items()
+        if resource["Type"] == kind
+    }
+
+
+def _targets(stack: ServiceStack) -> list[Target]:
+    """The targets of the stack's rules: its subscriptions' and its other rules'."""
+    manifest = stack.props.manifest
+    return [s.target for s in manifest.subscriptions] + [r.target for r in manifest.rules]
+
+
+def _logical_id(stack: ServiceStack, table_environment: str) -> str:
+    table = stack.tables[table_environment].node.default_child
+    assert isinstance(table, CfnElement)
+    return stack.get_logical_id(table)
+
+
+class ServiceStackTests:
+    """Mixin of the tests every service stack passes (the subclass provides ``stack``)."""
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def raw(cls, stack: ServiceStack) -> dict[str, Any]:
+        return dict(Template.from_stack(stack).to_json())
+
+    def test_one_rule_per_subscription_with_the_pattern_the_local_bus_uses(
+        self, stack: ServiceStack, raw: dict[str, Any]
+    ) -> None:
+        manifest = stack.props.manifest
+        rules = list(resources(raw, "AWS::Events::Rule").values())
+        assert len(rules) == len(manifest.subscriptions) + len(manifest.rules)
+        patterns = sorted(json.dumps(r["EventPattern"], sort_keys=True) for r in rules)
+        expected = sorted(
+            [
+                *(
+                    json.dumps(subscription_pattern(stack.props.catalog, s), sort_keys=True)
+                    for s in manifest.subscriptions
+                ),
+                *(json.dumps(r.pattern, sort_keys=True) for r in manifest.rules),
+            ]
+        )
+        assert patterns == expected
+        assert {r["EventBusName"] for r in rules} == {stack.props.bus_name}  # imported by name
+        for rule in rules:
+            (target,) = rule["Targets"]
+            assert "DeadLetterConfig" in target  # undeliverable events are kept
+            assert target["RetryPolicy"]["MaximumRetryAttempts"] == 185
+
+    def test_every_queue_is_encrypted_refuses_plain_http_and_has_a_dead_letter_queue(
+        self, stack: ServiceStack, raw: dict[str, Any]
+    ) -> None:
+        targets = _targets(stack)
+        on_queues = [t for t in targets if t.kind == "queue"]
+        queues = resources(raw, "AWS::SQS::Queue")
+        work = [q for q in queues.values() if "RedrivePolicy" in q]
+        # each work queue and its dead-letter queue, a dead-letter queue per function target,
+        # and the one for deliveries EventBridge could not make
+        assert len(work) == len(on_queues)
+        assert len(queues) == 2 * len(on_queues) + (len(targets) - len(on_queues)) + 1
+        assert all(q["SqsManagedSseEnabled"] is True for q in queues.values())
+        assert sorted(
+            (q["RedrivePolicy"]["maxReceiveCount"], q["VisibilityTimeout"]) for q in work
+        ) == (sorted((t.max_receive_count, t.visibility_timeout) for t in on_queues))
+        denies = [
+            s
+            for policy in resources(raw, "AWS::SQS::QueuePolicy").values()
+            for s in policy["PolicyDocument"]["Statement"]
+            if s["Effect"] == "Deny"
+            and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+        ]
+        assert len(denies) == len(queues)
+
+    def test_consumers_report_partial_batch_failures(
+        self, stack: ServiceStack, raw: dict[str, Any]
+    ) -> None:
+        on_queues = [t for t in _targets(stack) if t.kind == "queue"]
+        mappings = list(resources(raw, "AWS::Lambda::EventSourceMapping").values())
+        assert sorted(m["BatchSize"] for m in mappings) == sorted(t.batch_size for t in on_queues)
+        assert all(m["FunctionResponseTypes"] == ["ReportBatchItemFailures"] for m in mappings)
+
+    def test_functions_are_python312_on_arm64_traced_with_json_logs_kept_a_month(
+        self, stack: ServiceStack, raw: dict[str, Any]
+    ) -> None:
+        functions = resources(raw, "AWS::Lambda::Function")
+        manifest = stack.props.manifest
+        assert len(functions) == len(_targets(stack)) + (manifest.http is not None)
+        for function in functions.values():
+            assert function["Runtime"] == "python3.12"
+            assert function["Architectures"] == ["arm64"]
+            assert function["TracingConfig"] == {"Mode": "Active"}
+            assert function["LoggingConfig"]["LogFormat"] == "JSON"
+            variables = function["Environment"]["Variables"]
+            assert variables["EVENT_BUS_NAME"] == stack.props.bus_name
+            assert variables["POWERTOOLS_SERVICE_NAME"] == manifest.service.name
+            for table in stack.props.tables:  # each table's name, from the stack's table
+                assert variables[table.environment] == {
+                    "Ref": _logical_id(stack, table.environment)
+                }
+        groups = resources(raw, "AWS::Logs::LogGroup")
+        assert all(g["RetentionInDays"] == 30 for g in groups.values())
+
+    def test_tables_are_the_adapters_layouts_with_point_in_time_recovery(
+        self, stack: ServiceStack, raw: dict[str, Any]
+    ) -> None:
+        tables = resources(raw, "AWS::DynamoDB::GlobalTable")
+        assert len(tables) == len(stack.props.tables)
+        for props in stack.props.tables:
+            table = tables[_logical_id(stack, props.environment)]
+            assert table["KeySchema"] == props.layout["KeySchema"]
+            assert sorted(table["AttributeDefinitions"], key=str) == sorted(
+                props.layout["AttributeDefinitions"], key=str
+            )
+            indexes = {i["IndexName"]: i for i in table.get("GlobalSecondaryIndexes", [])}
+            expected = props.layout.get("GlobalSecondaryIndexes", [])
+            assert sorted(indexes) == sorted(i["IndexName"] for i in expected)
+            for index in expected:
+                assert indexes[index["IndexName"]]["KeySchema"] == index["KeySchema"]
+                assert indexes[index["IndexName"]]["Projection"] == index["Projection"]
+            (replica,) = table["Replicas"]
+            assert replica["PointInTimeRecoverySpecification"] == {
+                "PointInTimeRecoveryEnabled": True
+            }
+            assert replica["DeletionProtectionEnabled"] is True
+            if props.time_to_live_attribute is None:
+                assert "TimeToLiveSpecification" not in table
+            else:
+                assert table["TimeToLiveSpecification"] == {
+                    "AttributeName": props.time_to_live_attribute,
+                    "Enabled": True,
+                }
+
+    def test_events_are_put_with_the_service_s_own_source_only(
+        self, stack: ServiceStack, raw: dict[str, Any]
+    ) -> None:
+        sources = put_events_sources(raw)
+        if stack.props.functions_publish:
+            assert len(sources) == len(resources(raw, "AWS::Lambda::Function"))  # every role
+        assert all(s == [stack.props.manifest.service.source] for s in sources)
+        assert wildcard_problems(raw) == []
+
+    def test_the_http_api_serves_the_manifest_s_routes_behind_iam(
+        self, stack: ServiceStack, raw: dict[str, Any]
+    ) -> None:
+        http = stack.props.manifest.http
+        routes = list(resources(raw, "AWS::ApiGatewayV2::Route").values())
+        if http is None:
+            assert routes == []
+            return
+        assert sorted(r["RouteKey"] for r in routes) == sorted(http.routes)
+        assert {r["AuthorizationType"] for r in routes} == {"AWS_IAM"}
+        (stage,) = resources(raw, "AWS::ApiGatewayV2::Stage").values()
+        assert stage["DefaultRouteSettings"] == {
+            "ThrottlingRateLimit": 100,
+            "ThrottlingBurstLimit": 200,
+        }
+        assert "DestinationArn" in stage["AccessLogSettings"]
+        (integration,) = resources(raw, "AWS::ApiGatewayV2::Integration").values()
+        assert integration["PayloadFormatVersion"] == "2.0"
+
+    def test_dead_letters_function_errors_and_5xx_raise_alarms_to_the_alarm_topic(
+        self, stack: ServiceStack, raw: dict[str, Any]
+    ) -> None:
+        alarms = list(resources(raw, "AWS::CloudWatch::Alarm").values())
+        dead_letter_queues = {
+            logical_id
+            for logical_id, queue in resources(raw, "AWS::SQS::Queue").items()
+            if "RedrivePolicy" not in queue
+        }
+        watched = {
+            alarm["Dimensions"][0]["Value"]["Fn::GetAtt"][0]
+            for alarm in alarms
+            if alarm.get("MetricName") == "ApproximateNumberOfMessagesVisible"
+        }
+        assert watched == dead_letter_queues
+        failing = {
+            alarm["Dimensions"][0]["Value"]["Ref"]
+            for alarm in alarms
+            if alarm.get("Namespace") == "AWS/Lambda" and alarm.get("MetricName") == "Errors"
+        }
+        assert failing == set(resources(raw, "AWS::Lambda::Function"))
+        server_errors = [a for a in alarms if a.get("MetricName") == "5xx"]
+        assert len(server_errors) == (stack.props.manifest.http is not None)
+        for alarm in alarms:
+            (action,) = alarm["AlarmActions"]
+            assert ALARM_TOPIC_NAME in json.dumps(action)
+            assert alarm["OKActions"] == alarm["AlarmActions"]
