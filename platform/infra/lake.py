@@ -26,8 +26,8 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sqs as sqs
 from aws_cdk.interfaces.aws_events import IRuleRef
 from constructs import Construct
-from ordermesh_cdk.app import acknowledge
-from ordermesh_cdk.rules import pattern_rule
+from ordermesh_cdk.app import acknowledge, pascal
+from ordermesh_cdk.rules import DELIVERY_MAX_EVENT_AGE, DELIVERY_RETRY_ATTEMPTS, pattern_rule
 from ordermesh_contracts.catalog import Catalog, EventKey
 from ordermesh_contracts.routing import version_pattern
 
@@ -152,7 +152,8 @@ class _LakeDelivery:
                 arn=self._dead_letters.queue_arn
             ),
             retry_policy=events.CfnRule.RetryPolicyProperty(
-                maximum_retry_attempts=185, maximum_event_age_in_seconds=24 * 3600
+                maximum_retry_attempts=DELIVERY_RETRY_ATTEMPTS,
+                maximum_event_age_in_seconds=int(DELIVERY_MAX_EVENT_AGE.to_seconds()),
             ),
         )
 
@@ -462,7 +463,7 @@ class DataLake(Construct):
         for query in named_queries():
             named = athena.CfnNamedQuery(
                 self,
-                "".join(part.capitalize() for part in query.name.split("-")) + "Query",
+                pascal(query.name) + "Query",
                 name=query.name,
                 description=query.description,
                 database=DATABASE,

@@ -23,9 +23,9 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 from ordermesh_cdk.alarms import ALARM_TOPIC_NAME, Alarms
-from ordermesh_cdk.app import DEFAULT_BUS_NAME, acknowledge
+from ordermesh_cdk.app import DEFAULT_BUS_NAME, acknowledge, pascal
 from ordermesh_cdk.messaging import dead_letter_queue
-from ordermesh_cdk.rules import pattern_rule
+from ordermesh_cdk.rules import DELIVERY_MAX_EVENT_AGE, DELIVERY_RETRY_ATTEMPTS, pattern_rule
 from ordermesh_contracts.catalog import Catalog, load_catalog
 from ordermesh_contracts.manifest import ServiceManifest, load_manifest
 
@@ -74,7 +74,7 @@ class PlatformStack(Stack):
         self.streams = {
             spec.name: kinesis.Stream(
                 self,
-                "".join(part.capitalize() for part in spec.name.split("-")) + "Stream",
+                pascal(spec.name) + "Stream",
                 stream_name=spec.name,
                 stream_mode=kinesis.StreamMode.ON_DEMAND,
                 encryption=kinesis.StreamEncryption.KMS,
@@ -89,7 +89,7 @@ class PlatformStack(Stack):
                 continue  # the saga's rules deploy with the saga (infra.saga)
             rule = pattern_rule(
                 self,
-                "".join(part.capitalize() for part in spec.name.split("-")) + "Rule",
+                pascal(spec.name) + "Rule",
                 bus=self.bus,
                 pattern=spec.pattern,
                 description=spec.description or spec.name,
@@ -100,8 +100,8 @@ class PlatformStack(Stack):
                     self.streams[str(spec.target.name)],
                     partition_key_path=spec.target.partition_key_path,
                     dead_letter_queue=self.delivery_dead_letters,
-                    retry_attempts=185,
-                    max_event_age=Duration.hours(24),
+                    retry_attempts=DELIVERY_RETRY_ATTEMPTS,
+                    max_event_age=DELIVERY_MAX_EVENT_AGE,
                 )
             )
             self.feeds[spec.name] = rule
@@ -137,7 +137,7 @@ class PlatformStack(Stack):
         )
         for name, stream in self.streams.items():
             self.alarms.at_least(
-                "".join(part.capitalize() for part in name.split("-")) + "IteratorAge",
+                pascal(name) + "IteratorAge",
                 stream.metric_get_records_iterator_age_milliseconds(
                     period=Duration.minutes(1), statistic="Maximum"
                 ),
@@ -222,7 +222,7 @@ class PlatformStack(Stack):
         }.items():
             ssm.StringParameter(
                 self,
-                "".join(part.capitalize() for part in name.replace("/", "-").split("-")) + "Param",
+                pascal(name) + "Param",
                 parameter_name=f"/ordermesh/platform/{name}",
                 string_value=value,
                 description=f"ordermesh platform: {name}",

@@ -6,8 +6,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from aws_cdk import Duration
 from aws_cdk import aws_events as events
 from constructs import Construct
+
+# EventBridge's own limits: it retries a target up to 185 times over at most a day; then the
+# event goes to the target's dead-letter queue. Every rule target uses both.
+DELIVERY_RETRY_ATTEMPTS = 185
+DELIVERY_MAX_EVENT_AGE = Duration.hours(24)
 
 
 def pattern_rule(

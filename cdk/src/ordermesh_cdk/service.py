@@ -29,11 +29,11 @@ from ordermesh_contracts.manifest import ServiceManifest, Subscription, Target, 
 from ordermesh_contracts.routing import subscription_pattern
 
 from ordermesh_cdk.alarms import Alarms, alarm_topic
-from ordermesh_cdk.app import DEFAULT_BUS_NAME, acknowledge
+from ordermesh_cdk.app import DEFAULT_BUS_NAME, acknowledge, pascal
 from ordermesh_cdk.function import ServiceFunction
 from ordermesh_cdk.http_api import ServiceHttpApi
 from ordermesh_cdk.messaging import WorkQueue, dead_letter_queue
-from ordermesh_cdk.rules import pattern_rule
+from ordermesh_cdk.rules import DELIVERY_MAX_EVENT_AGE, DELIVERY_RETRY_ATTEMPTS, pattern_rule
 from ordermesh_cdk.table import table_from_layout
 
 TABLE_ACTIONS = (
@@ -100,7 +100,7 @@ class ServiceStack(Stack):
         self.tables: dict[str, dynamodb.TableV2] = {
             table.environment: table_from_layout(
                 self,
-                _pascal(table.environment),
+                pascal(table.environment),
                 table.layout,
                 time_to_live_attribute=table.time_to_live_attribute,
             )
@@ -173,7 +173,7 @@ class ServiceStack(Stack):
     ) -> ServiceFunction:
         function = ServiceFunction(
             self,
-            _pascal(name),
+            pascal(name),
             service=self.service,
             handler=handler,
             code=self.props.code,
@@ -182,7 +182,7 @@ class ServiceStack(Stack):
             description=f"{name}: {description}" if description else name,
             environment=self.function_environment,
         )
-        self.alarms.function_errors(_pascal(name) + "Errors", function.function, name)
+        self.alarms.function_errors(pascal(name) + "Errors", function.function, name)
         self._grant_tables(function.role)
         if self.props.functions_publish:
             self._grant_put_events(function.role)
@@ -237,13 +237,13 @@ class ServiceStack(Stack):
         if spec.kind == "queue":
             work = WorkQueue(
                 self,
-                _pascal(name) + "Queue",
+                pascal(name) + "Queue",
                 visibility_timeout_seconds=spec.visibility_timeout,
                 max_receive_count=spec.max_receive_count,
                 delay_seconds=spec.delay_seconds,
             )
             self.queues[name] = work
-            self.alarms.dead_letters(_pascal(name) + "DeadLetters", work.dead_letter_queue, name)
+            self.alarms.dead_letters(pascal(name) + "DeadLetters", work.dead_letter_queue, name)
             consumer = self._function(
                 f"{name}-consumer",
                 handler=str(spec.handler),
@@ -275,11 +275,13 @@ class ServiceStack(Stack):
                 },
             )
             target: events.IRuleTarget = targets.SqsQueue(
-                work.queue, dead_letter_queue=self.delivery_dead_letters, retry_attempts=185
+                work.queue,
+                dead_letter_queue=self.delivery_dead_letters,
+                retry_attempts=DELIVERY_RETRY_ATTEMPTS,
             )
         elif spec.kind == "function":
-            function_dlq = dead_letter_queue(self, _pascal(name) + "DeadLetters")
-            self.alarms.dead_letters(_pascal(name) + "DeadLetters", function_dlq, name)
+            function_dlq = dead_letter_queue(self, pascal(name) + "DeadLetters")
+            self.alarms.dead_letters(pascal(name) + "DeadLetters", function_dlq, name)
             handler = self._function(
                 name,
                 handler=str(spec.handler),
@@ -306,15 +308,15 @@ class ServiceStack(Stack):
             target = targets.LambdaFunction(
                 handler.function,
                 dead_letter_queue=self.delivery_dead_letters,
-                retry_attempts=185,
-                max_event_age=Duration.hours(24),
+                retry_attempts=DELIVERY_RETRY_ATTEMPTS,
+                max_event_age=DELIVERY_MAX_EVENT_AGE,
             )
         else:
             message = f"{name}: a service's rule targets a queue or a function, not {spec.kind}"
             raise ValueError(message)
         rule = pattern_rule(
             self,
-            _pascal(name) + "Rule",
+            pascal(name) + "Rule",
             bus=self.bus,
             pattern=pattern,
             enabled=enabled,
@@ -322,7 +324,3 @@ class ServiceStack(Stack):
         )
         rule.add_target(target)
         return rule
-
-
-def _pascal(name: str) -> str:
-    return "".join(part.capitalize() for part in name.replace("_", "-").split("-"))
