@@ -2,12 +2,14 @@ from __future__ import annotations
 
 import json
 import threading
+from pathlib import Path
 from typing import Any
 
 import pytest
 from ordermesh_platform.runtime.clock import ManualClock
 from ordermesh_platform.runtime.functions import FunctionError, Functions, FunctionSettings
 from ordermesh_platform.runtime.lambda_context import LambdaContext
+from ordermesh_platform.runtime.logs import FunctionLogs
 from ordermesh_platform.runtime.queues import Queues
 from ordermesh_platform.runtime.store import Store
 
@@ -66,6 +68,116 @@ def test_start_returns_at_once_and_notifies_when_the_handler_returns(
     assert call.time_left() == 0
     assert call.result() == {"n": 1}
     assert call.result() == {"n": 1}, "the result can be read again"
+
+
+def test_a_function_runs_one_invocation_at_a_time_in_order(functions: Functions) -> None:
+    """Handlers keep per-invocation state in module globals (powertools does), which Lambda
+    gives each concurrent invocation its own copy of: here they take turns."""
+    release = threading.Event()
+    running: list[int] = []
+    overlaps: list[list[int]] = []
+    finished: list[int] = []
+
+    def handler(event: Any, _context: LambdaContext) -> int:
+        running.append(event)
+        if len(running) > 1:
+            overlaps.append(list(running))
+        if event == 0:
+            release.wait(5)
+        running.remove(event)
+        finished.append(event)
+        return int(event)
+
+    functions.register("single", FunctionSettings(handler="x:y", timeout=10), handler)
+    calls = [functions.start("single", n) for n in range(4)]
+    assert not calls[1].done(), "the second waits while the first runs"
+    release.set()
+    assert [call.result() for call in calls] == [0, 1, 2, 3]
+    assert overlaps == []
+    assert finished == [0, 1, 2, 3]
+
+
+def test_concurrency_lets_invocations_overlap(functions: Functions) -> None:
+    barrier = threading.Barrier(2, timeout=5)
+
+    def meet(event: Any, _context: LambdaContext) -> Any:
+        barrier.wait()  # breaks unless both run at once
+        return event
+
+    settings = FunctionSettings(handler="x:y", timeout=10, concurrency=2)
+    functions.register("pair", settings, meet)
+    calls = [functions.start("pair", n) for n in range(2)]
+    assert [call.result() for call in calls] == [0, 1]
+
+
+def test_an_invocation_past_its_timeout_gives_its_turn_up(functions: Functions) -> None:
+    release = threading.Event()
+
+    def handler(event: Any, _context: LambdaContext) -> Any:
+        if event == "stuck":
+            release.wait(10)
+        return event
+
+    functions.register("turns", FunctionSettings(handler="x:y", timeout=1), handler)
+    try:
+        stuck = functions.start("turns", "stuck")
+        with pytest.raises(FunctionError) as error:
+            stuck.result()
+        assert error.value.error_type == "Sandbox.Timedout"
+        assert functions.invoke("turns", "next") == "next", "the next one runs at once"
+    finally:
+        release.set()
+
+
+def test_an_invocation_that_timed_out_waiting_never_runs(functions: Functions) -> None:
+    release = threading.Event()
+    ran: list[str] = []
+
+    def handler(event: Any, _context: LambdaContext) -> Any:
+        ran.append(event)
+        if event == "first":
+            release.wait(10)
+        return event
+
+    functions.register("queued", FunctionSettings(handler="x:y", timeout=1), handler)
+    try:
+        first = functions.start("queued", "first")
+        second = functions.start("queued", "second")
+        with pytest.raises(FunctionError):
+            second.result()  # its second passed while the first held the function
+        with pytest.raises(FunctionError):
+            first.result()
+        assert functions.invoke("queued", "third") == "third"
+        assert ran == ["first", "third"]
+    finally:
+        release.set()
+
+
+def test_an_unhandled_error_is_written_to_the_function_log(
+    store: Store, clock: ManualClock, queues: Queues, tmp_path: Path
+) -> None:
+    logs = FunctionLogs(tmp_path / "logs")
+    functions = Functions(store, clock, queues, logs=logs)
+
+    def broken(_event: Any, _context: LambdaContext) -> None:
+        message = "no stock table"
+        raise KeyError(message)
+
+    functions.register("inventory-api", FunctionSettings(handler="x:y"), broken)
+    logs.open()
+    try:
+        with pytest.raises(FunctionError):
+            functions.invoke("inventory-api", {})
+    finally:
+        logs.close()
+    text = logs.path("inventory-api").read_text()
+    assert text.startswith("[ERROR] KeyError: 'no stock table'\nTraceback (most recent call last)")
+    assert "in broken" in text
+
+
+def test_concurrency_below_one_is_refused() -> None:
+    with pytest.raises(ValueError, match="concurrency must be at least 1"):
+        FunctionSettings(handler="x:y", concurrency=0)
 
 
 def test_unserializable_result_is_a_marshal_error(functions: Functions) -> None:

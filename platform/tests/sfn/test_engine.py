@@ -530,7 +530,7 @@ def test_map_iterations_call_their_functions_concurrently(
         barrier.wait()  # breaks (and the call fails) unless all three calls are under way
         return int(event) * 10
 
-    functions.register("meet", FunctionSettings(handler="x:y", timeout=5), meet)
+    functions.register("meet", FunctionSettings(handler="x:y", timeout=5, concurrency=3), meet)
     sfn = StepFunctions(store, clock, LocalIntegrations(functions=functions))
     iteration = {"StartAt": "Call", "States": {"Call": _lambda_task("meet", End=True)}}
     definition = {

@@ -1,6 +1,13 @@
 """Lambda functions run in process: synchronous invokes with the timeout enforced, and the
 asynchronous invoke queue with Lambda's retry policy and a dead-letter queue.
 
+A function runs one invocation at a time by default (``FunctionSettings.concurrency``), as one
+Lambda execution environment does: handlers keep per-invocation state in module globals
+(powertools' resolver keeps the current event, Logger its keys, Metrics its metric set), which
+Lambda gives each concurrent invocation a copy of, and one process cannot. Invocations wait
+their turn in order; an invocation past its timeout gives its turn up (its handler's thread runs
+on, Python cannot stop it), as Lambda replaces an environment whose invocation timed out.
+
 An asynchronous invoke is a row in SQLite until the function succeeds or gives up, so a crash
 re-runs it (at least once, as Lambda promises). Failed attempts are retried with exponential
 back-off until ``max_retry_attempts`` or ``max_event_age`` runs out; then the event goes to the
@@ -15,13 +22,16 @@ import json
 import logging
 import queue
 import sqlite3
+import sys
 import threading
 import time
 import traceback
 import uuid
+from collections import deque
 from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from ordermesh_platform.runtime.clock import Clock
@@ -67,6 +77,9 @@ class FunctionSettings:
     dead_letter_queue: str | None = None
     retry_base_delay: float = 60.0  # Lambda waits about a minute, then two, between retries
     environment: dict[str, str] = field(default_factory=dict)
+    # Invocations that may run at once. They share module globals in this process, so more
+    # than one suits only handlers that keep no per-invocation state there.
+    concurrency: int = 1
 
     def __post_init__(self) -> None:
         if ":" not in self.handler:
@@ -77,6 +90,8 @@ class FunctionSettings:
             raise ValueError("max_event_age must be 60 to 21600 seconds")
         if not 1 <= self.timeout <= 900:  # noqa: PLR2004
             raise ValueError("timeout must be 1 to 900 seconds")
+        if self.concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
 
 
 class FunctionError(Exception):
@@ -154,6 +169,7 @@ class FunctionCall:
         self.timeout = timeout
         self.deadline = time.monotonic() + timeout
         self._notify = notify
+        self.environment: _Environment | None = None  # where it runs, told when it times out
         self._finished = threading.Lock()
         self._finished.acquire()  # released by finish()
         self._outcome: tuple[Any, BaseException | None, str] | None = None
@@ -177,6 +193,8 @@ class FunctionCall:
         if self._outcome is None:
             self._finished.acquire(timeout=max(self.deadline - time.monotonic(), 0.0))
         if self._outcome is None:
+            if self.environment is not None:
+                self.environment.give_up(self)
             message = f"Task timed out after {self.timeout:.2f} seconds"
             raise FunctionError(self.name, "Sandbox.Timedout", message)
         result, exc, trace = self._outcome
@@ -184,6 +202,69 @@ class FunctionCall:
             raise FunctionError(self.name, type(exc).__name__, str(exc), trace) from exc
         _check_serializable(self.name, result)
         return result
+
+
+class _Environment:
+    """Where a function's invocations run: at most ``size`` at once, the others waiting in order.
+
+    An invocation past its deadline gives its place up (``give_up``, or found overdue when the
+    next one arrives); one that timed out while still waiting never runs."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._lock = threading.Lock()
+        self._running: set[FunctionCall] = set()
+        self._waiting: deque[tuple[FunctionCall, Callable[[], None]]] = deque()
+        self._dropped: set[FunctionCall] = set()  # timed out while waiting
+
+    def submit(self, call: FunctionCall, job: Callable[[], None]) -> None:
+        call.environment = self
+        with self._lock:
+            now = time.monotonic()
+            for overdue in [c for c in self._running if c.deadline <= now]:
+                self._running.discard(overdue)  # timed out; nobody has asked it yet
+            self._waiting.append((call, job))
+            starting = []
+            while len(self._running) < self.size and (following := self._next()) is not None:
+                starting.append(following)
+        for started, started_job in starting:
+            _THREADS.run(partial(self._run, started, started_job))
+
+    def give_up(self, call: FunctionCall) -> None:
+        """``call`` timed out: free its place, or drop it if it never started."""
+        with self._lock:
+            if call in self._running:
+                self._running.discard(call)
+                following = self._next()
+            else:
+                if any(waiting is call for waiting, _ in self._waiting):
+                    self._dropped.add(call)
+                following = None
+        if following is not None:
+            _THREADS.run(partial(self._run, *following))
+
+    def _run(self, call: FunctionCall, job: Callable[[], None]) -> None:
+        while True:
+            job()
+            with self._lock:
+                if call not in self._running:  # it timed out and gave its place up
+                    return
+                self._running.discard(call)
+                following = self._next()
+            if following is None:
+                return
+            call, job = following
+
+    def _next(self) -> tuple[FunctionCall, Callable[[], None]] | None:
+        """The next waiting invocation, now running (call with the lock held)."""
+        while self._waiting:
+            call, job = self._waiting.popleft()
+            if call in self._dropped:
+                self._dropped.discard(call)
+                continue
+            self._running.add(call)
+            return call, job
+        return None
 
 
 class Functions:
@@ -199,6 +280,7 @@ class Functions:
         store.ensure_schema(SCHEMA)
         self._settings: dict[str, FunctionSettings] = {}
         self._handlers: dict[str, Handler] = {}
+        self._environments: dict[str, _Environment] = {}
         self._lock = threading.Lock()
 
     def register(
@@ -206,6 +288,7 @@ class Functions:
     ) -> None:
         """Register a function; ``handler`` overrides importing ``settings.handler``."""
         self._settings[name] = settings
+        self._environments[name] = _Environment(settings.concurrency)
         if handler is not None:
             self._handlers[name] = handler
         if settings.dead_letter_queue:
@@ -245,8 +328,8 @@ class Functions:
         request_id: str | None = None,
         notify: Callable[[], None] | None = None,
     ) -> FunctionCall:
-        """Start a RequestResponse invoke on a handler thread and return at once; ``notify``
-        is called (on that thread) when the handler returns."""
+        """Start a RequestResponse invoke on a handler thread (once the function is free) and
+        return at once; ``notify`` is called (on that thread) when the handler returns."""
         settings = self.settings(name)
         handler = self._handler(name)
         context = LambdaContext(
@@ -260,15 +343,17 @@ class Functions:
         capture = self.logs.capture(name) if self.logs is not None else nullcontext()
 
         def run() -> None:
-            try:
-                with capture:
+            result, error, trace = None, None, ""
+            with capture:
+                try:
                     result = handler(event, context)
-            except BaseException as exc:  # noqa: BLE001 - every failure is the function's error
-                call.finish(error=exc, trace=traceback.format_exc())
-            else:
-                call.finish(result=result)
+                except BaseException as exc:  # noqa: BLE001 - every failure is the function's
+                    error, trace = exc, traceback.format_exc()
+                    if self.logs is not None:  # into the function's log, as Lambda logs it
+                        sys.stderr.write(f"[ERROR] {type(exc).__name__}: {exc}\n{trace}")
+            call.finish(result=result, error=error, trace=trace)
 
-        _THREADS.run(run)
+        self._environments[name].submit(call, run)
         return call
 
     # --- asynchronous -------------------------------------------------------------------------
