@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import http.client
 import json
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -330,13 +331,6 @@ def test_call_lets_a_failed_function_raise(functions: Functions) -> None:
 # --- the gateway on loopback --------------------------------------------------------------------
 
 
-class TimingOut:
-    """A Functions stand-in whose every invoke times out, as Lambda reports it."""
-
-    def invoke(self, name: str, _event: Any) -> Any:
-        raise FunctionError(name, "Sandbox.Timedout", "Task timed out after 5.00 seconds")
-
-
 def _serve(gateway: HttpApiGateway) -> BackgroundServer:
     methods = ["GET", "POST", "PUT", "PATCH", "DELETE"]
     app = Starlette(routes=[Route("/{path:path}", gateway.endpoint, methods=methods)])
@@ -415,10 +409,18 @@ def test_a_failing_function_is_500(gateway: tuple[BackgroundServer, list[dict[st
     assert _send(server, "GET", "/boom")[::2] == (500, b'{"message":"Internal Server Error"}')
 
 
-def test_a_function_that_times_out_is_503() -> None:
+def test_a_function_that_times_out_is_503(functions: Functions) -> None:
+    release = threading.Event()
+    functions.register(
+        "slow", FunctionSettings(handler="x:y", timeout=1), lambda _e, _c: release.wait(10)
+    )
     routes = RouteTable([HttpRoute.parse("GET /slow", "slow")])
-    with _serve(HttpApiGateway(TimingOut(), routes)) as server:  # type: ignore[arg-type]
-        assert _send(server, "GET", "/slow")[::2] == (503, b'{"message":"Service Unavailable"}')
+    try:
+        with _serve(HttpApiGateway(functions, routes)) as server:
+            answer = _send(server, "GET", "/slow")[::2]
+            assert answer == (503, b'{"message":"Service Unavailable"}')
+    finally:
+        release.set()
 
 
 def test_the_body_limit_is_api_gateways_10_mb() -> None:

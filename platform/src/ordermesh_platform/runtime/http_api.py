@@ -10,7 +10,9 @@ times out a 503, with API Gateway's bodies; a body over 10 MB is a 413; an unmat
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import contextlib
 import json
 import re
 import time
@@ -20,7 +22,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -218,9 +219,24 @@ class HttpApiGateway:
         route, params = found
         event = api_event(request, body, route, params)
         try:
-            result = await run_in_threadpool(self.functions.invoke, route.function, event)
+            result = await self._invoke(route.function, event)
         except FunctionError as exc:
             if exc.error_type == "Sandbox.Timedout":
                 return JSONResponse({"message": "Service Unavailable"}, 503)
             return JSONResponse({"message": "Internal Server Error"}, 500)
         return api_response(result)
+
+    async def _invoke(self, function: str, event: Any) -> Any:
+        """Invoke on a handler thread and await its answer, holding no thread meanwhile."""
+        loop = asyncio.get_running_loop()
+        answered = asyncio.Event()
+
+        def answer() -> None:  # on the handler's thread
+            with contextlib.suppress(RuntimeError):  # the server stopped meanwhile
+                loop.call_soon_threadsafe(answered.set)
+
+        call = self.functions.start(function, event, notify=answer)
+        while not call.done():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(answered.wait(), call.time_left())
+        return call.result()
