@@ -208,14 +208,13 @@ class _Environment:
     """Where a function's invocations run: at most ``size`` at once, the others waiting in order.
 
     An invocation past its deadline gives its place up (``give_up``, or found overdue when the
-    next one arrives); one that timed out while still waiting never runs."""
+    next one arrives); one whose deadline passed while it waited never runs."""
 
     def __init__(self, size: int) -> None:
         self.size = size
         self._lock = threading.Lock()
         self._running: set[FunctionCall] = set()
         self._waiting: deque[tuple[FunctionCall, Callable[[], None]]] = deque()
-        self._dropped: set[FunctionCall] = set()  # timed out while waiting
 
     def submit(self, call: FunctionCall, job: Callable[[], None]) -> None:
         call.environment = self
@@ -225,21 +224,18 @@ class _Environment:
                 self._running.discard(overdue)  # timed out; nobody has asked it yet
             self._waiting.append((call, job))
             starting = []
-            while len(self._running) < self.size and (following := self._next()) is not None:
+            while len(self._running) < self.size and (following := self._next(now)) is not None:
                 starting.append(following)
         for started, started_job in starting:
             _THREADS.run(partial(self._run, started, started_job))
 
     def give_up(self, call: FunctionCall) -> None:
-        """``call`` timed out: free its place, or drop it if it never started."""
+        """``call`` timed out: free its place if it was running."""
         with self._lock:
-            if call in self._running:
-                self._running.discard(call)
-                following = self._next()
-            else:
-                if any(waiting is call for waiting, _ in self._waiting):
-                    self._dropped.add(call)
-                following = None
+            if call not in self._running:
+                return  # still waiting: ``_next`` passes it over
+            self._running.discard(call)
+            following = self._next(time.monotonic())
         if following is not None:
             _THREADS.run(partial(self._run, *following))
 
@@ -250,20 +246,19 @@ class _Environment:
                 if call not in self._running:  # it timed out and gave its place up
                     return
                 self._running.discard(call)
-                following = self._next()
+                following = self._next(time.monotonic())
             if following is None:
                 return
             call, job = following
 
-    def _next(self) -> tuple[FunctionCall, Callable[[], None]] | None:
-        """The next waiting invocation, now running (call with the lock held)."""
+    def _next(self, now: float) -> tuple[FunctionCall, Callable[[], None]] | None:
+        """The next waiting invocation still within its deadline, now running (call with the
+        lock held)."""
         while self._waiting:
             call, job = self._waiting.popleft()
-            if call in self._dropped:
-                self._dropped.discard(call)
-                continue
-            self._running.add(call)
-            return call, job
+            if call.deadline > now:
+                self._running.add(call)
+                return call, job
         return None
 
 
