@@ -10,7 +10,7 @@ import pytest
 from order_service.adapters.memory import MemoryDatabase, MemoryUnitOfWork
 from order_service.adapters.ports import ConcurrentChange
 from order_service.domain.errors import InvalidOrder
-from order_service.domain.order import CancelReason, LineRequest, OrderStatus
+from order_service.domain.order import Address, CancelReason, LineRequest, OrderStatus
 from order_service.service_layer.commands import CancelOrder, ConfirmOrder, RecordSagaStep
 from order_service.service_layer.orders import (
     IdempotencyConflict,
@@ -170,3 +170,16 @@ def test_totals_are_exact_decimals(ports: Ports) -> None:
     lines = tuple(LineRequest(sku, 3, "0.10", "EUR") for sku in ("MUG-BLUE-350", "KETTLE-STEEL-1L"))
     order = place_order(place(lines=lines), ports).order
     assert order.total.amount == Decimal("0.60")
+
+
+def test_the_request_fingerprint_is_stable() -> None:
+    """Stored with each idempotency key: a new digest for the same request would turn every
+    retry across an upgrade into a conflict."""
+    assert place().fingerprint() == (
+        "d48e3024d2e99b354410f119a2e5948570cb88deaf575c590b8964bc49e947db"
+    )
+    away = Address("Ana", "R", "L", "1", "PT", line2="2º esq", region="x")
+    assert place(shipping_address=away).fingerprint() == (
+        "1a46e286a9e2d231a51be3ff57163f014303eec03bf37047e27877bb4be22892"
+    )
+    assert place(request_id="req-2", key="k").fingerprint() == place().fingerprint()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from order_service.domain.order import Address, CancelReason, LineRequest
 
@@ -21,8 +21,12 @@ class PlaceOrder:
     def fingerprint(self) -> str:
         """A digest of what was asked (not of how it was sent): the same order twice under one
         idempotency key is a retry; a different one is a conflict."""
-        asked = asdict(self)
-        del asked["request_id"], asked["idempotency_key"]
+        asked = {
+            "customer_id": self.customer_id,
+            "currency": self.currency,
+            "lines": [vars(line) for line in self.lines],
+            "shipping_address": vars(self.shipping_address),
+        }  # the same JSON dataclasses.asdict gives, without its deep copies
         canonical = json.dumps(asked, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()
 
