@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, cast
 
 import pytest
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.idempotency import (
     IdempotencyConfig,
     idempotent,
@@ -24,11 +25,12 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
     IdempotencyItemAlreadyExistsError,
     IdempotencyItemNotFoundError,
+    IdempotencyKeyError,
     IdempotencyValidationError,
 )
 from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from ordermesh_contracts.idempotency import SqlitePersistenceLayer
+from ordermesh_contracts.idempotency import EVENT_ID, OncePerEvent, SqlitePersistenceLayer
 
 Order = dict[str, Any]
 
@@ -313,7 +315,7 @@ from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idemp
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
 )
-from ordermesh_contracts.idempotency import SqlitePersistenceLayer
+from ordermesh_contracts.idempotency import EVENT_ID, OncePerEvent, SqlitePersistenceLayer
 
 db, runs, ready, go = map(Path, sys.argv[1:5])
 layer = SqlitePersistenceLayer(db)
@@ -489,3 +491,68 @@ def test_forked_child_opens_its_own_connection(layer: SqlitePersistenceLayer) ->
 
     assert child.exitcode == 0
     assert layer._get_record("from-child").status == "COMPLETED"
+
+
+# --- OncePerEvent: the queue consumers' use ---------------------------------------------------
+def _record(event_id: str | None, message_id: str = "m-1") -> SQSRecord:
+    metadata = {} if event_id is None else {"eventId": event_id}
+    body = {"id": f"envelope-{message_id}", "detail": {"metadata": metadata, "data": {}}}
+    return SQSRecord({"messageId": message_id, "body": json.dumps(body)})
+
+
+def test_once_per_event_runs_each_event_once(layer: SqlitePersistenceLayer) -> None:
+    runs: list[str] = []
+
+    def handle(record: SQSRecord) -> dict[str, Any]:
+        runs.append(record.message_id)
+        return {"handled": record.message_id}
+
+    once = OncePerEvent(handle, layer)
+    once.register(FakeContext())
+    first = once(_record("evt-1", "m-1"))
+    again = once(_record("evt-1", "m-2"))  # a redelivery: another message, the same event
+    other = once(_record("evt-2", "m-3"))
+    assert runs == ["m-1", "m-3"]
+    assert first == again == {"handled": "m-1"}
+    assert other == {"handled": "m-3"}
+
+
+def test_once_per_event_keys_are_those_of_the_record_path(
+    layer: SqlitePersistenceLayer, db: Path
+) -> None:
+    """Records written by the utility keyed on ``EVENT_ID`` over the whole record (as before)
+    still stop a redelivery: the key is the same."""
+    runs: list[str] = []
+
+    def handle(record: SQSRecord) -> str:
+        runs.append(record.message_id)
+        return "done"
+
+    earlier = SqlitePersistenceLayer(db)  # a layer keeps the first configuration it is given
+    config = _config(event_key_jmespath=EVENT_ID, raise_on_no_idempotency_key=True)
+    by_path = idempotent_function(
+        data_keyword_argument="record", persistence_store=earlier, config=config
+    )(handle)
+    by_path(record=_record("evt-1", "m-1"))
+    earlier.close()
+    once = OncePerEvent(handle, layer)
+    once.register(FakeContext())
+    assert once(_record("evt-1", "m-2")) == "done"
+    assert runs == ["m-1"]
+
+
+def test_once_per_event_refuses_a_record_without_an_event_id(
+    layer: SqlitePersistenceLayer,
+) -> None:
+    runs: list[SQSRecord] = []
+
+    def handle(record: SQSRecord) -> None:
+        runs.append(record)
+
+    once = OncePerEvent(handle, layer)
+    once.register(FakeContext())
+    with pytest.raises(IdempotencyKeyError):
+        once(_record(None))
+    with pytest.raises(IdempotencyKeyError):
+        once(SQSRecord({"messageId": "m-1", "body": "not json"}))
+    assert runs == []

@@ -28,6 +28,8 @@ redelivery, a retry and a replay from the archive, unlike the EventBridge envelo
 
 from __future__ import annotations
 
+import functools
+import json
 import re
 import sqlite3
 import time
@@ -210,13 +212,22 @@ class OncePerEvent:
         expires_after_seconds: int = EVENT_RECORD_EXPIRY_SECONDS,
     ) -> None:
         self.config = IdempotencyConfig(
-            event_key_jmespath=EVENT_ID,
+            event_key_jmespath="eventId",
             raise_on_no_idempotency_key=True,
             expires_after_seconds=expires_after_seconds,
         )
+
+        # The utility hashes (and deep-copies) only ``{"eventId": ...}``, not the whole record:
+        # the same key as ``EVENT_ID`` on the record gives (same function name, same hashed
+        # value), without parsing the body twice more per record.
+        @functools.wraps(handle)
+        def run(*, event_id: dict[str, Any], record: SQSRecord) -> Any:
+            del event_id
+            return handle(record=record)
+
         self._run = idempotent_function(
-            data_keyword_argument="record", persistence_store=persistence, config=self.config
-        )(handle)
+            data_keyword_argument="event_id", persistence_store=persistence, config=self.config
+        )(run)
 
     def register(self, context: LambdaContext) -> None:
         """Bound in-progress records by the invocation's remaining time (call once per
@@ -224,7 +235,19 @@ class OncePerEvent:
         self.config.register_lambda_context(context)
 
     def __call__(self, record: SQSRecord) -> Any:
-        return self._run(record=record)
+        return self._run(event_id={"eventId": _event_id(record)}, record=record)
+
+
+def _event_id(record: SQSRecord) -> Any:
+    """``metadata.eventId`` of the contract event in an SQS record's body (None if it has none:
+    the utility then raises, as for any record without a key)."""
+    try:
+        body = json.loads(record.body)
+    except (TypeError, ValueError):
+        return None
+    detail = body.get("detail") if isinstance(body, dict) else None
+    metadata = detail.get("metadata") if isinstance(detail, dict) else None
+    return metadata.get("eventId") if isinstance(metadata, dict) else None
 
 
 def _expiry(data_record: DataRecord) -> int:
