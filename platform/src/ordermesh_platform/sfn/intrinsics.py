@@ -23,6 +23,7 @@ import re
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Final
 
 from ordermesh_platform.sfn.errors import STATES_INTRINSIC_FAILURE, StatesError
@@ -187,6 +188,7 @@ class _Parser:
         return text[start : self.pos]
 
 
+@lru_cache(maxsize=1024)
 def parse_intrinsic(text: str) -> Call:
     """Parse ``States.Name(...)``; raises ``States.IntrinsicFailure`` on a syntax error."""
     return _Parser(text).parse()

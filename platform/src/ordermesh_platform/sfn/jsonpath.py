@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Final
 
@@ -129,10 +129,10 @@ class JsonPath:
 
     text: str
     steps: tuple[_Step, ...]
+    definite: bool = field(init=False)  # every step selects at most one value
 
-    @property
-    def definite(self) -> bool:
-        return all(step.definite for step in self.steps)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "definite", all(step.definite for step in self.steps))
 
     def normalized(self, upto: int | None = None) -> str:
         """Jayway's normalised text, e.g. ``$['a'][0]``; ``upto`` keeps only the first steps."""
