@@ -12,13 +12,14 @@ import patterns
 import sfn
 import synth
 import validation
-from harness import machine
+from harness import machine, machine_speed
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def main() -> int:
     sections, all_met = [], True
+    speed_before = machine_speed()
     for bench in (validation, patterns, bus, sfn, orders, synth):
         text, met = bench.run()
         print(text, end="\n\n")
@@ -34,6 +35,11 @@ def main() -> int:
         "",
         f"- Run: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         f"- Machine: {machine()}",
+        (
+            f"- Machine speed: a fixed JSON and SQLite workload took {speed_before:.0f} ms of CPU "
+            f"before the benchmarks and {machine_speed():.0f} ms after (higher is slower: the "
+            "machine is shared, so compare runs with this in mind)"
+        ),
         "",
     ]
     (ROOT / "BENCHMARKS.md").write_text("\n".join(header + sections) + "\n", encoding="utf-8")
