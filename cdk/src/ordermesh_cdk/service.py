@@ -25,6 +25,7 @@ from aws_cdk import aws_lambda_destinations as destinations
 from aws_cdk import aws_lambda_event_sources as sources
 from constructs import Construct
 from ordermesh_contracts.catalog import Catalog, load_catalog
+from ordermesh_contracts.idempotency import DYNAMODB_TABLE, DYNAMODB_TTL_ATTRIBUTE
 from ordermesh_contracts.manifest import ServiceManifest, Subscription, Target, load_manifest
 from ordermesh_contracts.routing import subscription_pattern
 
@@ -56,6 +57,11 @@ class TableProps:
     environment: str
     layout: Mapping[str, Any]
     time_to_live_attribute: str | None = None
+
+
+IDEMPOTENCY_TABLE = TableProps("IDEMPOTENCY_TABLE", DYNAMODB_TABLE, DYNAMODB_TTL_ATTRIBUTE)
+"""The table powertools' idempotency utility records in (a service's ``OncePerEvent``
+consumers read its name from ``IDEMPOTENCY_TABLE``)."""
 
 
 @dataclass(frozen=True)

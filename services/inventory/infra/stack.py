@@ -9,8 +9,7 @@ from typing import Any
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 from inventory_service.adapters.dynamodb import TABLE
-from ordermesh_cdk.service import ServiceProps, ServiceStack, TableProps
-from ordermesh_contracts.idempotency import DYNAMODB_TABLE, DYNAMODB_TTL_ATTRIBUTE
+from ordermesh_cdk.service import IDEMPOTENCY_TABLE, ServiceProps, ServiceStack, TableProps
 
 HERE = Path(__file__).resolve().parents[1]
 
@@ -21,9 +20,6 @@ def inventory_stack(
     props = ServiceProps.of_folder(
         HERE,
         code=code,
-        tables=[
-            TableProps("INVENTORY_TABLE", TABLE),
-            TableProps("IDEMPOTENCY_TABLE", DYNAMODB_TABLE, DYNAMODB_TTL_ATTRIBUTE),
-        ],
+        tables=[TableProps("INVENTORY_TABLE", TABLE), IDEMPOTENCY_TABLE],
     )
     return ServiceStack(scope, construct_id, props=props, **kwargs)

@@ -18,8 +18,7 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 from ordermesh_cdk.app import acknowledge
-from ordermesh_cdk.service import ServiceProps, ServiceStack, TableProps
-from ordermesh_contracts.idempotency import DYNAMODB_TABLE, DYNAMODB_TTL_ATTRIBUTE
+from ordermesh_cdk.service import IDEMPOTENCY_TABLE, ServiceProps, ServiceStack, TableProps
 from payment_service.adapters.dynamodb import TABLE
 
 HERE = Path(__file__).resolve().parents[1]
@@ -32,10 +31,7 @@ def payment_stack(
     props = ServiceProps.of_folder(
         HERE,
         code=code,
-        tables=[
-            TableProps("PAYMENTS_TABLE", TABLE),
-            TableProps("IDEMPOTENCY_TABLE", DYNAMODB_TABLE, DYNAMODB_TTL_ATTRIBUTE),
-        ],
+        tables=[TableProps("PAYMENTS_TABLE", TABLE), IDEMPOTENCY_TABLE],
     )
     stack = ServiceStack(scope, construct_id, props=props, **kwargs)
     secret = secretsmanager.Secret(
