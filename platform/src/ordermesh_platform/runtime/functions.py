@@ -30,7 +30,7 @@ import uuid
 from collections import deque
 from collections.abc import Callable
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -76,7 +76,6 @@ class FunctionSettings:
     max_event_age: float = MAX_EVENT_AGE
     dead_letter_queue: str | None = None
     retry_base_delay: float = 60.0  # Lambda waits about a minute, then two, between retries
-    environment: dict[str, str] = field(default_factory=dict)
     # Invocations that may run at once. They share module globals in this process, so more
     # than one suits only handlers that keep no per-invocation state there.
     concurrency: int = 1
