@@ -8,7 +8,7 @@ from typing import Any
 
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
-from order_service.adapters.dynamodb import TABLE
+from order_service.adapters.dynamodb import TABLE, TTL_ATTRIBUTE
 from ordermesh_cdk.service import ServiceProps, ServiceStack, TableProps
 
 HERE = Path(__file__).resolve().parents[1]
@@ -20,7 +20,7 @@ def order_stack(
     props = ServiceProps.of_folder(
         HERE,
         code=code,
-        tables=[TableProps("ORDERS_TABLE", TABLE)],
+        tables=[TableProps("ORDERS_TABLE", TABLE, TTL_ATTRIBUTE)],
         # The product catalog ships inside the package (see app.py).
         environment={"CATALOG_PATH": "catalog/products.json"},
     )

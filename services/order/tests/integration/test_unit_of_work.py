@@ -415,6 +415,8 @@ def test_create_table_declares_the_keys_and_indexes(table: DynamoDbDatabase) -> 
         "queued_at",
     ]
     assert description["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+    ttl = table.client.describe_time_to_live(TableName=TABLE)["TimeToLiveDescription"]
+    assert ttl == {"TimeToLiveStatus": "ENABLED", "AttributeName": "expires_at"}
 
 
 def test_an_order_item_keeps_money_as_decimal_text(table: DynamoDbDatabase) -> None:
@@ -458,9 +460,27 @@ def test_a_published_message_leaves_the_index_and_stays_in_the_table(
     published = _item(table, "OUTBOX#e1", "MESSAGE")
     assert "unpublished" not in published
     assert published["published_at"] == {"S": NOW.isoformat()}
+    expires = datetime(2026, 11, 29, 9, 0, tzinfo=UTC)  # NOW + OUTBOX_RETENTION
+    assert published["expires_at"] == {"N": str(int(expires.timestamp()))}
+    assert "expires_at" not in queued
     assert published["queued_at"] == queued["queued_at"]
     assert _item(table, "OUTBOX#e-unknown", "MESSAGE") == {}
     assert dynamodb.unpublished(table) == []
+
+
+def test_sqlite_deletes_messages_published_longer_ago_than_the_retention(
+    tmp_path: Path,
+) -> None:
+    db = SqliteDatabase(tmp_path / "order.sqlite3")
+    _queue(partial(SqliteUnitOfWork, db), "old", "recent", "now")
+    seqs = {m.event_id: seq for seq, m in sqlite.unpublished(db)}
+    sqlite.mark_published(db, [seqs["old"]], NOW - timedelta(days=7, seconds=1))
+    sqlite.mark_published(db, [seqs["recent"]], NOW - timedelta(days=6, hours=23))
+    kept = "SELECT event_id FROM order_outbox ORDER BY seq"
+    assert [r["event_id"] for r in db.connection().execute(kept)] == ["old", "recent", "now"]
+    sqlite.mark_published(db, [seqs["now"]], NOW.astimezone(timezone(timedelta(hours=2))))
+    assert [r["event_id"] for r in db.connection().execute(kept)] == ["recent", "now"]
+    assert sqlite.unpublished(db) == []
 
 
 def test_a_message_the_lagging_index_still_lists_is_not_listed_once_published(

@@ -13,7 +13,8 @@ idempotency key        ``IDEMPOTENCY#<key>``   ``KEY``        ``fingerprint``,
 outbox message         ``OUTBOX#<event id>``   ``MESSAGE``    ``ref``, ``data``, ...,
                                                               ``queued_at``,
                                                               ``unpublished`` or
-                                                              ``published_at``
+                                                              ``published_at`` and
+                                                              ``expires_at`` (N)
 =====================  ======================  =============  ==========================
 
 Every key attribute is a string. Two global secondary indexes:
@@ -25,7 +26,8 @@ Every key attribute is a string. Two global secondary indexes:
 - ``unpublished`` (``unpublished`` = ``OUTBOX``, ``queued_at``; projects the message): sparse,
   since only messages not yet published have the ``unpublished`` attribute. ``mark_published``
   removes it, which takes the message out of the index and leaves the item (with its
-  ``published_at``) in the table.
+  ``published_at``) in the table for ``OUTBOX_RETENTION``: its ``expires_at`` (epoch seconds)
+  is the table's time-to-live attribute, so DynamoDB deletes it some time after.
 
 The order's ``body`` is the codec's JSON text and an outbox message's ``data`` its contract JSON
 text, so amounts stay decimal strings (or the JSON numbers a contract asks for) and never become
@@ -61,6 +63,7 @@ from typing import Any
 
 from order_service.adapters.codec import order_from_json, order_to_json
 from order_service.adapters.ports import (
+    OUTBOX_RETENTION,
     ConcurrentChange,
     IdempotencyKeys,
     IdempotencyRecord,
@@ -75,6 +78,7 @@ from order_service.domain.order import Order
 BY_CUSTOMER = "by_customer"
 UNPUBLISHED = "unpublished"
 UNPUBLISHED_PARTITION = "OUTBOX"
+TTL_ATTRIBUTE = "expires_at"  # the table's time-to-live attribute (epoch seconds)
 MAX_TRANSACTION_ITEMS = 100
 MAX_ITEM_BYTES = 400 * 1024
 MAX_TRANSACTION_BYTES = 4 * 1024 * 1024
@@ -92,9 +96,14 @@ class DynamoDbLimitError(ValueError):
 
 
 def create_table(client: Any, name: str) -> None:
-    """Create the table (``TABLE``, on-demand capacity) and wait until it is active."""
+    """Create the table (``TABLE``, on-demand capacity), wait until it is active, and turn its
+    time to live on (``TTL_ATTRIBUTE``)."""
     client.create_table(TableName=name, **TABLE)
     client.get_waiter("table_exists").wait(TableName=name)
+    client.update_time_to_live(
+        TableName=name,
+        TimeToLiveSpecification={"Enabled": True, "AttributeName": TTL_ATTRIBUTE},
+    )
 
 
 def _key_schema(hash_key: str, range_key: str) -> list[dict[str, str]]:
@@ -337,18 +346,20 @@ def _still_unpublished(db: DynamoDbDatabase, pks: list[str]) -> set[str]:
 
 
 def mark_published(db: DynamoDbDatabase, event_ids: list[str], at: datetime) -> None:
-    """Take the messages out of ``unpublished``, noting when; unknown ids are ignored."""
+    """Take the messages out of ``unpublished``, noting when, to expire ``OUTBOX_RETENTION``
+    later; unknown ids are ignored."""
     from botocore.exceptions import ClientError
 
+    expires_at = str(int((at + OUTBOX_RETENTION).timestamp()))
     for event_id in event_ids:
         try:
             db.client.update_item(
                 TableName=db.table,
                 Key=_key(f"OUTBOX#{event_id}", "MESSAGE"),
-                UpdateExpression="SET published_at = :at REMOVE #unpublished",
+                UpdateExpression="SET published_at = :at, #ttl = :ttl REMOVE #unpublished",
                 ConditionExpression="attribute_exists(pk)",
-                ExpressionAttributeNames={"#unpublished": UNPUBLISHED},
-                ExpressionAttributeValues={":at": {"S": at.isoformat()}},
+                ExpressionAttributeNames={"#unpublished": UNPUBLISHED, "#ttl": TTL_ATTRIBUTE},
+                ExpressionAttributeValues={":at": {"S": at.isoformat()}, ":ttl": {"N": expires_at}},
             )
         except ClientError as exc:
             if _code(exc) != "ConditionalCheckFailedException":

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import abc
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, Self
 
@@ -97,6 +97,11 @@ class IdempotencyKeys(abc.ABC):
     @abc.abstractmethod
     def add(self, record: IdempotencyRecord) -> None:
         """``ConcurrentChange`` if the key is taken."""
+
+
+# A published outbox message is kept this long (to trace what left and when), then deleted:
+# by DynamoDB's time to live in AWS, by ``mark_published`` in the SQLite adapter.
+OUTBOX_RETENTION = timedelta(days=7)
 
 
 class Outbox(abc.ABC):

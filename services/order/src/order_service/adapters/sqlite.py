@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from contextlib import AbstractContextManager
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Self
 
@@ -18,6 +18,7 @@ from ordermesh_contracts.sqlite import ThreadConnections
 
 from order_service.adapters.codec import order_from_json, order_to_json
 from order_service.adapters.ports import (
+    OUTBOX_RETENTION,
     ConcurrentChange,
     IdempotencyKeys,
     IdempotencyRecord,
@@ -53,9 +54,12 @@ CREATE TABLE IF NOT EXISTS order_outbox (
     occurred_at TEXT NOT NULL,
     published_at TEXT
 );
--- The relay reads only what is left to publish, however long the published history grows.
+-- The relay reads only what is left to publish; published messages are kept for
+-- ``OUTBOX_RETENTION`` and found by age to be deleted.
 CREATE INDEX IF NOT EXISTS order_outbox_unpublished ON order_outbox (seq)
     WHERE published_at IS NULL;
+CREATE INDEX IF NOT EXISTS order_outbox_published ON order_outbox (published_at)
+    WHERE published_at IS NOT NULL;
 """
 
 
@@ -198,11 +202,22 @@ def unpublished(db: SqliteDatabase, limit: int = 100) -> list[tuple[int, OutboxM
 
 
 def mark_published(db: SqliteDatabase, seqs: list[int], at: datetime) -> None:
+    """Note the messages as published at ``at`` (UTC), and delete those published more than
+    ``OUTBOX_RETENTION`` before it."""
     with db.transaction() as conn:
         conn.executemany(
             "UPDATE order_outbox SET published_at = ? WHERE seq = ?",
-            [(at.isoformat(), seq) for seq in seqs],
+            [(_utc_text(at), seq) for seq in seqs],
         )
+        conn.execute(
+            "DELETE FROM order_outbox WHERE published_at < ?",
+            (_utc_text(at - OUTBOX_RETENTION),),
+        )
+
+
+def _utc_text(at: datetime) -> str:
+    """``at`` in UTC as fixed-width text, so that text order is time order."""
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _message(row: sqlite3.Row) -> OutboxMessage:
