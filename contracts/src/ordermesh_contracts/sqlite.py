@@ -49,7 +49,22 @@ class _Writers:
 
 
 _writers = _Writers()
-os.register_at_fork(after_in_child=_writers.forget)
+
+
+class _Forks:
+    """How many times this process's line was forked: a connection opened before the last fork
+    belongs to the parent. (Cheaper than comparing ``os.getpid()``, a system call, on every use.)
+    """
+
+    generation = 0
+
+    @classmethod
+    def forked(cls) -> None:
+        cls.generation += 1
+        _writers.forget()
+
+
+os.register_at_fork(after_in_child=_Forks.forked)
 
 
 class ThreadConnections:
@@ -78,16 +93,16 @@ class ThreadConnections:
         )
         self._row_factory = row_factory
         self._on_open = on_open
-        self._pid = os.getpid()
+        self._generation = _Forks.generation
         self._local = threading.local()
         self._opened: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
         self._writer = _writers.of(self.path)
 
     def connection(self) -> sqlite3.Connection:
-        if self._pid != os.getpid():  # a forked child: start afresh
+        if self._generation != _Forks.generation:  # a forked child: start afresh
             _inherited.extend(self._opened)
-            self._pid = os.getpid()
+            self._generation = _Forks.generation
             self._local = threading.local()
             self._opened = []
             self._lock = threading.Lock()
