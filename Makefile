@@ -56,8 +56,8 @@ pipeline: env  ## one unit's pipeline but the deploy: make pipeline SERVICE=orde
 bench: env  ## run the benchmarks and rewrite BENCHMARKS.md
 	$(RUN) python bench/run.py
 
-conformance: env  ## replay the Step Functions corpus on the interpreter, rewrite CONFORMANCE.md
-	cd platform && $(RUN) python -m tests.sfn.conformance_report
+conformance: env  ## score the runtime on the conformance corpora (patterns, Step Functions), rewrite CONFORMANCE.md
+	cd platform && $(RUN) python -m tests.conformance_report
 
 synth: env  ## synthesize every CDK app into its cdk.out (cdk-nag, cfn-lint) and print a table
 	$(RUN) python -m ordermesh_cdk.synth

@@ -1,4 +1,8 @@
-"""Where the conformance corpora live: ``<project root>/../shared/conformance``."""
+"""Where the conformance corpora live: ``<project root>/conformance``.
+
+The folder is a copy of ``<project root>/../shared/conformance`` (their source, kept beside the
+project) that travels with the repository; ``tests/test_conformance_copy.py`` keeps the two equal.
+"""
 
 from __future__ import annotations
 
@@ -17,4 +21,4 @@ def _project_root() -> Path:
 
 
 PROJECT_ROOT = _project_root()
-CONFORMANCE = PROJECT_ROOT.parent / "shared" / "conformance"
+CONFORMANCE = PROJECT_ROOT / "conformance"

@@ -1,165 +1,33 @@
 """Conformance with aws/event-ruler (the engine behind EventBridge) on its labelled corpus.
 
-Every case compiles its pattern (which must fail exactly when the label says the pattern is
-invalid) and, when it has an event and an array-consistent label, matches it. The JSON text
-spellings are used when the case has them (number spellings, repeated keys). The agreement is
-reported per operator family and must be at least 99.5% overall.
+The runner is ``conformance.py``. The test prints the agreement per operator family and requires
+exactly the cases listed in ``KNOWN_DISAGREEMENTS`` (none today) to disagree: the score reached
+is the score held.
 """
 
 from __future__ import annotations
 
-import json
-from collections import Counter
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from typing import Any
-
 import pytest
-from ordermesh_platform.patterns import InvalidEventPatternError, compile_pattern
-from tests.corpus import CONFORMANCE
-
-TARGET = 0.995
-FILES = ("java-test-pairs.labelled.json", "correctness-cases.labelled.json")
-DATA_FILES = "data-files.labelled.json"
-OPERATORS = (
-    "prefix",
-    "suffix",
-    "equals-ignore-case",
-    "anything-but",
-    "numeric",
-    "exists",
-    "cidr",
-    "wildcard",
-)
-
-
-CORPUS = CONFORMANCE / "eventbridge"
-
-
-@dataclass
-class Case:
-    id: str
-    pattern: str
-    expected_valid: bool
-    event: str | None
-    expected_match: bool | None
-    families: set[str] = field(default_factory=set)
-
-
-def _data_file(reference: str) -> Any:
-    name, _, element = reference.removeprefix("src/test/data/").partition("#")
-    text = (CORPUS / "data" / name).read_text(encoding="utf-8")
-    return json.loads(text)[int(element)] if element else text
-
-
-def _cases() -> Iterator[Case]:
-    for name in FILES:
-        for raw in json.loads((CORPUS / name).read_text(encoding="utf-8")):
-            yield _case(raw, raw.get("pattern_raw") or json.dumps(raw["pattern"]))
-    for raw in json.loads((CORPUS / DATA_FILES).read_text(encoding="utf-8")):
-        pattern = _data_file(raw["pattern_file"])
-        event = _data_file(raw["event_file"]) if "event_file" in raw else None
-        yield _case(raw, pattern if isinstance(pattern, str) else json.dumps(pattern), event)
-
-
-def _case(raw: dict[str, Any], pattern: str, event: str | None = None) -> Case:
-    """A labelled case; the event is the case's own JSON text unless a data file gives it."""
-    expected = raw["expected"]
-    if event is None and ("event_raw" in raw or "event" in raw):
-        event = raw.get("event_raw") or json.dumps(raw["event"])
-    case = Case(
-        id=raw["id"],
-        pattern=pattern,
-        expected_valid=expected["pattern_valid"],
-        event=event,
-        expected_match=expected.get("match"),
-    )
-    case.families = _families(case)
-    return case
-
-
-def _families(case: Case) -> set[str]:
-    families: set[str] = set()
-    if not case.expected_valid:
-        families.add("invalid-pattern")
-    try:
-        pattern = json.loads(case.pattern)
-    except ValueError:
-        return families | {"malformed-json"}
-    _pattern_families(pattern, families)
-    if case.event is not None:
-        event = json.loads(case.event)
-        if _has_array(event, of_objects=False):
-            families.add("arrays")
-        if _has_array(event, of_objects=True):
-            families.add("arrays-of-objects")
-    return families or {"other"}
-
-
-def _pattern_families(node: Any, families: set[str]) -> None:
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key == "$or":
-                families.add("$or")
-            if key in OPERATORS:
-                families.add(key)
-            if key == "exactly":
-                families.add("exact")
-            _pattern_families(value, families)
-    elif isinstance(node, list):
-        for item in node:
-            if isinstance(item, dict | list):
-                _pattern_families(item, families)
-            else:
-                families.add("exact")
-
-
-def _has_array(node: Any, *, of_objects: bool) -> bool:
-    if isinstance(node, list):
-        if not of_objects or any(isinstance(item, dict) for item in node):
-            return True
-        return any(_has_array(item, of_objects=of_objects) for item in node)
-    return isinstance(node, dict) and any(
-        _has_array(value, of_objects=of_objects) for value in node.values()
-    )
-
-
-def _outcome(case: Case) -> str | None:
-    """None when ours agrees with the label, else what we did instead."""
-    try:
-        pattern = compile_pattern(case.pattern)
-    except InvalidEventPatternError as error:
-        return None if not case.expected_valid else f"rejected a valid pattern: {error}"
-    if not case.expected_valid:
-        return "accepted an invalid pattern"
-    if case.event is None or case.expected_match is None:
-        return None
-    got = pattern.matches_json(case.event)
-    return None if got == case.expected_match else f"matched={got}, expected {case.expected_match}"
+from tests.patterns.conformance import CASES, CORPUS, KNOWN_DISAGREEMENTS, score_corpus
 
 
 def test_agrees_with_event_ruler_labels(capsys: pytest.CaptureFixture[str]) -> None:
-    if not CORPUS.is_dir():
-        pytest.skip(f"EventBridge conformance corpus not found at {CORPUS}")
-    cases = list(_cases())
-    assert len(cases) > 1800, f"the corpus at {CORPUS} looks truncated: {len(cases)} cases"
-    totals: Counter[str] = Counter()
-    agreed: Counter[str] = Counter()
-    disagreements: list[str] = []
-    for case in cases:
-        problem = _outcome(case)
-        for family in {"all", *case.families}:
-            totals[family] += 1
-            agreed[family] += problem is None
-        if problem is not None:
-            disagreements.append(f"{case.id}: {problem} | pattern {case.pattern[:160]!r}")
+    score = score_corpus()
     report = ["EventBridge conformance (aws/event-ruler 2.0.1 labels), agreement per family:"]
-    for family in sorted(totals, key=lambda name: (name != "all", name)):
-        share = agreed[family] / totals[family]
-        report.append(f"  {family:<20} {agreed[family]:>5}/{totals[family]:<5} {share:8.2%}")
-    report += [f"disagreements: {len(disagreements)}", *(f"  {line}" for line in disagreements)]
+    for family in score.families():
+        share = score.agreed[family] / score.totals[family]
+        report.append(
+            f"  {family:<20} {score.agreed[family]:>5}/{score.totals[family]:<5} {share:8.2%}"
+        )
+    report.append(f"disagreements: {len(score.disagreements)}")
+    report += [f"  {case}: {problem}" for case, problem in score.disagreements.items()]
+    unexpected = sorted(score.disagreements.keys() - KNOWN_DISAGREEMENTS.keys())
+    stale = sorted(KNOWN_DISAGREEMENTS.keys() - score.disagreements.keys())
+    report += [f"not a known disagreement: {case}" for case in unexpected]
+    report += [f"listed as known but agrees now (remove it): {case}" for case in stale]
     summary = "\n".join(report)
     with capsys.disabled():
         print(f"\n{summary}")  # noqa: T201 - the per-family summary belongs in the test output
-    overall = agreed["all"] / totals["all"]
-    assert overall >= TARGET, summary
+    assert score.totals["all"] == CASES, f"{CORPUS} has {score.totals['all']} cases, not {CASES}"
+    assert not unexpected, summary
+    assert not stale, summary

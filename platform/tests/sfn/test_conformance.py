@@ -1,30 +1,25 @@
 """The interpreter against AWS: every recorded execution of the conformance corpus, replayed.
 
-Each test asserts one target of ``conformance.py`` and prints its score, per feature, and every
-disagreement with a one-line reason, so that a failure says which cases moved and why. The
-corpus lives in ``<project root>/../shared/conformance``; the tests skip when it is absent.
+Each test holds one measure of ``conformance_score.py`` at the score reached: exactly the
+measure's known disagreements (none today) may disagree, over exactly the corpus's cases. It
+prints the score, the AWS-validated share, and every disagreement with a one-line reason, so that
+a failure says which cases moved and why. The corpus is the repository's copy in
+``<project root>/conformance``.
 """
 
 from __future__ import annotations
 
 import pytest
 from ordermesh_platform.sfn.interpreter import Execution
-from tests.sfn.conformance import (
-    HISTORY_TARGET,
-    INTRINSIC_TARGET,
-    INVALID_TARGET,
-    KNOWN_DIVERGENT,
-    MISSING,
-    STATUS_TARGET,
+from tests.sfn.conformance import run_execution, sort_parallel_branches
+from tests.sfn.conformance_score import (
+    CASES,
     CorpusScore,
-    corpus_present,
-    run_execution,
+    Measure,
+    Outcome,
     score_corpus,
     short_name,
-    sort_parallel_branches,
 )
-
-needs_corpus = pytest.mark.skipif(not corpus_present(), reason=MISSING)
 
 
 @pytest.fixture(scope="module")
@@ -32,90 +27,61 @@ def score() -> CorpusScore:
     return score_corpus()
 
 
-def _report(capsys: pytest.CaptureFixture[str], lines: list[str]) -> str:
+def _summary(measure: Measure) -> list[str]:
+    return [
+        (
+            f"Step Functions conformance, {measure.title}: {measure.tally} agree "
+            f"(AWS-validated cases: {measure.validated})"
+        ),
+        *(
+            f"  disagrees: {short_name(case)}: {measure.known.get(case) or reason}"
+            for case, reason in measure.disagreements.items()
+        ),
+    ]
+
+
+@pytest.mark.parametrize("key", list(CASES))
+def test_measure_holds_the_score_reached(
+    key: str, score: CorpusScore, capsys: pytest.CaptureFixture[str]
+) -> None:
+    measure = score.measures()[key]
+    lines = _summary(measure)
+    if key == "status":
+        lines += [
+            f"  {name}: {status}" + (f", history {history}" if history.total else "")
+            for name, (status, history) in score.features.items()
+        ]
+    if key.startswith("invalid"):
+        lines += [
+            f"  {test}: codes {codes}, messages {messages}"
+            + ("" if validated else " (not AWS-validated)")
+            for test, (validated, codes, messages) in score.by_test().items()
+        ]
     text = "\n".join(lines)
     with capsys.disabled():
         print(f"\n{text}")  # noqa: T201 - the score and the disagreements belong in the output
-    return text
+    problems = measure.problems()
+    assert not problems, "\n".join([*problems, text])
 
 
-@needs_corpus
-def test_status_and_output_agree_with_aws(
-    score: CorpusScore, capsys: pytest.CaptureFixture[str]
-) -> None:
-    tally = score.status
-    lines = [f"Step Functions executions: status and output agree for {tally}"]
-    lines += [
-        f"  {name}: {status}" + (f", history {history}" if history.total else "")
-        for name, (status, history) in score.features.items()
+def test_a_new_or_a_mended_disagreement_breaks_the_measure() -> None:
+    outcomes = [
+        Outcome("a", aws_validated=True, reason=None),
+        Outcome("b", aws_validated=False, reason="output differs"),
     ]
-    lines += [
-        f"  disagrees: {short_name(case.case_id)}: {case.known or case.reason}"
-        for case in score.executions
-        if not case.agrees
-    ]
-    summary = _report(capsys, lines)
-    assert tally.total >= 500, f"the corpus looks truncated: {tally.total} replayable cases"
-    assert tally.share >= STATUS_TARGET, summary
-
-
-@needs_corpus
-def test_history_event_types_agree_with_aws(
-    score: CorpusScore, capsys: pytest.CaptureFixture[str]
-) -> None:
-    tally = score.history
-    lines = [f"Step Functions executions: history event types agree for {tally}"]
-    lines += [
-        f"  disagrees: {short_name(case.case_id)}: {case.history_reason}"
-        for case in score.executions
-        if case.history is False
-    ]
-    summary = _report(capsys, lines)
-    assert tally.total >= 300, f"the corpus looks truncated: {tally.total} recorded histories"
-    assert tally.share >= HISTORY_TARGET, summary
-
-
-@needs_corpus
-def test_intrinsic_function_cases_agree_with_aws(
-    score: CorpusScore, capsys: pytest.CaptureFixture[str]
-) -> None:
-    tally = score.intrinsics
-    lines = [f"Step Functions intrinsic-function cases: {tally} agree"]
-    lines += [
-        f"  disagrees: {short_name(case_id)} ({', '.join(functions)})"
-        for case_id, functions, agreed in score.intrinsic
-        if not agreed
-    ]
-    summary = _report(capsys, lines)
-    assert tally.total >= 100, f"the corpus looks truncated: {tally.total} intrinsic cases"
-    assert tally.share >= INTRINSIC_TARGET, summary
-
-
-@needs_corpus
-def test_invalid_definitions_rejected_with_aws_error_code(
-    score: CorpusScore, capsys: pytest.CaptureFixture[str]
-) -> None:
-    tally = score.invalid_codes
-    headline = (
-        f"Step Functions invalid definitions: {tally} rejected with AWS's error code, "
-        f"{score.invalid_messages} with its exact message"
+    holds = Measure("intrinsic", "t", outcomes * 57, {"b": "a known reason"})
+    assert holds.problems() == []
+    new = Measure("intrinsic", "t", outcomes * 57, {})
+    assert new.problems() == ["disagrees, not known: b: output differs"]
+    mended = Measure(
+        "intrinsic",
+        "t",
+        [Outcome("b", aws_validated=False, reason=None)] * 114,
+        {"b": "a known reason"},
     )
-    lines = [headline]
-    lines += [
-        f"  disagrees: {short_name(case.case_id)}: {case.code or 'accepted'}, "
-        f"expected {case.expected_code}"
-        for case in score.invalid
-        if not case.agrees
-    ]
-    summary = _report(capsys, lines)
-    assert tally.total >= 90, f"the corpus looks truncated: {tally.total} invalid definitions"
-    assert tally.share >= INVALID_TARGET, summary
-
-
-@needs_corpus
-def test_known_divergences_name_cases_of_the_corpus(score: CorpusScore) -> None:
-    ids = {case.case_id for case in score.executions}
-    assert set(KNOWN_DIVERGENT) <= ids
+    assert mended.problems() == ["known to disagree but agrees now (remove it): b"]
+    short = Measure("intrinsic", "t", [Outcome("a", aws_validated=True, reason=None)], {})
+    assert short.problems() == ["intrinsic: 1 cases, expected 114"]
 
 
 # --- the runner itself ---------------------------------------------------------------------------

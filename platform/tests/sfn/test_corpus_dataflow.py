@@ -3,8 +3,8 @@
 A Pass state is pure data flow: InputPath -> Parameters -> Result -> ResultPath -> OutputPath
 (and Assign) in JSONPath mode, Output and Assign in JSONata mode. ``run_pass_chain`` runs such a
 machine with nothing but this package's functions, and each corpus case must reproduce the
-recorded status and output, or error and cause. The corpus lives in
-``<project root>/../shared/conformance``; the tests skip when it is absent.
+recorded status and output, or error and cause. The corpus is the repository's copy in
+``<project root>/conformance``.
 """
 
 from __future__ import annotations
@@ -19,14 +19,8 @@ from ordermesh_platform.sfn.intrinsics import Call, parse_intrinsic
 from ordermesh_platform.sfn.jsonata_eval import render_jsonata
 from ordermesh_platform.sfn.jsonpath import apply_input_path, apply_output_path, apply_result_path
 from ordermesh_platform.sfn.payload import render_template
-from tests.sfn.conformance import (
-    EXECUTIONS,
-    INTRINSIC_CASES,
-    KNOWN_DIVERGENT,
-    MISSING,
-    agrees,
-    matches,
-)
+from tests.sfn.conformance import EXECUTIONS, INTRINSIC_CASES, agrees, matches
+from tests.sfn.conformance_score import KNOWN_DIVERGENT
 
 _STATE_PREFIX = "An error occurred while executing the state '{}' (entered at the event id #{}). "
 
@@ -106,8 +100,6 @@ def run_pass_chain(definition: dict[str, Any], execution_input: Any) -> dict[str
 
 
 def _pass_only_cases() -> list[dict[str, Any]]:
-    if not EXECUTIONS.is_file():
-        return []
     cases = json.loads(EXECUTIONS.read_text(encoding="utf-8"))
     return [
         case
@@ -126,7 +118,6 @@ def _case_id(case: dict[str, Any]) -> str:
 CASES = _pass_only_cases()
 
 
-@pytest.mark.skipif(not CASES, reason=MISSING)
 @pytest.mark.parametrize("case", CASES, ids=[_case_id(case) for case in CASES])
 def test_pass_state_machine_matches_aws(case: dict[str, Any]) -> None:
     if case["id"] in KNOWN_DIVERGENT:
@@ -171,7 +162,6 @@ def _called_functions(call: Call) -> set[str]:
     return names
 
 
-@pytest.mark.skipif(not INTRINSIC_CASES.is_file(), reason=MISSING)
 def test_every_recorded_intrinsic_expression_parses() -> None:
     cases = json.loads(INTRINSIC_CASES.read_text(encoding="utf-8"))
     assert len(cases) > 100
