@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools.utilities.parser.models import SqsModel
+from ordermesh_platform.runtime.aws import queue_arn
 from ordermesh_platform.runtime.clock import ManualClock
 from ordermesh_platform.runtime.functions import Functions, FunctionSettings
 from ordermesh_platform.runtime.lambda_context import LambdaContext
@@ -96,3 +97,39 @@ def test_batch_size_above_ten_gathers_several_receives(
     consumer.poll_once()
     consumer.poll_once()
     assert sizes == [25, 5]
+
+
+def test_a_redriven_message_with_attributes_parses_as_powertools_sqs_model(
+    queues: Queues, functions: Functions, clock: ManualClock
+) -> None:
+    received: list[SqsModel] = []
+
+    def handler(event: dict[str, Any], _context: LambdaContext) -> None:
+        received.append(SqsModel.model_validate(event))
+
+    _consumer(queues, functions, handler)  # creates q, whose dead-letter queue is dlq
+    queues.create("dlq")
+    attributes = {
+        "RequestID": {"DataType": "String", "StringValue": "req-1"},
+        "ErrorCode": {"DataType": "Number", "StringValue": "200"},
+        "Digest": {"DataType": "Binary", "BinaryValue": "3q2+7w=="},
+    }
+    queues.send("q", "lost", message_attributes=attributes)
+    for _ in range(3):  # received twice without being deleted: moved to the dead-letter queue
+        queues.receive("q")
+        clock.advance(30)
+    functions.register("dlq-consumer", FunctionSettings(handler="x:y"), handler)
+    QueueConsumer(QueueConsumerSettings("dlq", "dlq-consumer"), queues, functions).poll_once()
+
+    [record] = received[0].Records
+    assert record.body == "lost"
+    assert record.eventSourceARN == queue_arn("dlq")
+    assert record.attributes.DeadLetterQueueSourceArn == queue_arn("q")
+    assert {
+        n: (a.dataType, a.stringValue, a.binaryValue) for n, a in record.messageAttributes.items()
+    } == {
+        "RequestID": ("String", "req-1", None),
+        "ErrorCode": ("Number", "200", None),
+        "Digest": ("Binary", None, "3q2+7w=="),
+    }
+    assert record.md5OfMessageAttributes is not None
