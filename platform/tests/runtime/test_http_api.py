@@ -1,7 +1,8 @@
 """The local HTTP APIs (``runtime.http_api``) as API Gateway HTTP APIs run them: route keys with
 ``{param}`` and ``{proxy+}`` segments and API Gateway's precedence, the payload format 2.0 event,
 a function's answer mapped to the HTTP response, the in-process ``call`` helper, and the gateway
-endpoint (404, 413, 500, 503) served on loopback."""
+endpoint (404, 413, 500, 503) served on loopback. Both the gateway's events and ``call``'s parse
+with powertools' ``APIGatewayProxyEventV2Model``."""
 
 from __future__ import annotations
 
@@ -10,10 +11,13 @@ import http.client
 import json
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from aws_lambda_powertools.utilities.parser.models import APIGatewayProxyEventV2Model
 from ordermesh_platform.runtime import http_api
+from ordermesh_platform.runtime.aws import clf_time
 from ordermesh_platform.runtime.functions import FunctionError, Functions, FunctionSettings
 from ordermesh_platform.runtime.http_api import (
     HttpApiGateway,
@@ -25,6 +29,7 @@ from ordermesh_platform.runtime.http_api import (
 )
 from ordermesh_platform.runtime.lambda_context import LambdaContext
 from ordermesh_platform.runtime.server import BackgroundServer
+from ordermesh_platform.runtime.shapes import domain_name
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.routing import Route
@@ -34,6 +39,17 @@ SETTINGS = FunctionSettings(handler="x:y", timeout=5)
 
 def _table(*keys: str) -> RouteTable:
     return RouteTable(HttpRoute.parse(key, f"fn-{i}") for i, key in enumerate(keys))
+
+
+def _parsed(event: dict[str, Any]) -> APIGatewayProxyEventV2Model:
+    """``event`` parsed as powertools parses an HTTP API event, its time checked against its
+    timeEpoch (the same instant, in API Gateway's ``12/Mar/2020:19:03:58 +0000`` form)."""
+    parsed = APIGatewayProxyEventV2Model.model_validate(event)
+    context = parsed.requestContext
+    stamped = datetime.strptime(context.time, "%d/%b/%Y:%H:%M:%S %z")
+    assert stamped == context.timeEpoch.replace(microsecond=0)
+    assert stamped.tzinfo == UTC
+    return parsed
 
 
 def _matched(table: RouteTable, method: str, path: str) -> tuple[str, dict[str, str]] | None:
@@ -200,6 +216,18 @@ def test_the_event_is_payload_format_2_0() -> None:
     assert context["time"].endswith(" +0000")
 
 
+def test_the_domain_name_is_the_host_headers_without_its_port() -> None:
+    assert domain_name("api.example.com") == "api.example.com"
+    assert domain_name("API.Example.com:8740") == "api.example.com"
+    assert domain_name("[::1]:8740") == "[::1]"
+    assert domain_name("[::1]") == "[::1]"
+
+
+def test_the_request_time_is_written_as_api_gateway_writes_it() -> None:
+    assert clf_time(1583348638.390) == "04/Mar/2020:19:03:58 +0000"
+    assert clf_time(1767225600) == "01/Jan/2026:00:00:00 +0000"
+
+
 def test_repeated_headers_and_query_parameters_are_joined_with_commas() -> None:
     request = _request(
         query=b"status=open&status=paid&limit=5",
@@ -299,9 +327,23 @@ def test_call_invokes_the_route_function_and_returns_status_and_json(
         "/stock/MUG-1",
     )
     assert event["pathParameters"] == {"sku": "MUG-1"}
-    assert event["headers"] == {"content-type": "application/json"}
+    assert event["headers"] == {"content-type": "application/json", "host": "localhost"}
     assert event["body"] == '{"quantity": 3}'
     assert event["requestContext"]["http"]["method"] == "POST"
+
+
+def test_call_sends_an_http_api_event_that_powertools_parses(
+    functions: Functions, seen: list[dict[str, Any]]
+) -> None:
+    routes = RouteTable([HttpRoute.parse("POST /stock/{sku}", "stock-api")])
+    call(functions, routes, "POST", "/stock/MUG-1", {"quantity": 3})
+    context = _parsed(seen[0]).requestContext
+    assert (context.domainName, context.domainPrefix) == ("localhost", "localhost")
+    assert (context.http.method, context.http.path, context.http.userAgent) == (
+        "POST",
+        "/stock/MUG-1",
+        "",
+    )
 
 
 def test_call_without_a_body_sends_none_and_reads_a_plain_answer(
@@ -393,6 +435,18 @@ def test_the_gateway_invokes_the_route_function_and_answers_with_its_response(
     assert event["queryStringParameters"] == {"x": "1"}
     assert event["headers"]["content-type"] == "application/json"
     assert event["requestContext"]["http"]["sourceIp"] == "127.0.0.1"
+
+
+def test_the_gateway_sends_an_http_api_event_that_powertools_parses(
+    gateway: tuple[BackgroundServer, list[dict[str, Any]]],
+) -> None:
+    server, events = gateway
+    _send(server, "POST", "/orders/ord_1", b"{}", {"User-Agent": "probe/1.0"})
+    _send(server, "POST", "/orders/ord_2", b"{}")  # http.client sends no User-Agent
+    with_agent, without_agent = (_parsed(e).requestContext for e in events)
+    assert (with_agent.domainName, with_agent.domainPrefix) == ("127.0.0.1", "127")
+    assert (with_agent.http.userAgent, without_agent.http.userAgent) == ("probe/1.0", "")
+    assert "user-agent" not in events[1]["headers"]
 
 
 def test_an_unmatched_path_or_method_is_404_not_found(

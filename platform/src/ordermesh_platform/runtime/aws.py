@@ -64,6 +64,21 @@ def iso_time(epoch: float) -> str:
     return _iso_second(int(epoch))
 
 
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+@functools.lru_cache(maxsize=256)
+def _clf_second(second: int) -> str:
+    t = datetime.fromtimestamp(second, UTC)
+    month = _MONTHS[t.month - 1]  # not strftime's %b, which follows the locale
+    return f"{t.day:02d}/{month}/{t.year}:{t.hour:02d}:{t.minute:02d}:{t.second:02d} +0000"
+
+
+def clf_time(epoch: float) -> str:
+    """API Gateway's request time (Common Log Format, UTC): ``12/Mar/2020:19:03:58 +0000``."""
+    return _clf_second(int(epoch))
+
+
 _ids = random.Random(os.urandom(32))  # noqa: S311 - ids must be unique, not unpredictable
 _ids_lock = threading.Lock()
 

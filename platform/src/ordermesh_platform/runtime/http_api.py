@@ -15,21 +15,17 @@ import base64
 import contextlib
 import json
 import re
-import time
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from ordermesh_platform.runtime.aws import ACCOUNT
 from ordermesh_platform.runtime.functions import FunctionError, Functions
+from ordermesh_platform.runtime.shapes import LOCAL_DOMAIN, ApiRequest, http_api_event
 
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway HTTP APIs' payload limit
-API_ID = "local"
 _PARAM = re.compile(r"^\{([A-Za-z_][A-Za-z0-9_]*)(\+?)\}$")
 
 
@@ -94,51 +90,32 @@ def _joined(pairs: Iterable[tuple[str, str]], *, lower: bool) -> dict[str, str]:
     return joined
 
 
-def api_event(request: Request, body: bytes, route: HttpRoute, params: dict[str, str]) -> Any:
+def api_event(
+    request: Request, body: bytes, route: HttpRoute, params: dict[str, str]
+) -> dict[str, Any]:
     """The payload format 2.0 event API Gateway would send for ``request``."""
     headers = _joined(
         ((k, v) for k, v in request.headers.items() if k.lower() != "cookie"), lower=True
     )
-    now = time.time()
     try:
         text, encoded = body.decode(), False
     except UnicodeDecodeError:
         text, encoded = base64.b64encode(body).decode(), True
-    event: dict[str, Any] = {
-        "version": "2.0",
-        "routeKey": route.route_key,
-        "rawPath": request.url.path,
-        "rawQueryString": request.url.query,
-        "headers": headers,
-        "requestContext": {
-            "accountId": ACCOUNT,
-            "apiId": API_ID,
-            "domainName": request.url.hostname or "localhost",
-            "domainPrefix": (request.url.hostname or "localhost").split(".")[0],
-            "http": {
-                "method": request.method,
-                "path": request.url.path,
-                "protocol": f"HTTP/{request.scope.get('http_version', '1.1')}",
-                "sourceIp": request.client.host if request.client else "127.0.0.1",
-                "userAgent": request.headers.get("user-agent", ""),
-            },
-            "requestId": str(uuid.uuid4()),
-            "routeKey": route.route_key,
-            "stage": "$default",
-            "time": datetime.fromtimestamp(now, UTC).strftime("%d/%b/%Y:%H:%M:%S +0000"),
-            "timeEpoch": int(now * 1000),
-        },
-        "isBase64Encoded": encoded,
-    }
-    if request.cookies:
-        event["cookies"] = [f"{k}={v}" for k, v in request.cookies.items()]
-    if request.url.query:
-        event["queryStringParameters"] = _joined(request.query_params.multi_items(), lower=False)
-    if params:
-        event["pathParameters"] = params
-    if body:
-        event["body"] = text
-    return event
+    query = request.url.query
+    parameters = _joined(request.query_params.multi_items(), lower=False) if query else None
+    shaped = ApiRequest(
+        method=request.method,
+        path=request.url.path,
+        headers=headers,
+        source_ip=request.client.host if request.client else "127.0.0.1",
+        query=query,
+        query_parameters=parameters,
+        cookies=[f"{k}={v}" for k, v in request.cookies.items()],
+        body=text if body else None,
+        encoded=encoded,
+        protocol=f"HTTP/{request.scope.get('http_version', '1.1')}",
+    )
+    return http_api_event(shaped, route.route_key, params)
 
 
 def api_response(result: Any) -> Response:
@@ -168,33 +145,14 @@ def call(
         message = f"no route for {method} {path}"
         raise LookupError(message)
     route, params = found
-    now = time.time()
-    event: dict[str, Any] = {
-        "version": "2.0",
-        "routeKey": route.route_key,
-        "rawPath": path,
-        "rawQueryString": "",
-        "headers": {"content-type": "application/json"},
-        "requestContext": {
-            "accountId": ACCOUNT,
-            "apiId": API_ID,
-            "http": {
-                "method": method,
-                "path": path,
-                "protocol": "HTTP/1.1",
-                "sourceIp": "127.0.0.1",
-            },
-            "requestId": str(uuid.uuid4()),
-            "routeKey": route.route_key,
-            "stage": "$default",
-            "timeEpoch": int(now * 1000),
-        },
-        "isBase64Encoded": False,
-    }
-    if params:
-        event["pathParameters"] = params
-    if body is not None:
-        event["body"] = json.dumps(body)
+    shaped = ApiRequest(
+        method=method,
+        path=path,
+        headers={"content-type": "application/json", "host": LOCAL_DOMAIN},
+        source_ip="127.0.0.1",
+        body=None if body is None else json.dumps(body),
+    )
+    event = http_api_event(shaped, route.route_key, params)
     response = api_response(functions.invoke(route.function, event))
     return response.status_code, json.loads(bytes(response.body) or b"null")
 

@@ -1,4 +1,5 @@
-"""The exact event shapes AWS hands to Lambda: EventBridge events and SQS batches.
+"""The exact event shapes AWS hands to Lambda: EventBridge events, SQS batches and HTTP API
+requests (Kinesis batches are built by the stream consumer).
 
 Each shape is what the service sends, field for field, so handlers (and powertools' parser
 models) cannot tell the local runtime from AWS.
@@ -6,11 +7,24 @@ models) cannot tell the local runtime from AWS.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from ordermesh_platform.runtime.aws import ACCOUNT, REGION, iso_time, queue_arn
+from ordermesh_platform.runtime.aws import (
+    ACCOUNT,
+    REGION,
+    clf_time,
+    epoch_millis,
+    iso_time,
+    new_id,
+    queue_arn,
+)
 from ordermesh_platform.runtime.queues import Message
+
+API_ID = "local"  # the HTTP APIs' id, as their events name it
+LOCAL_DOMAIN = "localhost"  # the domain name of a request without a Host header
 
 
 def eventbridge_event(
@@ -73,3 +87,73 @@ def sqs_record(message: Message) -> dict[str, Any]:
 def sqs_event(messages: Sequence[Message]) -> dict[str, Any]:
     """The event an SQS event source mapping passes to its function."""
     return {"Records": [sqs_record(m) for m in messages]}
+
+
+@dataclass(slots=True)  # not frozen: that would triple its cost, built once per request
+class ApiRequest:
+    """An HTTP request as API Gateway passes it on: ``headers`` with lower-case names, repeated
+    headers joined with commas, cookies taken out into ``cookies``; ``body`` is text, base64 when
+    ``encoded``."""
+
+    method: str
+    path: str
+    headers: Mapping[str, str]
+    source_ip: str
+    query: str = ""  # the raw query string
+    query_parameters: Mapping[str, str] | None = None  # repeated parameters joined with commas
+    cookies: Sequence[str] = ()
+    body: str | None = None
+    encoded: bool = False
+    protocol: str = "HTTP/1.1"
+
+
+def domain_name(host: str) -> str:
+    """The domain name a Host header names (no port): ``127.0.0.1:8740`` -> ``127.0.0.1``."""
+    name, colon, port = host.rpartition(":")
+    return (name if colon and port.isdigit() else host).lower()
+
+
+def http_api_event(
+    request: ApiRequest, route_key: str, path_parameters: Mapping[str, str]
+) -> dict[str, Any]:
+    """The payload format 2.0 event an HTTP API sends the function of the matched route.
+
+    The domain name is the Host header's, its prefix the first label; the user agent is the
+    User-Agent header, an empty string without one."""
+    now = time.time()
+    domain = domain_name(request.headers.get("host", LOCAL_DOMAIN))
+    event: dict[str, Any] = {
+        "version": "2.0",
+        "routeKey": route_key,
+        "rawPath": request.path,
+        "rawQueryString": request.query,
+        "headers": dict(request.headers),
+        "requestContext": {
+            "accountId": ACCOUNT,
+            "apiId": API_ID,
+            "domainName": domain,
+            "domainPrefix": domain.partition(".")[0],
+            "http": {
+                "method": request.method,
+                "path": request.path,
+                "protocol": request.protocol,
+                "sourceIp": request.source_ip,
+                "userAgent": request.headers.get("user-agent", ""),
+            },
+            "requestId": new_id(),
+            "routeKey": route_key,
+            "stage": "$default",
+            "time": clf_time(now),
+            "timeEpoch": epoch_millis(now),
+        },
+        "isBase64Encoded": request.encoded,
+    }
+    if request.cookies:
+        event["cookies"] = list(request.cookies)
+    if request.query_parameters:
+        event["queryStringParameters"] = dict(request.query_parameters)
+    if path_parameters:
+        event["pathParameters"] = dict(path_parameters)
+    if request.body is not None:
+        event["body"] = request.body
+    return event
