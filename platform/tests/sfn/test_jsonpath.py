@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from ordermesh_platform.sfn.errors import StatesError
+from ordermesh_platform.sfn.json_text import to_json
 from ordermesh_platform.sfn.jsonpath import (
     JsonPathNotFoundError,
     apply_input_path,
@@ -14,7 +15,6 @@ from ordermesh_platform.sfn.jsonpath import (
     evaluate_path,
     is_definite,
     resolve_path,
-    to_json,
 )
 
 DATA: dict[str, Any] = {

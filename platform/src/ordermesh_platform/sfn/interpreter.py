@@ -40,6 +40,7 @@ from ordermesh_platform.sfn.errors import (
     STATES_RUNTIME,
     StatesError,
 )
+from ordermesh_platform.sfn.json_text import copy_json, to_json
 from ordermesh_platform.sfn.jsonata_eval import (
     evaluate_expression,
     is_jsonata_expression,
@@ -50,9 +51,7 @@ from ordermesh_platform.sfn.jsonpath import (
     apply_input_path,
     apply_output_path,
     apply_result_path,
-    copy_json,
     resolve_path,
-    to_json,
 )
 from ordermesh_platform.sfn.payload import evaluate_field, render_template
 

@@ -27,7 +27,8 @@ from functools import lru_cache
 from typing import Any, Final
 
 from ordermesh_platform.sfn.errors import STATES_INTRINSIC_FAILURE, StatesError
-from ordermesh_platform.sfn.jsonpath import resolve_path, to_json
+from ordermesh_platform.sfn.json_text import to_json
+from ordermesh_platform.sfn.jsonpath import resolve_path
 
 _DEFAULT_RNG: Final = random.SystemRandom()
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")

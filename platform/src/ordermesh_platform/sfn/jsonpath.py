@@ -13,61 +13,18 @@ path: $['x']``.
 
 from __future__ import annotations
 
-import json
-import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Final
-
-import orjson
 
 from ordermesh_platform.sfn.errors import (
     STATES_RESULT_PATH_MATCH_FAILURE,
     STATES_RUNTIME,
     StatesError,
 )
+from ordermesh_platform.sfn.json_text import copy_json, to_json
 
 _NAME_STOP: Final = frozenset(".[")
-
-
-def copy_json(value: Any) -> Any:
-    """A deep copy of a JSON value (dicts, lists and scalars): much cheaper than
-    ``copy.deepcopy``, which keeps a memo for shared and cyclic objects JSON cannot have."""
-    if isinstance(value, dict):
-        return {key: copy_json(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [copy_json(item) for item in value]
-    return value
-
-
-# orjson prints exponents as 1e16 and 1e-7 where json prints 1e+16 and 1e-07: text with a digit
-# before an "e" goes through json, so both give the same text.
-_MAYBE_EXPONENT = re.compile(rb"\d[eE]")
-
-
-def to_json(value: Any) -> str:
-    """Serialise ``value`` the way AWS prints JSON in outputs and causes: compact, UTF-8.
-
-    orjson does the work (it is several times faster); json takes over for numbers with an
-    exponent, integers beyond 64 bits and non-finite floats, so the text never depends on which.
-    """
-    try:
-        fast = orjson.dumps(value)
-    except TypeError:
-        fast = None
-    if fast is None or _MAYBE_EXPONENT.search(fast) or (b"null" in fast and _has_nan(value)):
-        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-    return fast.decode()
-
-
-def _has_nan(value: Any) -> bool:
-    if isinstance(value, float):
-        return value != value or value in {float("inf"), float("-inf")}  # noqa: PLR0124 - NaN test
-    if isinstance(value, dict):
-        return any(_has_nan(item) for item in value.values())
-    if isinstance(value, list):
-        return any(_has_nan(item) for item in value)
-    return False
 
 
 class JsonPathSyntaxError(StatesError):

@@ -15,7 +15,8 @@ from typing import Any
 
 from ordermesh_platform.sfn.errors import STATES_RUNTIME, StatesError
 from ordermesh_platform.sfn.intrinsics import evaluate_intrinsic, is_intrinsic
-from ordermesh_platform.sfn.jsonpath import JsonPathNotFoundError, copy_json, resolve_path, to_json
+from ordermesh_platform.sfn.json_text import copy_json, to_json
+from ordermesh_platform.sfn.jsonpath import JsonPathNotFoundError, resolve_path
 
 
 def _not_found(path: str, field: str, data: Any) -> StatesError:
