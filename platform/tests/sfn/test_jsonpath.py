@@ -77,12 +77,6 @@ def test_index_out_of_range_is_not_found() -> None:
         evaluate_path("$.a.c[3]", DATA)
 
 
-def test_filter_expressions_are_rejected() -> None:
-    with pytest.raises(StatesError) as caught:
-        evaluate_path("$.items[?(@.v > 1)]", DATA)
-    assert caught.value.error == "States.Runtime"
-
-
 def test_resolve_context_and_variables() -> None:
     context = {"Execution": {"Id": "arn:x"}}
     variables = {"answer": {"value": [42]}}

@@ -2,18 +2,18 @@
 
 Step Functions evaluates JSONPath with the Jayway engine. This module implements the subset states
 use: ``$``, ``$.a.b``, ``$['a']``, ``$.a[0]`` (negative indexes count from the end), ``$.a[*]``,
-``$.*``, slices ``$.a[1:3]``, unions ``$['a','b']`` / ``$.a[0,2]`` and deep scan ``$..x``.
-Filter expressions (``[?(...)]``) are not supported and raise ``States.Runtime``.
+``$.*``, slices ``$.a[1:3]``, unions ``$['a','b']`` / ``$.a[0,2]``, deep scan ``$..x`` and filters
+``$.a[?(@.qty > 1)]`` (``jsonpath_filter`` reads them, ``jsonpath_filter_eval`` tests them).
 
 A *definite* path (names and single indexes only) selects one value and fails when nothing is
-there; an *indefinite* path (wildcard, slice, union, deep scan) selects a list, possibly empty.
-Errors mirror Jayway's wording inside AWS's causes, e.g. ``Invalid path '$.x' : No results for
-path: $['x']``.
+there; an *indefinite* path (wildcard, slice, union, deep scan, filter) selects a list, possibly
+empty. Errors mirror Jayway's wording inside AWS's causes, e.g. ``Invalid path '$.x' : No
+results for path: $['x']``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any, Final
 
@@ -23,25 +23,19 @@ from ordermesh_platform.sfn.errors import (
     StatesError,
 )
 from ordermesh_platform.sfn.json_text import copy_json, to_json
+from ordermesh_platform.sfn.jsonpath_filter import FilterSyntaxError, parse_filter
+from ordermesh_platform.sfn.jsonpath_filter_eval import (
+    MISSING,
+    Filter,
+    PrimitiveContextError,
+    Resolver,
+)
 
 _NAME_STOP: Final = frozenset(".[")
 
 
-class JsonPathSyntaxError(StatesError):
-    """The text is not a JSONPath this engine understands (the validator should reject it first)."""
-
-    def __init__(self, path: str, detail: str) -> None:
-        super().__init__(STATES_RUNTIME, f"Invalid path '{path}' : {detail}")
-        self.path = path
-
-
-class JsonPathNotFoundError(StatesError):
-    """A definite path selected nothing; ``detail`` is Jayway's message.
-
-    The default cause is the one AWS gives for InputPath and OutputPath; callers that report the
-    failure for another field (a ``.$`` template key, ``CausePath``, ...) build their own cause from
-    ``path``.
-    """
+class JsonPathError(StatesError):
+    """A path that cannot be evaluated: ``States.Runtime``, ``Invalid path '<path>' : <detail>``."""
 
     def __init__(self, path: str, detail: str) -> None:
         super().__init__(STATES_RUNTIME, f"Invalid path '{path}' : {detail}")
@@ -49,35 +43,47 @@ class JsonPathNotFoundError(StatesError):
         self.detail = detail
 
 
+class JsonPathSyntaxError(JsonPathError):
+    """The text is not a JSONPath this engine understands; ``detail`` says what and where."""
+
+
+class JsonPathNotFoundError(JsonPathError):
+    """A definite path selected nothing; ``detail`` is Jayway's message.
+
+    The default cause is the one AWS gives for InputPath and OutputPath; callers that report the
+    failure for another field (a ``.$`` template key, ``CausePath``, ...) build their own cause from
+    ``path``.
+    """
+
+
 @dataclass(frozen=True, slots=True)
 class _Step:
-    """One step; ``kind``: ``name``, ``index``, ``wildcard``, ``slice``, ``names``, ``indexes``."""
+    """One step; ``kind``: ``name``, ``index``, ``wildcard``, ``slice``, ``names``, ``indexes``,
+    ``filter``."""
 
     kind: str
     names: tuple[str, ...] = ()
     indexes: tuple[int, ...] = ()
     bounds: tuple[int | None, int | None, int | None] = (None, None, None)
     deep: bool = False
+    predicate: Filter | None = None
 
     @property
     def definite(self) -> bool:
         return not self.deep and self.kind in {"name", "index"}
 
     def render(self) -> str:
-        """Jayway's normalised form of the step: ``['a']``, ``[0]``, ``[*]``."""
-        prefix = ".." if self.deep else ""
-        if self.kind == "name":
-            return f"{prefix}['{self.names[0]}']"
-        if self.kind == "names":
-            return prefix + "[" + ",".join(f"'{n}'" for n in self.names) + "]"
-        if self.kind == "index":
-            return f"{prefix}[{self.indexes[0]}]"
-        if self.kind == "indexes":
-            return prefix + "[" + ",".join(str(i) for i in self.indexes) + "]"
-        if self.kind == "slice":
+        """Jayway's normalised form of the step: ``['a']``, ``[0]``, ``[1:3]``, ``[*]``, ``[?]``."""
+        if self.kind in {"name", "names"}:
+            body = ",".join(f"'{name}'" for name in self.names)
+        elif self.kind in {"index", "indexes"}:
+            body = ",".join(str(index) for index in self.indexes)
+        elif self.kind == "slice":
             start, end, _ = self.bounds
-            return f"{prefix}[{'' if start is None else start}:{'' if end is None else end}]"
-        return f"{prefix}[*]"
+            body = f"{'' if start is None else start}:{'' if end is None else end}"
+        else:
+            body = "?" if self.kind == "filter" else "*"
+        return f"{'..' if self.deep else ''}[{body}]"
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +101,10 @@ class JsonPath:
         """Jayway's normalised text, e.g. ``$['a'][0]``; ``upto`` keeps only the first steps."""
         steps = self.steps if upto is None else self.steps[:upto]
         return "$" + "".join(step.render() for step in steps)
+
+    def rendered_from(self, start: int) -> str:
+        """Jayway's text of the steps from ``start`` on, e.g. ``[?]['a']``."""
+        return "".join(step.render() for step in self.steps[start:])
 
 
 class _Parser:
@@ -122,7 +132,7 @@ class _Parser:
                 inner = self.bracket()
             else:
                 inner = self.dotted()
-            return _Step(inner.kind, inner.names, inner.indexes, inner.bounds, deep=True)
+            return replace(inner, deep=True)
         if text[self.pos] == ".":
             self.pos += 1
             return self.dotted()
@@ -144,14 +154,24 @@ class _Parser:
         return _Step("name", names=(name,))
 
     def bracket(self) -> _Step:
+        if self.text[self.pos + 1 :].lstrip(" ").startswith("?"):
+            return self.filter()
+        return self.selection()
+
+    def filter(self) -> _Step:
+        try:
+            predicate, self.pos = parse_filter(self.text, self.pos, _filter_operand)
+        except FilterSyntaxError as err:
+            raise self.fail(str(err)) from None
+        return _Step("filter", predicate=predicate)
+
+    def selection(self) -> _Step:
         text = self.text
         end = self._bracket_end()
         body = text[self.pos + 1 : end].strip()
         self.pos = end + 1
         if body == "*":
             return _Step("wildcard")
-        if body.startswith("?"):
-            raise self.fail("Filter expressions are not supported")
         if body[:1] in {"'", '"'}:
             names = _split_quoted(body, self.fail)
             if len(names) == 1:
@@ -222,6 +242,33 @@ def _split_quoted(body: str, fail: Any) -> tuple[str, ...]:
     return tuple(names)
 
 
+def _filter_operand(text: str, position: int) -> Resolver:
+    """A path inside a filter (``@...`` on the item, ``$...`` on the document) as a resolver."""
+    try:
+        parsed = _Parser("$" + text[1:]).parse()
+    except JsonPathSyntaxError as err:
+        detail = f"Invalid path '{text}' in the filter at position {position}: {err.detail}"
+        raise FilterSyntaxError(detail) from None
+    if not parsed.definite:
+        raise FilterSyntaxError(
+            f"Only definite paths (names and indexes) are supported in a filter: '{text}' at "
+            f"position {position}"
+        )
+    steps = parsed.steps
+    on_document = text.startswith("$")
+
+    def resolve(item: Any, document: Any) -> Any:
+        value = document if on_document else item
+        for step in steps:
+            found = _select(step, value)
+            if not found:
+                return MISSING
+            value = found[0]
+        return value
+
+    return resolve
+
+
 @lru_cache(maxsize=1024)
 def parse_path(path: str) -> JsonPath:
     """Parse a JSONPath (``$...``); raises ``JsonPathSyntaxError`` (``States.Runtime``)."""
@@ -285,11 +332,33 @@ def _evaluate_definite(parsed: JsonPath, data: Any) -> Any:
 
 def _evaluate_indefinite(parsed: JsonPath, data: Any) -> list[Any]:
     nodes = [data]
-    for step in parsed.steps:
+    for position, step in enumerate(parsed.steps):
         if step.deep:
             nodes = [node for parent in nodes for node in _descendants(parent)]
-        nodes = [child for node in nodes for child in _select(step, node)]
+        if step.predicate is not None:
+            nodes = _filtered(parsed, position, nodes, data)
+        else:
+            nodes = [child for node in nodes for child in _select(step, node)]
     return nodes
+
+
+def _filtered(parsed: JsonPath, position: int, nodes: list[Any], document: Any) -> list[Any]:
+    step = parsed.steps[position]
+    assert step.predicate is not None  # noqa: S101 - only called for filter steps
+    try:
+        return step.predicate.select(
+            nodes,
+            document,
+            scanned=step.deep,
+            last=position == len(parsed.steps) - 1,
+            strict=all(earlier.definite for earlier in parsed.steps[:position]),
+        )
+    except PrimitiveContextError as err:
+        raise JsonPathError(
+            parsed.text,
+            f"Filter: {parsed.rendered_from(position)} can not be applied to primitives. "
+            f"Current context is: {err}",
+        ) from None
 
 
 def evaluate_path(path: str, data: Any) -> Any:
