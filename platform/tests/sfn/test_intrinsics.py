@@ -106,8 +106,55 @@ def test_seeded_math_random_is_deterministic() -> None:
 
 
 @pytest.mark.parametrize(
+    ("start", "end", "low", "high"),
+    [
+        (1.5, 9.25, 2, 8),  # 1.5 rounds half up to 2, 9.25 to 9; the end is excluded
+        (12.5, 44.51, 13, 44),  # the bounds of the execution AWS recorded
+        (-1.5, 0.5, -1, 0),  # Java's Math.round: -1.5 -> -1, 0.5 -> 1
+        (0.49, 2.5, 0, 2),
+    ],
+)
+def test_math_random_rounds_fractional_bounds(
+    start: float, end: float, low: int, high: int
+) -> None:
+    data = {"FunctionInput": {"fst": start, "snd": end}}
+    seen = {
+        evaluate_intrinsic(
+            "States.MathRandom($.FunctionInput.fst, $.FunctionInput.snd)",
+            data,
+            rng=random.Random(i),
+        )
+        for i in range(200)
+    }
+    assert all(type(value) is int for value in seen)
+    assert min(seen) == low
+    assert max(seen) == high
+
+
+def test_seeded_math_random_with_fractional_bounds_is_deterministic() -> None:
+    values = {ev("States.MathRandom(1.5, 9.25, 42)") for _ in range(3)}
+    assert values == {ev("States.MathRandom(2, 9, 42)")}
+    assert ev("States.MathRandom(1.5, 9.25, 42.4)") == ev("States.MathRandom(2, 9, 42)")
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    ["'1', 5", "1, '5'", "true, 5", "1, false", "null, 5", "1, null", "1, 5, 'seed'"],
+)
+def test_math_random_rejects_bounds_and_seeds_that_are_not_numbers(arguments: str) -> None:
+    with pytest.raises(StatesError) as caught:
+        ev(f"States.MathRandom({arguments})")
+    assert caught.value.error == "States.IntrinsicFailure"
+    assert "of the function 'States.MathRandom' must be a number" in caught.value.cause
+
+
+@pytest.mark.parametrize(
     ("text", "fragment"),
     [
+        (
+            "States.MathRandom(1.2, 1.4)",
+            "start value (1) for the function 'States.MathRandom' must",
+        ),
         ("States.ArrayRange(0, 2000, 1)", "the maximum is 1000"),
         ("States.ArrayRange(0, 10, 0)", "must not be 0"),
         ("States.ArrayGetItem($.arr, 10)", "out of bounds"),

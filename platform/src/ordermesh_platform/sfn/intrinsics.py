@@ -472,26 +472,30 @@ def _json_merge(args: list[Any]) -> dict[str, Any]:
     return {**left, **right}
 
 
+def _round_half_up(name: str, args: Sequence[Any], position: int) -> int:
+    """A number as MathAdd and MathRandom read it: AWS rounds one that is not an integer to the
+    nearest integer, half up (Java ``Math.round``): 1.5 -> 2, -1.5 -> -1."""
+    value = args[position]
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _arg_error(name, position, "a number", value)
+    if not math.isfinite(value):
+        raise _arg_error(name, position, "a finite number", value)
+    return math.floor(value + 0.5)
+
+
 def _math_random(args: list[Any], rng: random.Random) -> int:
+    """An integer from start (inclusive) to end (exclusive), the bounds and the seed rounded."""
     name = "States.MathRandom"
     _expect_count(name, args, 2, 3)
-    start = _integer(name, args, 0)
-    end = _integer(name, args, 1)
+    start = _round_half_up(name, args, 0)
+    end = _round_half_up(name, args, 1)
     if start >= end:
         raise _failure(
             f"The start value ({start}) for the function '{name}' must be less than the end "
             f"value ({end})"
         )
-    source = random.Random(_integer(name, args, 2)) if len(args) == 3 else rng  # noqa: S311, PLR2004 - seeded, replayable on purpose
+    source = random.Random(_round_half_up(name, args, 2)) if len(args) == 3 else rng  # noqa: S311, PLR2004 - seeded, replayable on purpose
     return source.randrange(start, end)
-
-
-def _round_half_up(name: str, args: Sequence[Any], position: int) -> int:
-    """A number as MathAdd reads it: rounded half up (Java ``Math.round``): 1.5 -> 2, -1.5 -> -1."""
-    value = args[position]
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise _arg_error(name, position, "a number", value)
-    return math.floor(value + 0.5)
 
 
 def _math_add(args: list[Any]) -> int:
