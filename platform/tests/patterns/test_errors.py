@@ -24,6 +24,13 @@ INVALID: list[tuple[Any, str, str]] = [
     ({"a": [{"exists": "yes"}]}, "exists match pattern must be either true or false.", "a"),
     ({"a": [{"exists": True, "prefix": "x"}]}, "Only one key allowed in match expression", "a"),
     ({"a": [{"prefix": "x", "suffix": "y"}]}, "Only one key allowed in match expression", "a"),
+    ({"a": [{"cidr": 10}]}, "prefix match pattern must be a string", "a"),
+    ({"a": [{"cidr": ["10.0.0.0/8"]}]}, "prefix match pattern must be a string", "a"),
+    (
+        {"$or": [{"a": [{"cidr": None}]}, {"b": ["x"]}]},
+        "prefix match pattern must be a string",
+        "$or[0].a",
+    ),
     ({"a": [{"cidr": "10.0.0.0"}]}, "Malformed CIDR, one '/' required", "a"),
     ({"a": [{"cidr": "10.0.0.0/33"}]}, "IPv4 mask bits must be <= 32", "a"),
     ({"a": [{"cidr": "::/129"}]}, "IPv6 mask bits must be <= 128", "a"),

@@ -297,7 +297,7 @@ class _Compiler:
         return Condition(Kind.EXISTS if operand else Kind.ABSENT)
 
     def _cidr(self, operand: Any, rest: list[Any], where: str) -> Condition:
-        _string(operand, "cidr match pattern must be a string", where)
+        _string(operand, "prefix match pattern must be a string", where)  # event-ruler says prefix
         try:
             block = parse_cidr(operand)
         except CidrError as error:
