@@ -34,8 +34,8 @@ do not edit by hand. The tests assert every figure below with the same runners, 
 
 The corpora are the repository's copy in `conformance/` (see `conformance/PROVENANCE.md`: where
 each came from, its licence, and the check that keeps it equal to its source). Each measure must
-hold the score it reached: exactly the cases listed as known disagreements may disagree (none
-today), so one regression fails the tests.
+hold the score it reached: exactly the cases listed as known disagreements may disagree, each for
+its listed reason, so one regression fails the tests.
 
 ## Which figures are AWS-validated
 

@@ -17,7 +17,10 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from ordermesh_platform.patterns import InvalidEventPatternError, compile_pattern
+from ordermesh_platform.patterns import EventPattern, InvalidEventPatternError, compile_pattern
+from ordermesh_platform.patterns._json import dump, load_pattern
+from ordermesh_platform.patterns.compiler import compile_branches
+from ordermesh_platform.patterns.complexity import MAX_COMPLEXITY, TOO_COMPLEX, rule_complexity
 from tests.corpus import CONFORMANCE
 
 CORPUS = CONFORMANCE / "eventbridge"
@@ -36,8 +39,14 @@ OPERATORS = (
 )
 
 # Cases where the engine knowingly differs from event-ruler, with the reason (by case id). The
-# test requires exactly these to disagree: one more is a regression, one fewer a stale entry.
-KNOWN_DISAGREEMENTS: dict[str, str] = {}
+# test requires exactly these to disagree, for exactly these reasons: one more is a regression,
+# one fewer a stale entry.
+KNOWN_DISAGREEMENTS: dict[str, str] = {
+    # event-ruler's MachineComplexityEvaluatorTest rule: the engine applies no limit itself;
+    # EventBridge does (docs/decisions/2026-12-05-wildcard-complexity.md).
+    "java-00835": "too complex for EventBridge (score 11, limit 10); compiled without the "
+    "limit, it matches as labelled",
+}
 
 
 @dataclass
@@ -134,13 +143,34 @@ def outcome(case: Case) -> str | None:
     try:
         pattern = compile_pattern(case.pattern)
     except InvalidEventPatternError as error:
-        return None if not case.expected_valid else f"rejected a valid pattern: {error}"
+        if not case.expected_valid:
+            return None
+        if error.reason == TOO_COMPLEX:
+            return _too_complex(case)
+        return f"rejected a valid pattern: {error}"
     if not case.expected_valid:
         return "accepted an invalid pattern"
+    return _match(case, pattern)
+
+
+def _match(case: Case, pattern: EventPattern) -> str | None:
     if case.event is None or case.expected_match is None:
         return None
     got = pattern.matches_json(case.event)
     return None if got == case.expected_match else f"matched={got}, expected {case.expected_match}"
+
+
+def _too_complex(case: Case) -> str:
+    """A rule event-ruler accepts (it applies no complexity limit) that EventBridge refuses:
+    how complex it is, and whether the engine matches it as labelled without the limit."""
+    document = load_pattern(case.pattern)
+    branches = compile_branches(document)
+    score = rule_complexity(branches, cap=100)
+    unchecked = _match(case, EventPattern(dump(document), branches))
+    return (
+        f"too complex for EventBridge (score {score}, limit {MAX_COMPLEXITY}); compiled without "
+        + (f"the limit, {unchecked}" if unchecked else "the limit, it matches as labelled")
+    )
 
 
 @dataclass(frozen=True)
@@ -149,7 +179,8 @@ class PatternScore:
 
     totals: Counter[str]
     agreed: Counter[str]
-    disagreements: dict[str, str]  # case id -> what we did, and the pattern
+    disagreements: dict[str, str]  # case id -> what we did
+    patterns: dict[str, str]  # case id -> the pattern, for each disagreement
 
     def families(self) -> list[str]:
         """``all`` first, then the families by name."""
@@ -162,11 +193,13 @@ def score_corpus() -> PatternScore:
     totals: Counter[str] = Counter()
     agreed: Counter[str] = Counter()
     disagreements: dict[str, str] = {}
+    patterns: dict[str, str] = {}
     for case in cases():
         problem = outcome(case)
         for family in {"all", *case.families}:
             totals[family] += 1
             agreed[family] += problem is None
         if problem is not None:
-            disagreements[case.id] = f"{problem} | pattern {case.pattern[:160]!r}"
-    return PatternScore(totals, agreed, disagreements)
+            disagreements[case.id] = problem
+            patterns[case.id] = case.pattern
+    return PatternScore(totals, agreed, disagreements, patterns)

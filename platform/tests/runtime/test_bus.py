@@ -145,6 +145,23 @@ def test_invalid_patterns_are_rejected_when_the_rule_is_created(
     assert bus.rules() == []
 
 
+def test_a_rule_whose_wildcards_are_too_complex_is_not_created(
+    bus: LocalEventBus, queues: Queues
+) -> None:
+    stacks = [f"*:stack/{name}/*" for name in ("Shared", "Tracker", "Worker", "Monitoring")]
+    pattern = {"detail": {"stack-id": [{"wildcard": stack} for stack in stacks]}}
+    with pytest.raises(InvalidEventPatternError) as caught:
+        bus.put_rule(_queue_rule("stacks", pattern, "q", queues))
+    assert str(caught.value) == (
+        "Event pattern is not valid. Reason: Rule is too complex - try using fewer wildcard "
+        "characters or fewer repeating character sequences after a wildcard character"
+    )
+    assert bus.rules() == []
+    pattern["detail"]["stack-id"].pop()
+    bus.put_rule(_queue_rule("stacks", pattern, "q", queues))
+    assert [rule.name for rule in bus.rules()] == ["stacks"]
+
+
 def test_function_target_gets_the_eventbridge_event(
     order_placed: dict[str, Any], bus: LocalEventBus, functions: Functions
 ) -> None:

@@ -73,9 +73,8 @@ def test_put_events_request_errors(events: tuple[Any, LocalEventBus]) -> None:
     assert error.value.response["Error"]["Code"] == "ValidationException"
 
 
-def test_test_event_pattern(events: tuple[Any, LocalEventBus]) -> None:
-    client, _ = events
-    event = {
+def _event(detail: dict[str, Any]) -> dict[str, Any]:
+    return {
         "id": "1",
         "account": "000000000000",
         "source": "ordermesh.order",
@@ -83,8 +82,13 @@ def test_test_event_pattern(events: tuple[Any, LocalEventBus]) -> None:
         "region": "us-east-1",
         "detail-type": "OrderPlaced",
         "resources": [],
-        "detail": {"total": 300},
+        "detail": detail,
     }
+
+
+def test_test_event_pattern(events: tuple[Any, LocalEventBus]) -> None:
+    client, _ = events
+    event = _event({"total": 300})
     pattern = {"detail": {"total": [{"numeric": [">=", 3.0e2]}]}}
     result = client.test_event_pattern(EventPattern=json.dumps(pattern), Event=json.dumps(event))
     assert result["Result"] is True
@@ -102,6 +106,25 @@ def test_test_event_pattern(events: tuple[Any, LocalEventBus]) -> None:
     with pytest.raises(ClientError) as error:
         client.test_event_pattern(EventPattern='{"source": ["a"]}', Event='{"source": "a"}')
     assert "missing required fields" in error.value.response["Error"]["Message"]
+
+
+def test_test_event_pattern_rejects_wildcards_that_are_too_complex(
+    events: tuple[Any, LocalEventBus],
+) -> None:
+    client, _ = events
+    event = _event({"bus": "arn:aws:events:us-east-1:111122223333:event-bus/orders"})
+    simple = {"detail": {"bus": [{"wildcard": "arn:aws:events:us-east-1:*:event-bus/*"}]}}
+    result = client.test_event_pattern(EventPattern=json.dumps(simple), Event=json.dumps(event))
+    assert result["Result"] is True
+    complex_ = {"detail": {"bus": [{"wildcard": "*:*:*:*:*:event-bus/*"}]}}
+    with pytest.raises(ClientError) as error:
+        client.test_event_pattern(EventPattern=json.dumps(complex_), Event=json.dumps(event))
+    assert error.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert error.value.response["Error"] == {
+        "Code": "InvalidEventPatternException",
+        "Message": "Event pattern is not valid. Reason: Rule is too complex - try using fewer "
+        "wildcard characters or fewer repeating character sequences after a wildcard character",
+    }
 
 
 def test_list_and_describe_rules(events: tuple[Any, LocalEventBus]) -> None:

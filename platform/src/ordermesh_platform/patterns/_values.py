@@ -237,10 +237,15 @@ def _always(_value: str) -> bool:
     return True
 
 
+def java_order(name: str) -> bytes:
+    """A sort key that orders strings as Java's ``String.compareTo`` does (by UTF-16 unit)."""
+    return name.encode("utf-16-be", "surrogatepass")
+
+
 _MAX_BMP: Final = 0xFFFF
 
 
-def _case_forms(char: str) -> list[str]:
+def case_forms(char: str) -> list[str]:
     if ord(char) > _MAX_BMP:
         return [char]
     return sorted({char.lower(), char.upper()})
@@ -251,7 +256,7 @@ def ignore_case_matcher(text: str, where: str) -> Callable[[str], bool]:
     if text.isascii():
         return _ascii_ignore_case(text, where)
     body = "".join(
-        "(?:" + "|".join(re.escape(form) for form in _case_forms(char)) + ")" for char in text
+        "(?:" + "|".join(re.escape(form) for form in case_forms(char)) + ")" for char in text
     )
     if where == "equals":
         regex = re.compile(body, re.DOTALL)

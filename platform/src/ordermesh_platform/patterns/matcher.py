@@ -24,7 +24,9 @@ from typing import Any, Final
 
 from ._conditions import ValueTest, value_test
 from ._json import JsonObject, dump, from_python, load_event, load_pattern
+from ._values import java_order
 from .compiler import Branch, Kind, compile_branches
+from .complexity import check_complexity
 from .errors import ROOT_PATH, InvalidEventPatternError
 
 MAX_PATTERN_LENGTH: Final = 4096
@@ -62,7 +64,7 @@ def compile_pattern(pattern: str | Mapping[str, Any]) -> EventPattern:
     """Check and compile an event pattern given as JSON text or as a mapping.
 
     Raises InvalidEventPatternError, saying what is wrong and where, when EventBridge would
-    reject the pattern.
+    reject the pattern, wildcards too complex to match included (``complexity``).
     """
     if isinstance(pattern, str):
         if len(pattern) > MAX_PATTERN_LENGTH:
@@ -79,6 +81,7 @@ def compile_pattern(pattern: str | Mapping[str, Any]) -> EventPattern:
     source = dump(document)
     if len(source) > MAX_PATTERN_LENGTH:
         raise InvalidEventPatternError(_too_long(len(source)), ROOT_PATH)
+    check_complexity(branches)
     return EventPattern(source, branches)
 
 
@@ -167,14 +170,10 @@ def _top_level_exact_fields(branch: Branch) -> dict[str, frozenset[str]]:
     }
 
 
-def _java_order(name: str) -> bytes:
-    return name.encode("utf-16-be", "surrogatepass")
-
-
 def _branch_tests(branch: Branch) -> list[_Test]:
     """A branch's fields in event-ruler's order (sorted names), each with its value test."""
     tests = []
-    for name in sorted(branch, key=_java_order):
+    for name in sorted(branch, key=java_order):
         conditions = branch[name]
         present = tuple(c for c in conditions if c.kind is not Kind.ABSENT)
         if not present:
@@ -246,10 +245,10 @@ def _pinned_depth(name: str, segments: list[str], present: list[_Test]) -> int:
     event-ruler checks absence against the array elements chosen by fields tested before it; a
     field tested before it that shares the first ``j`` segments pins the arrays on that prefix.
     """
-    order = _java_order(name)
+    order = java_order(name)
     for depth in range(len(segments) - 1, 0, -1):
         prefix = ".".join(segments[:depth]) + "."
-        if any(_java_order(p.name) < order and p.name.startswith(prefix) for p in present):
+        if any(java_order(p.name) < order and p.name.startswith(prefix) for p in present):
             return depth
     return 0
 
