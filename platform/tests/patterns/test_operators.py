@@ -116,6 +116,32 @@ def test_string_operators(pattern: Any, event: Any, expected: bool) -> None:  # 
     _check(pattern, event, expected)
 
 
+KELVIN = "\u212a"  # KELVIN SIGN: lower-cases to ASCII "k" but is neither of the cases of "k"
+DESERET = "\U00010400"  # outside the basic plane; its lower case is U+10428
+
+IGNORE_CASE_EDGES: list[Case] = [
+    # an ASCII pattern accepts ASCII only: event-ruler compares the UTF-8 bytes of "k" and "K"
+    ({"a": [{"equals-ignore-case": "k"}]}, {"a": KELVIN}, False),
+    ({"a": [{"prefix": {"equals-ignore-case": "ki"}}]}, {"a": f"{KELVIN}iss"}, False),
+    ({"a": [{"suffix": {"equals-ignore-case": ".k"}}]}, {"a": f"x.{KELVIN}"}, False),
+    ({"a": [{"anything-but": {"equals-ignore-case": "k"}}]}, {"a": KELVIN}, True),
+    # event-ruler folds case per UTF-16 unit: a character outside the basic plane keeps its case
+    ({"a": [{"equals-ignore-case": DESERET}]}, {"a": "\U00010428"}, False),
+    ({"a": [{"prefix": {"equals-ignore-case": f"É{DESERET}"}}]}, {"a": "é\U00010428!"}, False),
+    # an empty suffix ends every string, and no number
+    ({"a": [{"suffix": {"equals-ignore-case": ""}}]}, {"a": "anything"}, True),
+    ({"a": [{"suffix": {"equals-ignore-case": ""}}]}, {"a": ""}, True),
+    ({"a": [{"suffix": {"equals-ignore-case": ""}}]}, {"a": 5}, False),
+]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "event", "expected"), IGNORE_CASE_EDGES, ids=_ids(IGNORE_CASE_EDGES)
+)
+def test_ignore_case_edges(pattern: Any, event: Any, expected: bool) -> None:  # noqa: FBT001
+    _check(pattern, event, expected)
+
+
 ANYTHING_BUT: list[Case] = [
     ({"s": [{"anything-but": "banned"}]}, {"s": "active"}, True),
     ({"s": [{"anything-but": "banned"}]}, {"s": "banned"}, False),
