@@ -3,49 +3,28 @@ FORWARD compatible (set inclusion, see ordermesh_contracts.compat) and the exact
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any
 
 import pytest
 from ordermesh_contracts.compat import CATALOGUE, Mode, check, diff
 
-
-class Case(NamedTuple):
-    name: str
-    old: Any
-    new: Any
-    backward: bool
-    forward: bool
-    changes: tuple[str, ...]  # "TYPE #/pointer", in order
-
-
-def case(name: str, old: Any, new: Any, flags: str, *changes: str) -> Case:
-    """flags: "BF" both compatible, "B-" backward only, "-F" forward only, "--" neither."""
-    return Case(name, old, new, flags[0] == "B", flags[1] == "F", changes)
-
-
-S, N, I = {"type": "string"}, {"type": "number"}, {"type": "integer"}  # noqa: E741
-NULL, BOOL, OBJ, ARR = {"type": "null"}, {"type": "boolean"}, {"type": "object"}, {"type": "array"}
-
-
-ACCEPT_ALL: Any = True
-REJECT_ALL: Any = False
-
-
-def obj(props: dict[str, Any], **extra: Any) -> dict[str, Any]:
-    return {"type": "object", "properties": props, **extra}
-
-
-def arr(**extra: Any) -> dict[str, Any]:
-    return {"type": "array", **extra}
-
-
-def string(**extra: Any) -> dict[str, Any]:
-    return {"type": "string", **extra}
-
-
-def number(**extra: Any) -> dict[str, Any]:
-    return {"type": "number", **extra}
-
+from .cases import (
+    ACCEPT_ALL,
+    ARR,
+    BOOL,
+    NULL,
+    OBJ,
+    REJECT_ALL,
+    Case,
+    I,
+    N,
+    S,
+    arr,
+    case,
+    number,
+    obj,
+    string,
+)
 
 TYPE_CASES = [
     case("type unchanged", S, S, "BF"),
