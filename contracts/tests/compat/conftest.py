@@ -51,7 +51,8 @@ class Pool:
                 self.numbers += [value, value - 1, value + 1, value + 0.5, value * 3]
         elif key in {"minLength", "maxLength"} and isinstance(value, int):
             self.strings += ["a" * max(value - 1, 0), "a" * value, "a" * (value + 1)]
-        elif key in {"properties", "dependencies"} and isinstance(value, dict):
+        elif key in {"properties", "dependencies", "dependentSchemas", "dependentRequired"}:
+            self.names += list(value) if isinstance(value, dict) else []
             self.names += list(value)
         elif key == "required" and isinstance(value, list):
             self.names += [name for name in value if isinstance(name, str)]
@@ -135,22 +136,30 @@ class Sampler:
     def _object(self, schema: dict[str, Any], root: Any, depth: int) -> dict[str, Any]:
         props = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
         result: dict[str, Any] = {}
+        rest = schema.get("additionalProperties", schema.get("unevaluatedProperties", True))
         for name in dict.fromkeys(self.pool.names):
             if self.rng.random() < (0.7 if name in props else 0.25):
-                sub = props.get(name, schema.get("additionalProperties", True))
-                result[name] = self.value(sub, root, depth + 1)
+                result[name] = self.value(props.get(name, rest), root, depth + 1)
         return result
 
     def _array(self, schema: dict[str, Any], root: Any, depth: int) -> list[Any]:
+        """Position schemas (prefixItems, or items in its draft 4 tuple form), then the rest."""
         items = schema.get("items", True)
-        length = self.rng.randint(0, 4)
-        if isinstance(items, list):
-            rest = schema.get("additionalItems", True)
-            return [
-                self.value(items[i] if i < len(items) else rest, root, depth + 1)
-                for i in range(length)
-            ]
-        return [self.value(items, root, depth + 1) for _ in range(length)]
+        positions, rest_keyword = [], "items"
+        if isinstance(schema.get("prefixItems"), list):
+            positions = schema["prefixItems"]
+        elif isinstance(items, list):
+            positions, rest_keyword = items, "additionalItems"
+        rest = schema.get(rest_keyword, schema.get("unevaluatedItems", True))
+        length = self.rng.randint(0, max(4, len(positions) + 2))
+        result = [
+            self.value(positions[i] if i < len(positions) else rest, root, depth + 1)
+            for i in range(length)
+        ]
+        if "contains" in schema and self.rng.random() < 0.6:
+            found = self.value(schema["contains"], root, depth + 1)
+            result.insert(self.rng.randint(0, len(result)), found)
+        return result
 
     def documents(self, count: int) -> list[Any]:
         found: dict[str, Any] = {}
@@ -164,7 +173,18 @@ class Sampler:
         return list(found.values())
 
 
-_DRAFT_2020 = {"prefixItems", "dependentRequired", "dependentSchemas", "$defs"}
+# Keywords that draft 7 does not know (2019-09 and 2020-12 ones): their schemas are judged as
+# 2020-12, or draft 7 would ignore them and call documents valid that are not.
+_DRAFT_2020 = {
+    "prefixItems",
+    "dependentRequired",
+    "dependentSchemas",
+    "$defs",
+    "unevaluatedProperties",
+    "unevaluatedItems",
+    "minContains",
+    "maxContains",
+}
 
 
 def is_valid(schema: Any, document: Any) -> bool:
