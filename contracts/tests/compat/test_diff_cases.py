@@ -25,6 +25,7 @@ from .cases import (
     obj,
     string,
 )
+from .unevaluated_cases import UNEVALUATED_CASES
 
 TYPE_CASES = [
     case("type unchanged", S, S, "BF"),
@@ -1228,6 +1229,7 @@ ALL_CASES = [
     *COMBINATOR_CASES,
     *REF_CASES,
     *LATER_DRAFT_CASES,
+    *UNEVALUATED_CASES,
     *MISC_CASES,
 ]
 

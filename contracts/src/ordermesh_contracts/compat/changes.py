@@ -104,8 +104,15 @@ for _kw in ("PATTERN", "FORMAT"):
 _add("UNIQUE_ITEMS_ADDED", _FT, "uniqueItems turned on")
 _add("UNIQUE_ITEMS_REMOVED", _TF, "uniqueItems turned off")
 
-# --- single-schema slots: items (schema form), additionalItems, additionalProperties -------
-for _kw in ("ITEMS", "ADDITIONAL_ITEMS", "ADDITIONAL_PROPERTIES"):
+# --- single-schema slots: items (schema form), additionalItems, additionalProperties, and -----
+# unevaluatedItems/unevaluatedProperties where they are the content model's rest
+for _kw in (
+    "ITEMS",
+    "ADDITIONAL_ITEMS",
+    "ADDITIONAL_PROPERTIES",
+    "UNEVALUATED_ITEMS",
+    "UNEVALUATED_PROPERTIES",
+):
     _add(f"{_kw}_NARROWED", _FT, "an unconstrained slot now has a schema")
     _add(f"{_kw}_EXTENDED", _TF, "a slot's schema was dropped: anything is allowed there")
     _add(f"{_kw}_FORBIDDEN", _FT, "the slot is now false: nothing is allowed there")
@@ -127,6 +134,12 @@ for _kw in ("PROPERTY", "ITEM", "PATTERN_PROPERTY"):
     _add(f"{_kw}_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL", _FT, "see nested changes")
 _add("PATTERN_PROPERTY_ADDED_MAY_OVERLAP", _FT, "may overlap other patterns; not provable")
 _add("PATTERN_PROPERTY_REMOVED_MAY_OVERLAP", _TF, "may overlap other patterns; not provable")
+for _kw in ("PROPERTIES", "ITEMS"):
+    _add(
+        f"UNEVALUATED_{_kw}_UNDECIDED",
+        _FF,
+        "beside in-place applicators, what decides which members it governs changed; not provable",
+    )
 
 # --- objects -------------------------------------------------------------------------------
 _add("REQUIRED_PROPERTY_ADDED", _FT, "a property became required")

@@ -20,7 +20,15 @@ APPLIES_TO: dict[str, frozenset[str]] = {
         ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"), NUMERIC
     ),
     **dict.fromkeys(
-        ("items", "additionalItems", "prefixItems", "minItems", "maxItems", "uniqueItems"),
+        (
+            "items",
+            "additionalItems",
+            "prefixItems",
+            "unevaluatedItems",
+            "minItems",
+            "maxItems",
+            "uniqueItems",
+        ),
         frozenset({"array"}),
     ),
     **dict.fromkeys(
@@ -28,6 +36,7 @@ APPLIES_TO: dict[str, frozenset[str]] = {
             "properties",
             "patternProperties",
             "additionalProperties",
+            "unevaluatedProperties",
             "required",
             "minProperties",
             "maxProperties",
@@ -47,18 +56,30 @@ UNSUPPORTED = frozenset(
         "if",
         "then",
         "else",
-        "unevaluatedItems",
-        "unevaluatedProperties",
         "minContains",
         "maxContains",
         "$dynamicRef",
         "$recursiveRef",
     }
 )
-# Keywords that only mean something together: kept or dropped as a unit.
+# Keywords that govern members no other keyword evaluated: what they mean depends on the
+# keywords beside them (see unevaluated.py).
+UNEVALUATED = frozenset({"unevaluatedProperties", "unevaluatedItems"})
+# Keywords that only mean something together: kept or dropped as a unit. contains is with the
+# array keywords because it marks the items it matches as evaluated.
 KEYWORD_GROUPS = (
-    frozenset({"properties", "patternProperties", "additionalProperties"}),
-    frozenset({"items", "additionalItems", "prefixItems"}),
+    frozenset({"properties", "patternProperties", "additionalProperties", "unevaluatedProperties"}),
+    frozenset(
+        {
+            "items",
+            "additionalItems",
+            "prefixItems",
+            "unevaluatedItems",
+            "contains",
+            "minContains",
+            "maxContains",
+        }
+    ),
     frozenset({"minimum", "exclusiveMinimum"}),
     frozenset({"maximum", "exclusiveMaximum"}),
 )
@@ -139,7 +160,7 @@ def effective_types(schema: Mapping[str, Any]) -> frozenset[str]:
 
 
 def _is_open_value(key: str, value: Any) -> bool:
-    if key in {"additionalProperties", "additionalItems", "items"}:
+    if key in {"additionalProperties", "additionalItems", "items", *UNEVALUATED}:
         return value is True or value == {}
     if key == "type":
         return declared_types({"type": value}) == ALL_TYPES

@@ -1,5 +1,5 @@
-"""Object keywords: the content model (properties, patternProperties, additionalProperties),
-required and dependencies."""
+"""Object keywords: the content model (properties, patternProperties, and for the rest
+additionalProperties or unevaluatedProperties), required and dependencies."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ from typing import Any
 from ordermesh_contracts.compat.context import Ctx
 from ordermesh_contracts.compat.facts import Kind, classify
 from ordermesh_contracts.compat.refs import Node, join
+from ordermesh_contracts.compat.scalars import snake
 from ordermesh_contracts.compat.slots import Role, Slot, compare_slot
+from ordermesh_contracts.compat.unevaluated import object_rest, slot_keyword
 
 
 def _mapping(schema: Mapping[str, Any], keyword: str) -> Mapping[str, Any]:
@@ -41,7 +43,7 @@ def _effective(node: Node, name: str) -> tuple[Node, tuple[str, ...]]:
     matched = tuple(pattern for pattern in patterns if _matches(pattern, name))
     parts.extend(patterns[pattern] for pattern in matched)
     if not parts:
-        parts.append(schema.get("additionalProperties", True))
+        return object_rest(node)[0], matched
     return node.child(parts[0] if len(parts) == 1 else {"allOf": parts}), matched
 
 
@@ -55,13 +57,10 @@ def compare_content(ctx: Ctx, old: Node, new: Node, pointer: str) -> None:
     )
     for pattern in _names(before, after):
         _compare_pattern(ctx, (old, new), pattern, join(pointer, "patternProperties", pattern))
-    compare_slot(
-        ctx,
-        old.child(old.value.get("additionalProperties", True)),
-        new.child(new.value.get("additionalProperties", True)),
-        join(pointer, "additionalProperties"),
-        Slot("ADDITIONAL_PROPERTIES", Role.KEYWORD, "additionalProperties"),
-    )
+    (old_rest, old_source), (new_rest, new_source) = object_rest(old), object_rest(new)
+    keyword = slot_keyword(old_source, new_source, "additionalProperties")
+    slot = Slot(snake(keyword), Role.KEYWORD, keyword)
+    compare_slot(ctx, old_rest, new_rest, join(pointer, keyword), slot)
 
 
 def _compare_property(ctx: Ctx, nodes: tuple[Node, Node], name: str, pointer: str) -> None:
@@ -93,8 +92,7 @@ def _compare_pattern(ctx: Ctx, nodes: tuple[Node, Node], pattern: str, pointer: 
     if pattern in before and pattern in after:
         ctx.compare(old.child(before[pattern]), new.child(after[pattern]), pointer)
         return
-    rest_old = old.child(old.value.get("additionalProperties", True))
-    rest_new = new.child(new.value.get("additionalProperties", True))
+    rest_old, rest_new = object_rest(old)[0], object_rest(new)[0]
     if pattern in after:
         schema = new.child(after[pattern])
         compare_slot(ctx, rest_old, schema, pointer, Slot("PATTERN_PROPERTY", Role.ADDED, label))

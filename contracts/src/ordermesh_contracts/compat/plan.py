@@ -14,7 +14,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ordermesh_contracts.compat.facts import COMBINATORS, KEYWORD_GROUPS, is_constraint
+from ordermesh_contracts.compat.facts import (
+    COMBINATORS,
+    KEYWORD_GROUPS,
+    UNEVALUATED,
+    is_constraint,
+)
 from ordermesh_contracts.compat.refs import Node, join
 
 
@@ -64,6 +69,8 @@ def _merge(rest: Mapping[str, Any], branch: Any) -> Any:
 def _separable(first: Mapping[str, Any], second: Mapping[str, Any]) -> bool:
     if set(first) & set(second):
         return False
+    if UNEVALUATED & {*first, *second}:
+        return False  # merged, the other's keywords would change which members they govern
     return not any(group & set(first) and group & set(second) for group in KEYWORD_GROUPS)
 
 

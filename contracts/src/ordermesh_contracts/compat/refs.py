@@ -89,7 +89,8 @@ def _walk_pointer(document: Any, fragment: str) -> tuple[bool, Any]:
     return True, current
 
 
-def _follow(node: Node, ref: str) -> Node | None:
+def follow(node: Node, ref: str) -> Node | None:
+    """The schema one reference points to (None when it cannot be had)."""
     uri, fragment = urldefrag(ref)
     root = node.root
     if uri:
@@ -117,7 +118,7 @@ def resolve(node: Node) -> Node:
         if key in seen:
             return Node(value=True, root=current.root)  # a pure reference loop constrains nothing
         seen.add(key)
-        target = _follow(current, ref)
+        target = follow(current, ref)
         if target is None:
             return Node(value, current.root, unresolved=ref)
         current = target

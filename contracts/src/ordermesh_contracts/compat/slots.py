@@ -2,11 +2,12 @@
 
 A slot's schema is OPEN (accepts anything), CLOSED (false) or a real SCHEMA. Two flavours:
 
-* keyword slots (``items`` in schema form, ``additionalItems``, ``additionalProperties``):
-  both sides are the keyword's value;
+* keyword slots (``items`` in schema form, ``additionalItems``, ``additionalProperties``, and
+  ``unevaluatedItems``/``unevaluatedProperties`` where they are the rest): both sides are the
+  rest of the content model;
 * members (a property, a tuple item or a pattern) added to or removed from a content model:
   one side is the member's schema, the other what the content model says about that member
-  (``additionalProperties``/``additionalItems``, or the matching ``patternProperties``).
+  (its rest, or the matching ``patternProperties``).
 """
 
 from __future__ import annotations

@@ -37,6 +37,7 @@ from ordermesh_contracts.compat.scalars import (
     compare_unsupported,
     compare_values,
 )
+from ordermesh_contracts.compat.unevaluated import settle
 
 Handler = Callable[[Ctx, Node, Node, str], None]
 
@@ -74,14 +75,17 @@ HANDLERS: tuple[tuple[tuple[str, ...], Handler], ...] = (
     (("pattern",), _plain("pattern")),
     (("format",), _plain("format")),
     (("required",), compare_required),
-    (("properties", "patternProperties", "additionalProperties"), compare_content),
+    (
+        ("properties", "patternProperties", "additionalProperties", "unevaluatedProperties"),
+        compare_content,
+    ),
     (("dependencies",), _dependencies("dependencies")),
     (("dependentRequired",), _dependencies("dependentRequired")),
     (("dependentSchemas",), _dependencies("dependentSchemas")),
     (("propertyNames",), compare_property_names),
     (("minProperties",), _counts("minProperties")),
     (("maxProperties",), _counts("maxProperties")),
-    (("items", "additionalItems", "prefixItems"), compare_items),
+    (("items", "additionalItems", "prefixItems", "unevaluatedItems"), compare_items),
     (("minItems",), _counts("minItems")),
     (("maxItems",), _counts("maxItems")),
     (("uniqueItems",), _plain("uniqueItems")),
@@ -124,7 +128,8 @@ def _compare(ctx: Ctx, old: Node, new: Node, pointer: str) -> None:
     text = canonical(old_schema)
     if text == canonical(new_schema) and '"$ref"' not in text:
         return
-    old_rest, new_rest, groups = plan(old.child(old_schema), new.child(new_schema), pointer)
+    settled = settle(ctx, old.child(old_schema), new.child(new_schema), pointer)
+    old_rest, new_rest, groups = plan(*settled, pointer)
     _compare_keywords(ctx, old_rest, new_rest, pointer)
     for group in groups:
         compare_group(ctx, group, pointer)
