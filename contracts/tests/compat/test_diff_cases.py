@@ -25,7 +25,7 @@ from .cases import (
     obj,
     string,
 )
-from .unevaluated_cases import UNEVALUATED_CASES
+from .draft2020_cases import DRAFT2020_CASES
 
 TYPE_CASES = [
     case("type unchanged", S, S, "BF"),
@@ -1229,7 +1229,7 @@ ALL_CASES = [
     *COMBINATOR_CASES,
     *REF_CASES,
     *LATER_DRAFT_CASES,
-    *UNEVALUATED_CASES,
+    *DRAFT2020_CASES,
     *MISC_CASES,
 ]
 

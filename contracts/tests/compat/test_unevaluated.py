@@ -1,5 +1,5 @@
 """unevaluatedProperties / unevaluatedItems: the verdicts per mode, each proved by a document
-judged by the 2020-12 validator. The table cases are in unevaluated_cases.py."""
+judged by the 2020-12 validator. The table cases are in draft2020_cases.py."""
 
 from __future__ import annotations
 

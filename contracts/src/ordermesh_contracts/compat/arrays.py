@@ -10,8 +10,13 @@ contains matches) is the rest when it can be (see unevaluated.py).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from ordermesh_contracts.compat.context import Ctx
 from ordermesh_contracts.compat.refs import Node, join
+from ordermesh_contracts.compat.scalars import is_number, report_count
+from ordermesh_contracts.compat.scope import same_keywords
 from ordermesh_contracts.compat.slots import Role, Slot, compare_slot
 from ordermesh_contracts.compat.unevaluated import (
     item_rest,
@@ -51,3 +56,22 @@ def compare_items(ctx: Ctx, old: Node, new: Node, pointer: str) -> None:
     old_rest, new_rest = unevaluated_items_pair(old, new) or (old_rest, new_rest)
     slot = Slot(family, Role.KEYWORD, keyword)
     compare_slot(ctx, old_rest, new_rest, join(pointer, keyword), slot)
+
+
+def _contains_bound(schema: Mapping[str, Any], keyword: str) -> Any:
+    """minContains (1 when absent; 0 is no bound) or maxContains (None when absent)."""
+    raw = schema.get(keyword, 1 if keyword == "minContains" else None)
+    if not is_number(raw) or (keyword == "minContains" and raw <= 0):
+        return None
+    return raw
+
+
+def compare_contains_counts(ctx: Ctx, old: Node, new: Node, pointer: str) -> None:
+    """minContains/maxContains bound how many items contains matches. They mean nothing
+    without contains; when contains is added, removed or changed, that change (reported by
+    value) stands for the whole."""
+    if "contains" not in old.value or not same_keywords(old, new, ("contains",)):
+        return
+    for keyword in ("minContains", "maxContains"):
+        counts = _contains_bound(old.value, keyword), _contains_bound(new.value, keyword)
+        report_count(ctx, (old, new), pointer, keyword, counts)

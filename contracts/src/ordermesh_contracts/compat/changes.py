@@ -82,13 +82,13 @@ _add("MULTIPLE_OF_REDUCED", _TF, "the new multipleOf divides the old one: more v
 _add("MULTIPLE_OF_EXPANDED", _FT, "the new multipleOf is a multiple of the old one")
 _add("MULTIPLE_OF_CHANGED", _FF, "multipleOf changed to an unrelated value")
 
-# --- lengths and counts (strings, arrays, objects) -----------------------------------------
-for _kw in ("MIN_LENGTH", "MIN_ITEMS", "MIN_PROPERTIES"):
+# --- lengths and counts (strings, arrays, objects, items contains matches) ------------------
+for _kw in ("MIN_LENGTH", "MIN_ITEMS", "MIN_PROPERTIES", "MIN_CONTAINS"):
     _add(f"{_kw}_ADDED", _FT, "a minimum size was added")
     _add(f"{_kw}_REMOVED", _TF, "a minimum size was removed")
     _add(f"{_kw}_INCREASED", _FT, "the minimum size was raised")
     _add(f"{_kw}_DECREASED", _TF, "the minimum size was lowered")
-for _kw in ("MAX_LENGTH", "MAX_ITEMS", "MAX_PROPERTIES"):
+for _kw in ("MAX_LENGTH", "MAX_ITEMS", "MAX_PROPERTIES", "MAX_CONTAINS"):
     _add(f"{_kw}_ADDED", _FT, "a maximum size was added")
     _add(f"{_kw}_REMOVED", _TF, "a maximum size was removed")
     _add(f"{_kw}_INCREASED", _TF, "the maximum size was raised")

@@ -25,6 +25,8 @@ APPLIES_TO: dict[str, frozenset[str]] = {
             "additionalItems",
             "prefixItems",
             "unevaluatedItems",
+            "minContains",
+            "maxContains",
             "minItems",
             "maxItems",
             "uniqueItems",
@@ -56,8 +58,6 @@ UNSUPPORTED = frozenset(
         "if",
         "then",
         "else",
-        "minContains",
-        "maxContains",
         "$dynamicRef",
         "$recursiveRef",
     }

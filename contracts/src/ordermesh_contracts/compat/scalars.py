@@ -15,6 +15,7 @@ from ordermesh_contracts.compat.facts import (
     values,
 )
 from ordermesh_contracts.compat.refs import Node, join
+from ordermesh_contracts.compat.scope import same_keywords
 
 
 def is_number(value: Any) -> bool:
@@ -101,14 +102,23 @@ def _appeared(before: object) -> str:
 
 
 def compare_counts(ctx: Ctx, old: Node, new: Node, pointer: str, keyword: str) -> None:
-    before, after = _count(old.value, keyword), _count(new.value, keyword)
+    counts = _count(old.value, keyword), _count(new.value, keyword)
+    report_count(ctx, (old, new), pointer, keyword, counts)
+
+
+def report_count(
+    ctx: Ctx, nodes: tuple[Node, Node], pointer: str, keyword: str, counts: tuple[Any, Any]
+) -> None:
+    """A size bound's change, given both bounds (None: no bound)."""
+    before, after = counts
     if before == after:
         return
     if before is None or after is None:
         verb = _appeared(before)
     else:
         verb = "INCREASED" if after > before else "DECREASED"
-    text = f"{keyword} changed from {shown(old.value, keyword)} to {shown(new.value, keyword)}"
+    old, new = nodes[0].value, nodes[1].value
+    text = f"{keyword} changed from {shown(old, keyword)} to {shown(new, keyword)}"
     ctx.emit(f"{snake(keyword)}_{verb}", join(pointer, keyword), text)
 
 
@@ -129,7 +139,7 @@ def compare_unsupported(ctx: Ctx, old: Node, new: Node, pointer: str) -> None:
         in_old, in_new = keyword in old.value, keyword in new.value
         if not in_old and not in_new:
             continue
-        if in_old and in_new and canonical(old.value[keyword]) == canonical(new.value[keyword]):
+        if in_old and in_new and same_keywords(old, new, (keyword,)):
             continue
         verb = "CHANGED" if in_old and in_new else "ADDED" if in_new else "REMOVED"
         text = f"{keyword} {verb.lower()}; this keyword is compared conservatively"

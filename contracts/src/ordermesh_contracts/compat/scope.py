@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ordermesh_contracts.compat.facts import is_constraint
+from ordermesh_contracts.compat.facts import canonical, is_constraint
 from ordermesh_contracts.compat.refs import Node, follow
 
 _SCHEMA = frozenset(
@@ -82,6 +82,14 @@ class _Expansion:
             return self.schema(target, depth + 1)
         finally:
             self.trail.pop()
+
+
+def same_keywords(old: Node, new: Node, keywords: tuple[str, ...]) -> bool:
+    """Whether the keywords (those of them present) are the same on both sides, references
+    followed. False when that is too large to tell."""
+    before = expanded(old, {key: old.value[key] for key in keywords if key in old.value})
+    after = expanded(new, {key: new.value[key] for key in keywords if key in new.value})
+    return before is not None and canonical(before) == canonical(after)
 
 
 def expanded(node: Node, keywords: Mapping[str, Any]) -> Any | None:

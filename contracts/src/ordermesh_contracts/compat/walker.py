@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ordermesh_contracts.compat.arrays import compare_items
+from ordermesh_contracts.compat.arrays import compare_contains_counts, compare_items
 from ordermesh_contracts.compat.combinators import compare_group, compare_not
 from ordermesh_contracts.compat.context import Ctx
 from ordermesh_contracts.compat.facts import (
@@ -89,6 +89,7 @@ HANDLERS: tuple[tuple[tuple[str, ...], Handler], ...] = (
     (("minItems",), _counts("minItems")),
     (("maxItems",), _counts("maxItems")),
     (("uniqueItems",), _plain("uniqueItems")),
+    (("minContains", "maxContains"), compare_contains_counts),
     (("not",), compare_not),
     (tuple(sorted(UNSUPPORTED)), compare_unsupported),
 )

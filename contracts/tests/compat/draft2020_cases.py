@@ -1,4 +1,5 @@
-"""Table cases for unevaluatedProperties / unevaluatedItems (draft 2020-12).
+"""Table cases for draft 2020-12 keywords: unevaluatedProperties / unevaluatedItems, and contains
+with minContains / maxContains.
 
 Without in-place applicators beside them, they are the content model's rest (as
 additionalProperties and items after prefixItems are), and contains marks the items it matches
@@ -258,8 +259,8 @@ ITEM_CASES = [
         "minContains raised under unevaluatedItems",
         arr(contains=I, minContains=1, unevaluatedItems=False),
         arr(contains=I, minContains=2, unevaluatedItems=False),
-        "--",
-        "UNSUPPORTED_KEYWORD_CHANGED #/minContains",
+        "-F",
+        "MIN_CONTAINS_INCREASED #/minContains",
     ),
     case(
         "prefixItems member removed beside allOf under unevaluatedItems is undecided",
@@ -271,4 +272,63 @@ ITEM_CASES = [
     ),
 ]
 
-UNEVALUATED_CASES = [*PROPERTY_CASES, *APPLICATOR_PROPERTY_CASES, *ITEM_CASES]
+
+def _behind_ref(keyword: str, target: Any, **extra: Any) -> dict[str, Any]:
+    return {keyword: {"$ref": "#/$defs/x"}, "$defs": {"x": target}, **extra}
+
+
+CONTAINS_CASES = [
+    case(
+        "minContains 0 dropped (the default is 1)",
+        arr(contains=I, minContains=0),
+        arr(contains=I),
+        "-F",
+        "MIN_CONTAINS_ADDED #/minContains",
+    ),
+    case(
+        "minContains 0 added",
+        arr(contains=I),
+        arr(contains=I, minContains=0),
+        "B-",
+        "MIN_CONTAINS_REMOVED #/minContains",
+    ),
+    case("minContains 1 made explicit", arr(contains=I), arr(contains=I, minContains=1), "BF"),
+    case(
+        "maxContains added",
+        arr(contains=I),
+        arr(contains=I, maxContains=2),
+        "-F",
+        "MAX_CONTAINS_ADDED #/maxContains",
+    ),
+    case(
+        "maxContains raised",
+        arr(contains=I, maxContains=1),
+        arr(contains=I, maxContains=2),
+        "B-",
+        "MAX_CONTAINS_INCREASED #/maxContains",
+    ),
+    case("minContains without contains", arr(minContains=2), arr(), "BF"),
+    case(
+        "contains changed with its bounds",
+        arr(contains=I, minContains=2),
+        arr(contains=N, minContains=1),
+        "--",
+        "UNSUPPORTED_KEYWORD_CHANGED #/contains",
+    ),
+    case(
+        "contains behind a reference changed",
+        _behind_ref("contains", S, type="array"),
+        _behind_ref("contains", N, type="array"),
+        "--",
+        "UNSUPPORTED_KEYWORD_CHANGED #/contains",
+    ),
+    case(
+        "if behind a reference changed",
+        _behind_ref("if", {"type": "object"}, then={"required": ["a"]}),
+        _behind_ref("if", {"type": "array"}, then={"required": ["a"]}),
+        "--",
+        "UNSUPPORTED_KEYWORD_CHANGED #/if",
+    ),
+]
+
+DRAFT2020_CASES = [*PROPERTY_CASES, *APPLICATOR_PROPERTY_CASES, *ITEM_CASES, *CONTAINS_CASES]
