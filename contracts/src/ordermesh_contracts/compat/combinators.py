@@ -103,8 +103,11 @@ def _describe(kind: str, nodes: list[Node], *, lifted: bool) -> str:
 def _truth(group: Group, matrix: Matrix, old: list[Node], new: list[Node]) -> tuple[bool, bool]:
     sizes = (group.old_kind, len(old)), (group.new_kind, len(new))
     pairs = _pair(matrix)
-    if len(old) == len(new) == len(pairs) and all(
-        matrix[i][j].backward and matrix[i][j].forward for i, j in pairs
+    same_kind = _kind(*sizes[0]) == _kind(*sizes[1])  # anyOf [A, B] is not allOf [A, B]
+    if (
+        same_kind
+        and len(old) == len(new) == len(pairs)
+        and all(matrix[i][j].backward and matrix[i][j].forward for i, j in pairs)
     ):
         return True, True
     backward = group.skip_backward or (
