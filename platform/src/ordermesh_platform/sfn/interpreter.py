@@ -21,6 +21,11 @@ A Task's call is made inside the step that takes its result, unless the engine s
 before (``start_calls``): then the frame is blocked until the call is done, and other frames
 and executions move meanwhile. A started call lives in memory only: the stored frame still says
 ``call``, so after a restart the call is made again (at least once, as on AWS).
+
+A state's data flow (InputPath, Parameters or Arguments, ResultSelector, ResultPath, OutputPath,
+Assign, and the context object) is ``sfn.dataflow``; what a step returns, and the failure a state
+raises, is ``sfn.step``. Their names that were defined here (``MOVED``, ``BLOCKED``, ``DONE``,
+``Frame``, ``iso_millis``) are still importable from here, as every name in ``__all__`` is.
 """
 
 from __future__ import annotations
@@ -30,36 +35,64 @@ import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from functools import lru_cache, partial
 from typing import Any, Protocol
 
 from ordermesh_platform.sfn.choice import PathMissingError, evaluate_rule, parse_timestamp
+from ordermesh_platform.sfn.dataflow import (
+    RETRYING_TYPES,
+    assign_jsonpath,
+    context_object,
+    effective_input,
+    eval_jsonata,
+    field_value,
+    is_jsonata,
+    iso_millis,
+    run_jsonpath,
+    state_output,
+    states_binding,
+)
 from ordermesh_platform.sfn.errors import (
     STATES_QUERY_EVALUATION_ERROR,
     STATES_RUNTIME,
     StatesError,
 )
 from ordermesh_platform.sfn.json_text import copy_json, to_json
-from ordermesh_platform.sfn.jsonata_eval import (
-    evaluate_expression,
-    is_jsonata_expression,
-    render_jsonata,
-)
+from ordermesh_platform.sfn.jsonata_eval import evaluate_expression, is_jsonata_expression
 from ordermesh_platform.sfn.jsonpath import (
     JsonPathNotFoundError,
-    apply_input_path,
     apply_output_path,
     apply_result_path,
     resolve_path,
 )
-from ordermesh_platform.sfn.payload import evaluate_field, render_template
+from ordermesh_platform.sfn.payload import render_template
+from ordermesh_platform.sfn.step import BLOCKED, DONE, MOVED, Frame, StateFailure, fail_data
 
-Frame = dict[str, Any]
-
-MOVED = "MOVED"
-BLOCKED = "BLOCKED"
-DONE = "DONE"
+__all__ = [
+    "BLOCKED",
+    "DONE",
+    "MAX_PAYLOAD_BYTES",
+    "MOVED",
+    "STATES_ALL",
+    "STATES_BRANCH_FAILED",
+    "STATES_DATA_LIMIT",
+    "STATES_HEARTBEAT_TIMEOUT",
+    "STATES_NO_CHOICE",
+    "STATES_TASK_FAILED",
+    "STATES_TIMEOUT",
+    "STATES_TOLERATED_FAILURE",
+    "Execution",
+    "Frame",
+    "Integrations",
+    "NoIntegrations",
+    "PendingCall",
+    "Resource",
+    "TaskRequest",
+    "awaits_reply",
+    "iso_millis",
+    "new_task_token",
+    "parse_resource",
+]
 
 MAX_PAYLOAD_BYTES = 262_144
 STATES_ALL = "States.ALL"
@@ -74,9 +107,6 @@ STATES_TOLERATED_FAILURE = "States.ExceedToleratedFailureThreshold"
 _MAX_WAIT_SECONDS = 2**31 - 1
 # States.ALL does not catch these terminal errors.
 _UNCATCHABLE = frozenset({STATES_RUNTIME, STATES_DATA_LIMIT})
-# The states that can retry: only their context object has State.RetryCount.
-_RETRYING_TYPES = frozenset({"Task", "Parallel", "Map"})
-_PREFIX = "An error occurred while executing the state '{}' (entered at the event id #{}). "
 
 _TYPE_EVENT = {
     "Pass": "Pass",
@@ -176,43 +206,8 @@ def parse_resource(resource: str) -> Resource:
     return Resource("unknown", resource, wait_for_token=False, legacy_lambda=False)
 
 
-def iso_millis(epoch: float) -> str:
-    """``2024-01-01T00:00:00.000Z``: the context object's timestamps."""
-    moment = datetime.fromtimestamp(epoch, UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-
-
-def _entered_iso(frame: dict[str, Any]) -> str:
-    """The frame's ``$$.State.EnteredTime``, formatted once per state."""
-    cached = frame.get("entered_iso")
-    if cached is None or cached[0] != frame["entered_time"]:
-        cached = (frame["entered_time"], iso_millis(frame["entered_time"]))
-        frame["entered_iso"] = cached
-    text: str = cached[1]
-    return text
-
-
 def new_task_token() -> str:
     return secrets.token_urlsafe(48)
-
-
-class _Failure(Exception):  # noqa: N818 - a control-flow signal, not an error type
-    """A state failed: handled by its Retry/Catch or passed up to the frame."""
-
-    def __init__(
-        self,
-        error: str,
-        cause: str | None,
-        *,
-        evaluation: str | None = None,
-        from_child: bool = False,
-    ) -> None:
-        super().__init__(cause)
-        self.error = error
-        self.cause = cause
-        # The JSONata field, when the failure is an evaluation ("" when AWS names no field).
-        self.evaluation = evaluation
-        self.from_child = from_child  # a Parallel branch or Map iteration failed
 
 
 class Execution:
@@ -367,7 +362,7 @@ class Execution:
                 continue
             pending = None
             if start is not None:
-                state = self._states(frame)[frame["state"]]
+                state = self.state_of(frame)
                 request = self._task_request(frame, state, parse_resource(state["Resource"]))
                 try:
                     pending = start(request, notify)
@@ -541,7 +536,8 @@ class Execution:
             "work": {},
         }
 
-    def _states(self, frame: Frame) -> dict[str, Any]:
+    def state_of(self, frame: Frame) -> dict[str, Any]:
+        """The definition of the state the frame is in."""
         key = tuple(frame["block"])
         block = self._blocks.get(key)
         if block is None:
@@ -549,43 +545,17 @@ class Execution:
             for part in key:
                 block = block[part]
             self._blocks[key] = block
-        states: dict[str, Any] = block["States"]
-        return states
-
-    def _jsonata(self, state: dict[str, Any]) -> bool:
-        language = state.get("QueryLanguage") or self.definition.get("QueryLanguage", "JSONPath")
-        return bool(language == "JSONata")
-
-    def _context(self, frame: Frame) -> dict[str, Any]:
-        context: dict[str, Any] = {
-            "Execution": self.context_base["Execution"],
-            "StateMachine": self.context_base["StateMachine"],
-            "State": {
-                "Name": frame["state"],
-                "EnteredTime": _entered_iso(frame),
-            },
-        }
-        if self._states(frame)[frame["state"]]["Type"] in _RETRYING_TYPES:
-            context["State"]["RetryCount"] = frame["retry_count"]
-        if frame.get("token"):
-            context["Task"] = {"Token": frame["token"]}
-        if frame.get("item") is not None:
-            context["Map"] = {"Item": frame["item"]}
-        return context
-
-    def _states_binding(self, frame: Frame, **extra: Any) -> dict[str, Any]:
-        binding = {"input": frame["input"], "context": self._context(frame)}
-        binding.update(extra)
-        return binding
+        state: dict[str, Any] = block["States"][frame["state"]]
+        return state
 
     # --- the step -----------------------------------------------------------------------------
     def _advance(self, frame: Frame) -> str:
         if frame["status"] != "running":
             return DONE
-        state = self._states(frame)[frame["state"]]
+        state = self.state_of(frame)
         try:
             return self._advance_state(frame, state)
-        except _Failure as failure:
+        except StateFailure as failure:
             return self._handle_failure(frame, state, failure)
 
     def _advance_state(self, frame: Frame, state: dict[str, Any]) -> str:
@@ -622,11 +592,6 @@ class Execution:
         )
         frame["phase"] = "run"
 
-    def _fail_data(self, frame: Frame, err: StatesError, field: str | None = None) -> _Failure:
-        cause = _PREFIX.format(frame["state"], frame["entered"]) + err.cause
-        evaluation = field if err.error == STATES_QUERY_EVALUATION_ERROR else None
-        return _Failure(err.error, cause, evaluation=evaluation)
-
     def _exit(
         self,
         frame: Frame,
@@ -639,7 +604,7 @@ class Execution:
         """Emit ``...Exited``, assign the variables, and move to the next state (or finish)."""
         size = len(to_json(output).encode())
         if size > MAX_PAYLOAD_BYTES:
-            raise _Failure(
+            raise StateFailure(
                 STATES_DATA_LIMIT,
                 f"The state/task '{frame['state']}' returned a result with a size exceeding "
                 "the maximum number of bytes service limit.",
@@ -665,141 +630,30 @@ class Execution:
             frame.update(state=following, input=output, phase="enter")
         return MOVED
 
-    # --- data flow ----------------------------------------------------------------------------
-    def _jsonpath(self, frame: Frame, fn: Callable[[], Any]) -> Any:
-        try:
-            return fn()
-        except StatesError as err:
-            raise self._fail_data(frame, err) from None
-
-    def _eval_jsonata(
-        self, frame: Frame, template: Any, field: str, binding: dict[str, Any]
-    ) -> Any:
-        try:
-            return render_jsonata(template, binding, frame["vars"], field=field, rng=self.rng)
-        except StatesError as err:
-            raise self._fail_data(frame, err, err.location or field.split("/", 1)[0]) from None
-
-    def _assign_jsonpath(
-        self, frame: Frame, holder: dict[str, Any], data: Any, context: dict[str, Any]
-    ) -> dict[str, Any]:
-        """The variables ``holder``'s JSONPath ``Assign`` (if any) sets, evaluated on ``data``."""
-        if "Assign" not in holder:
-            return {}
-        template = holder["Assign"]
-        assigned: dict[str, Any] = self._jsonpath(
-            frame,
-            lambda: render_template(template, data, context, frame["vars"], rng=self.rng),
-        )
-        return assigned
-
-    def _effective_input(self, frame: Frame, state: dict[str, Any], template_key: str) -> Any:
-        """JSONPath: InputPath then Parameters (or ItemSelector); JSONata: Arguments."""
-        if self._jsonata(state):
-            if "Arguments" in state and template_key in {"Parameters", "Arguments"}:
-                return self._eval_jsonata(
-                    frame, state["Arguments"], "Arguments", self._states_binding(frame)
-                )
-            return frame["input"]
-        context = self._context(frame)
-        effective = self._jsonpath(
-            frame,
-            lambda: apply_input_path(
-                frame["input"], state.get("InputPath", "$"), context, frame["vars"]
-            ),
-        )
-        if template_key in state:
-            template = state[template_key]
-            effective = self._jsonpath(
-                frame,
-                lambda: render_template(template, effective, context, frame["vars"], rng=self.rng),
-            )
-        return effective
-
-    def _output(
-        self,
-        frame: Frame,
-        state: dict[str, Any],
-        result: Any,
-        *,
-        result_key: str | None = "ResultPath",
-        extra: dict[str, Any] | None = None,
-    ) -> tuple[Any, dict[str, Any]]:
-        """The state output and the variables it assigns, from its ``result``."""
-        if self._jsonata(state):
-            binding = self._states_binding(frame, result=result, **(extra or {}))
-            output = result
-            if "Output" in state:
-                output = self._eval_jsonata(frame, state["Output"], "Output", binding)
-            assigned = {}
-            if "Assign" in state:
-                assigned = self._eval_jsonata(frame, state["Assign"], "Assign", binding)
-            return output, assigned
-        context = self._context(frame)
-        if "ResultSelector" in state:
-            selector = state["ResultSelector"]
-            result = self._jsonpath(
-                frame,
-                lambda: render_template(selector, result, context, frame["vars"], rng=self.rng),
-            )
-        assigned = self._assign_jsonpath(frame, state, result, context)
-        output = result
-        if result_key is not None:
-            output = self._jsonpath(
-                frame,
-                lambda: apply_result_path(frame["input"], result, state.get(result_key, "$")),
-            )
-        output = self._jsonpath(
-            frame,
-            lambda: apply_output_path(output, state.get("OutputPath", "$"), context, frame["vars"]),
-        )
-        return output, assigned
-
-    def _value(self, frame: Frame, state: dict[str, Any], name: str, data: Any) -> Any:
-        """A field with a ``Path`` form (``Seconds``/``SecondsPath``...); None when absent."""
-        if self._jsonata(state):
-            if name not in state:
-                return None
-            value = state[name]
-            if is_jsonata_expression(value):
-                return self._eval_jsonata(frame, value, name, self._states_binding(frame))
-            return value
-        if name in state:
-            return state[name]
-        path_key = f"{name}Path"
-        if path_key in state:
-            path = state[path_key]
-            context = self._context(frame)
-            try:
-                return evaluate_field(path_key, path, data, context, frame["vars"], rng=self.rng)
-            except StatesError as err:
-                raise self._fail_data(frame, err) from None
-        return None
-
     # --- Pass, Succeed, Fail, Choice, Wait ------------------------------------------------------
     def _run_pass(self, frame: Frame, state: dict[str, Any]) -> str:
-        if self._jsonata(state):
-            output, assigned = self._output(frame, state, frame["input"])
+        if is_jsonata(self, state):
+            output, assigned = state_output(self, frame, state, frame["input"])
             return self._exit(frame, state, output, assigned)
-        effective = self._effective_input(frame, state, "Parameters")
+        effective = effective_input(self, frame, state, "Parameters")
         result = copy_json(state["Result"]) if "Result" in state else effective
-        output, assigned = self._output(frame, state, result)
+        output, assigned = state_output(self, frame, state, result)
         return self._exit(frame, state, output, assigned)
 
     def _run_succeed(self, frame: Frame, state: dict[str, Any]) -> str:
-        if self._jsonata(state):
-            output, _ = self._output(frame, state, frame["input"])
+        if is_jsonata(self, state):
+            output, _ = state_output(self, frame, state, frame["input"])
         else:
-            effective = self._effective_input(frame, state, "-")
-            output, _ = self._output(frame, state, effective, result_key=None)
+            effective = effective_input(self, frame, state, "-")
+            output, _ = state_output(self, frame, state, effective, result_key=None)
         return self._exit(frame, state, output, None)
 
     def _run_fail(self, frame: Frame, state: dict[str, Any]) -> str:
-        error = self._value(frame, state, "Error", frame["input"])
-        cause = self._value(frame, state, "Cause", frame["input"])
+        error = field_value(self, frame, state, "Error", frame["input"])
+        cause = field_value(self, frame, state, "Cause", frame["input"])
         for field, value in (("Error", error), ("Cause", cause)):
             if value is not None and not isinstance(value, str):
-                raise self._fail_data(
+                raise fail_data(
                     frame,
                     StatesError(
                         STATES_RUNTIME,
@@ -811,10 +665,10 @@ class Execution:
         return MOVED
 
     def _run_choice(self, frame: Frame, state: dict[str, Any]) -> str:
-        if self._jsonata(state):
+        if is_jsonata(self, state):
             return self._run_choice_jsonata(frame, state)
-        effective = self._effective_input(frame, state, "-")
-        context = self._context(frame)
+        effective = effective_input(self, frame, state, "-")
+        context = context_object(self, frame)
 
         def resolve(path: str) -> Any:
             try:
@@ -823,13 +677,13 @@ class Execution:
                 raise PathMissingError(path) from None
 
         for rule in state["Choices"]:
-            holds = self._jsonpath(frame, partial(evaluate_rule, rule, resolve))
+            holds = run_jsonpath(frame, partial(evaluate_rule, rule, resolve))
             if holds:
                 return self._choose(frame, state, rule, rule["Next"], effective=effective)
         return self._choose(frame, state, state, state.get("Default"), effective=effective)
 
     def _run_choice_jsonata(self, frame: Frame, state: dict[str, Any]) -> str:
-        binding = self._states_binding(frame)
+        binding = states_binding(self, frame)
         for index, rule in enumerate(state["Choices"]):
             field = f"Choices[{index}].Condition"
             condition = rule["Condition"]
@@ -841,9 +695,9 @@ class Execution:
                         condition, binding, frame["vars"], field=field, rng=self.rng
                     )
                 except StatesError as err:
-                    raise self._fail_data(frame, err, "Condition") from None
+                    raise fail_data(frame, err, "Condition") from None
             if not isinstance(holds, bool):
-                raise self._fail_data(
+                raise fail_data(
                     frame,
                     StatesError(
                         STATES_QUERY_EVALUATION_ERROR,
@@ -866,20 +720,20 @@ class Execution:
         effective: Any = None,
     ) -> str:
         if following is None:
-            raise _Failure(STATES_NO_CHOICE, f"No Matches! for state '{frame['state']}'")
-        if self._jsonata(state):
-            binding = self._states_binding(frame)
+            raise StateFailure(STATES_NO_CHOICE, f"No Matches! for state '{frame['state']}'")
+        if is_jsonata(self, state):
+            binding = states_binding(self, frame)
             output = frame["input"]
             output_source = rule if "Output" in rule else state
             if "Output" in output_source:
-                output = self._eval_jsonata(frame, output_source["Output"], "Output", binding)
+                output = eval_jsonata(self, frame, output_source["Output"], "Output", binding)
             assigned = {}
             if "Assign" in rule:
-                assigned = self._eval_jsonata(frame, rule["Assign"], "Assign", binding)
+                assigned = eval_jsonata(self, frame, rule["Assign"], "Assign", binding)
             return self._exit(frame, state, output, assigned, next_state=following)
-        context = self._context(frame)
-        assigned = self._assign_jsonpath(frame, rule, effective, context)
-        output = self._jsonpath(
+        context = context_object(self, frame)
+        assigned = assign_jsonpath(self, frame, rule, effective, context)
+        output = run_jsonpath(
             frame,
             lambda: apply_output_path(
                 effective, state.get("OutputPath", "$"), context, frame["vars"]
@@ -891,7 +745,9 @@ class Execution:
         work = frame["work"]
         if "until" not in work:
             effective = (
-                frame["input"] if self._jsonata(state) else self._effective_input(frame, state, "-")
+                frame["input"]
+                if is_jsonata(self, state)
+                else effective_input(self, frame, state, "-")
             )
             work["until"] = self._wait_until(frame, state, effective)
             work["effective"] = effective
@@ -899,15 +755,15 @@ class Execution:
         if self.now() < work["until"]:
             return BLOCKED
         frame["wake_at"] = None
-        if self._jsonata(state):
-            output, assigned = self._output(frame, state, frame["input"])
+        if is_jsonata(self, state):
+            output, assigned = state_output(self, frame, state, frame["input"])
         else:
-            output, assigned = self._output(frame, state, work["effective"], result_key=None)
+            output, assigned = state_output(self, frame, state, work["effective"], result_key=None)
         return self._exit(frame, state, output, assigned)
 
     def _wait_until(self, frame: Frame, state: dict[str, Any], effective: Any) -> float:
         """When the Wait state ends: from Seconds, SecondsPath, Timestamp or TimestampPath."""
-        if self._jsonata(state):
+        if is_jsonata(self, state):
             until = self._wait_until_jsonata(frame, state)
         elif "Seconds" in state:
             until = frame["entered_time"] + float(state["Seconds"])
@@ -921,7 +777,7 @@ class Execution:
                 value = self._wait_path_value(frame, state[field], field, effective)
             moment = parse_timestamp(value)
             if moment is None:
-                raise self._fail_data(
+                raise fail_data(
                     frame,
                     StatesError(
                         STATES_RUNTIME,
@@ -932,18 +788,18 @@ class Execution:
             until = moment.timestamp()
         if until - self.now() > _MAX_WAIT_SECONDS:
             too_long = StatesError(STATES_RUNTIME, "Wait state delay is too long.")
-            raise self._fail_data(frame, too_long)
+            raise fail_data(frame, too_long)
         return until
 
     def _wait_path_value(self, frame: Frame, path: str, field: str, effective: Any) -> Any:
-        context = self._context(frame)
+        context = context_object(self, frame)
         try:
             return resolve_path(path, effective, context, frame["vars"])
         except JsonPathNotFoundError:
             cause = f"The {field} parameter does not reference an input value: {path}"
-            raise self._fail_data(frame, StatesError(STATES_RUNTIME, cause)) from None
+            raise fail_data(frame, StatesError(STATES_RUNTIME, cause)) from None
         except StatesError as err:
-            raise self._fail_data(frame, err) from None
+            raise fail_data(frame, err) from None
 
     def _wait_seconds(self, frame: Frame, seconds: Any, state: dict[str, Any]) -> int:
         """A SecondsPath value: a non-negative integer."""
@@ -954,12 +810,12 @@ class Execution:
         if isinstance(seconds, int) and not isinstance(seconds, bool):
             problem = "references a negative value"
         cause = f"The SecondsPath parameter {problem}: {path} == {_raw(seconds)}"
-        raise self._fail_data(frame, StatesError(STATES_RUNTIME, cause))
+        raise fail_data(frame, StatesError(STATES_RUNTIME, cause))
 
     def _wait_until_jsonata(self, frame: Frame, state: dict[str, Any]) -> float:
         """JSONata: Seconds or Timestamp, each a literal or an expression."""
         field = "Seconds" if "Seconds" in state else "Timestamp"
-        value = self._value(frame, state, field, frame["input"])
+        value = field_value(self, frame, state, field, frame["input"])
         if field == "Seconds":
             if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
                 return float(frame["entered_time"] + value)
@@ -976,7 +832,7 @@ class Execution:
                 f"format string: {_raw(value)}"
             )
         error = StatesError(STATES_QUERY_EVALUATION_ERROR, cause)
-        raise self._fail_data(frame, error, field)
+        raise fail_data(frame, error, field)
 
     # --- Task ---------------------------------------------------------------------------------
     def _run_task(self, frame: Frame, state: dict[str, Any]) -> str:
@@ -986,7 +842,7 @@ class Execution:
             frame["signal"] = None
             if resource.wait_for_token:
                 frame["token"] = new_task_token()  # a new token for every attempt
-            work["parameters"] = self._effective_input(frame, state, "Parameters")
+            work["parameters"] = effective_input(self, frame, state, "Parameters")
             work["timeout"] = self._seconds_field(frame, state, "TimeoutSeconds")
             work["heartbeat"] = self._seconds_field(frame, state, "HeartbeatSeconds")
             self._task_scheduled(frame, resource, work)
@@ -998,17 +854,17 @@ class Execution:
         if phase == "token":
             return self._task_wait(frame, resource, work)
         if phase == "result":
-            output, assigned = self._output(frame, state, work.pop("result"))
+            output, assigned = state_output(self, frame, state, work.pop("result"))
             return self._exit(frame, state, output, assigned)
         msg = f"unknown task phase {phase!r}"
         raise AssertionError(msg)
 
     def _seconds_field(self, frame: Frame, state: dict[str, Any], name: str) -> float | None:
-        value = self._value(frame, state, name, frame["input"])
+        value = field_value(self, frame, state, name, frame["input"])
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-            raise self._fail_data(
+            raise fail_data(
                 frame,
                 StatesError(
                     STATES_RUNTIME,
@@ -1020,7 +876,7 @@ class Execution:
     def _task_scheduled(self, frame: Frame, resource: Resource, work: dict[str, Any]) -> None:
         if resource.legacy_lambda:
             details: dict[str, Any] = {
-                "resource": self._states(frame)[frame["state"]]["Resource"],
+                "resource": self.state_of(frame)["Resource"],
                 "input": to_json(work["parameters"]),
                 "inputDetails": {"truncated": False},
             }
@@ -1076,7 +932,7 @@ class Execution:
                 del self._started[id(frame)]
                 self._task_started(frame, resource, started)
                 self._task_failed(frame, resource, STATES_TIMEOUT, None, timed_out=True)
-                raise _Failure(STATES_TIMEOUT, None)
+                raise StateFailure(STATES_TIMEOUT, None)
             del self._started[id(frame)]
             call: Callable[[], Any] = started_call.call.result
         else:
@@ -1087,13 +943,13 @@ class Execution:
             result = call()
         except StatesError as err:
             self._task_failed(frame, resource, err.error, err.cause)
-            raise _Failure(err.error, err.cause) from None
+            raise StateFailure(err.error, err.cause) from None
         timeout = work["timeout"]
         if not resource.wait_for_token and timeout is not None and self.now() - started > timeout:
             # A call is not interrupted locally, but one that took longer than the state's
             # TimeoutSeconds ends the way AWS ends it: States.Timeout.
             self._task_failed(frame, resource, STATES_TIMEOUT, None, timed_out=True)
-            raise _Failure(STATES_TIMEOUT, None)
+            raise StateFailure(STATES_TIMEOUT, None)
         if resource.wait_for_token:
             self._emit(
                 frame,
@@ -1177,7 +1033,7 @@ class Execution:
                 return MOVED
             error = signal.get("error") or ""
             self._task_failed(frame, resource, error, signal.get("cause"))
-            raise _Failure(error, signal.get("cause"))
+            raise StateFailure(error, signal.get("cause"))
         timeouts = [
             (work.get("deadline"), STATES_TIMEOUT),
             (frame.get("heartbeat_at"), STATES_HEARTBEAT_TIMEOUT),
@@ -1186,7 +1042,7 @@ class Execution:
             if deadline is not None and now >= deadline:
                 frame.update(heartbeat_at=None, timed_out=True)
                 self._task_failed(frame, resource, error, None, timed_out=True)
-                raise _Failure(error, None)
+                raise StateFailure(error, None)
         return BLOCKED
 
     # --- Parallel and Map ---------------------------------------------------------------------
@@ -1194,7 +1050,7 @@ class Execution:
         work = frame["work"]
         if "children" not in work:
             if "effective" not in work:
-                work["effective"] = self._effective_input(frame, state, "Parameters")
+                work["effective"] = effective_input(self, frame, state, "Parameters")
             self._emit(frame, "ParallelStateStarted", None, None)
             base = frame["block"] + ["States", frame["state"], "Branches"]
             work["children"] = [
@@ -1214,12 +1070,14 @@ class Execution:
         if failed is not None:
             frame["prev"] = failed["prev"]
             del work["children"]
-            raise _Failure(failed["error"], failed["cause"], from_child=True)
+            raise StateFailure(failed["error"], failed["cause"], from_child=True)
         if all(child["status"] == "succeeded" for child in children):
             last = max(child["prev"] for child in children)
             self._emit(frame, "ParallelStateSucceeded", None, None, prev=last)
             del work["children"]
-            output, assigned = self._output(frame, state, [child["output"] for child in children])
+            output, assigned = state_output(
+                self, frame, state, [child["output"] for child in children]
+            )
             return self._exit(frame, state, output, assigned)
         return progress
 
@@ -1248,8 +1106,8 @@ class Execution:
     def _map_start(self, frame: Frame, state: dict[str, Any], work: dict[str, Any]) -> str:
         """MaxConcurrency, the items, ``MapStateStarted``, the tolerated failures (AWS reads
         them after the start event) and, for a distributed Map, ``MapRunStarted``."""
-        jsonata = self._jsonata(state)
-        effective = frame["input"] if jsonata else self._effective_input(frame, state, "-")
+        jsonata = is_jsonata(self, state)
+        effective = frame["input"] if jsonata else effective_input(self, frame, state, "-")
         concurrency = self._map_number(frame, state, "MaxConcurrency", effective)
         items = self._map_items(frame, state, effective)
         self._emit(frame, "MapStateStarted", "mapStateStartedEventDetails", {"length": len(items)})
@@ -1279,15 +1137,15 @@ class Execution:
 
     def _map_items(self, frame: Frame, state: dict[str, Any], effective: Any) -> list[Any]:
         """The array to iterate: JSONata ``Items`` (or the input), JSONPath ``ItemsPath``."""
-        if self._jsonata(state):
+        if is_jsonata(self, state):
             if "Items" not in state:
                 if isinstance(effective, list):
                     return effective
                 cause = f"Map state input must be an array but was: {to_json(effective)}"
                 error = StatesError(STATES_QUERY_EVALUATION_ERROR, cause)
-                raise self._fail_data(frame, error, "")
+                raise fail_data(frame, error, "")
             template = state["Items"]
-            items = self._eval_jsonata(frame, template, "Items", self._states_binding(frame))
+            items = eval_jsonata(self, frame, template, "Items", states_binding(self, frame))
             if isinstance(items, list):
                 return items
             expression = template[2:-2].strip() if is_jsonata_expression(template) else template
@@ -1296,17 +1154,17 @@ class Execution:
                 f"returned an unexpected result type. Expected 'array', but was "
                 f"'{_json_type(items)}' for value: {to_json(items)}"
             )
-            raise self._fail_data(frame, StatesError(STATES_QUERY_EVALUATION_ERROR, cause), "Items")
+            raise fail_data(frame, StatesError(STATES_QUERY_EVALUATION_ERROR, cause), "Items")
         if "Items" in state:
             items = state["Items"]
         else:
             items_path = state.get("ItemsPath", "$")
-            context = self._context(frame)
-            items = self._jsonpath(
+            context = context_object(self, frame)
+            items = run_jsonpath(
                 frame, lambda: resolve_path(items_path, effective, context, frame["vars"])
             )
         if not isinstance(items, list):
-            raise self._fail_data(
+            raise fail_data(
                 frame,
                 StatesError(
                     STATES_RUNTIME,
@@ -1321,7 +1179,7 @@ class Execution:
     ) -> float | None:
         """MaxConcurrency, ToleratedFailureCount or ToleratedFailurePercentage (or its
         ``Path`` form), checked as AWS checks it; None when the state does not set it."""
-        value = self._value(frame, state, name, effective)
+        value = field_value(self, frame, state, name, effective)
         if value is None:
             return None
         percentage = name == "ToleratedFailurePercentage"
@@ -1344,7 +1202,7 @@ class Execution:
             cause = f"Expected non-negative integer for MaxConcurrency, got '{value}' instead."
         else:
             return number
-        raise self._fail_data(frame, StatesError(STATES_RUNTIME, cause))
+        raise fail_data(frame, StatesError(STATES_RUNTIME, cause))
 
     def _processor(self, state: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         key = "ItemProcessor" if "ItemProcessor" in state else "Iterator"
@@ -1429,12 +1287,12 @@ class Execution:
         selector_key = "ItemSelector" if "ItemSelector" in state else "Parameters"
         if selector_key not in state:
             return copy_json(item["Value"])
-        context = {**self._context(frame), "Map": {"Item": item}}
-        if self._jsonata(state):
+        context = {**context_object(self, frame), "Map": {"Item": item}}
+        if is_jsonata(self, state):
             binding = {"input": frame["input"], "context": context}
-            return self._eval_jsonata(frame, state[selector_key], selector_key, binding)
+            return eval_jsonata(self, frame, state[selector_key], selector_key, binding)
         template = state[selector_key]
-        return self._jsonpath(
+        return run_jsonpath(
             frame,
             lambda: render_template(
                 template, work["effective"], context, frame["vars"], rng=self.rng
@@ -1476,12 +1334,12 @@ class Execution:
         for key in ("items", "results", "running"):
             work.pop(key, None)
         if distributed or tolerance:
-            raise _Failure(
+            raise StateFailure(
                 STATES_TOLERATED_FAILURE,
                 "The specified tolerated failure threshold was exceeded",
                 from_child=True,
             )
-        raise _Failure(failed["error"], failed["cause"], from_child=True)
+        raise StateFailure(failed["error"], failed["cause"], from_child=True)
 
     def _map_succeeded(
         self,
@@ -1497,14 +1355,14 @@ class Execution:
         self._emit(frame, "MapStateSucceeded", None, None, advance=False)
         results = work.pop("results")
         work.pop("items", None)
-        output, assigned = self._output(frame, state, results)
+        output, assigned = state_output(self, frame, state, results)
         return self._exit(frame, state, output, assigned)
 
     # --- errors -------------------------------------------------------------------------------
-    def _handle_failure(self, frame: Frame, state: dict[str, Any], failure: _Failure) -> str:
+    def _handle_failure(self, frame: Frame, state: dict[str, Any], failure: StateFailure) -> str:
         if failure.evaluation is not None:
             self._evaluation_failed(frame, state, failure)
-        retrying = state["Type"] in _RETRYING_TYPES
+        retrying = state["Type"] in RETRYING_TYPES
         if retrying and self._retry(frame, state, failure):
             return MOVED
         # A Parallel or Map state that fails records it, unless the error ends the execution
@@ -1518,7 +1376,9 @@ class Execution:
         frame.update(status="failed", error=failure.error, cause=failure.cause, phase="done")
         return MOVED
 
-    def _evaluation_failed(self, frame: Frame, state: dict[str, Any], failure: _Failure) -> None:
+    def _evaluation_failed(
+        self, frame: Frame, state: dict[str, Any], failure: StateFailure
+    ) -> None:
         details: dict[str, Any] = {"error": failure.error, "cause": failure.cause}
         if failure.evaluation:
             details["location"] = failure.evaluation
@@ -1528,7 +1388,7 @@ class Execution:
         prev = frame["entered"] if state["Type"] == "Wait" else frame.get("entered_prev", 0)
         self._emit(frame, "EvaluationFailed", "evaluationFailedEventDetails", details, prev=prev)
 
-    def _retry(self, frame: Frame, state: dict[str, Any], failure: _Failure) -> bool:
+    def _retry(self, frame: Frame, state: dict[str, Any], failure: StateFailure) -> bool:
         for index, retrier in enumerate(state.get("Retry", [])):
             if not _error_matches(retrier["ErrorEquals"], failure.error):
                 continue
@@ -1552,7 +1412,7 @@ class Execution:
             return True
         return False
 
-    def _catch(self, frame: Frame, state: dict[str, Any], failure: _Failure) -> bool:
+    def _catch(self, frame: Frame, state: dict[str, Any], failure: StateFailure) -> bool:
         for catcher in state.get("Catch", []):
             if _error_matches(catcher["ErrorEquals"], failure.error):
                 self._caught(frame, state, failure, catcher)
@@ -1560,25 +1420,25 @@ class Execution:
         return False
 
     def _caught(
-        self, frame: Frame, state: dict[str, Any], failure: _Failure, catcher: dict[str, Any]
+        self, frame: Frame, state: dict[str, Any], failure: StateFailure, catcher: dict[str, Any]
     ) -> None:
         """Go to the catcher's Next with the error output (through ResultPath or Output)."""
         error_output: dict[str, Any] = {"Error": failure.error}
         if failure.cause is not None:
             error_output["Cause"] = failure.cause
         assigned: dict[str, Any] = {}
-        if self._jsonata(state):
-            binding = self._states_binding(frame, errorOutput=error_output)
+        if is_jsonata(self, state):
+            binding = states_binding(self, frame, errorOutput=error_output)
             output: Any = error_output
             if "Output" in catcher:
-                output = self._eval_jsonata(frame, catcher["Output"], "Output", binding)
+                output = eval_jsonata(self, frame, catcher["Output"], "Output", binding)
             if "Assign" in catcher:
-                assigned = self._eval_jsonata(frame, catcher["Assign"], "Assign", binding)
+                assigned = eval_jsonata(self, frame, catcher["Assign"], "Assign", binding)
         else:
-            context = self._context(frame)
-            assigned = self._assign_jsonpath(frame, catcher, error_output, context)
+            context = context_object(self, frame)
+            assigned = assign_jsonpath(self, frame, catcher, error_output, context)
             result_path = catcher.get("ResultPath", "$")
-            output = self._jsonpath(
+            output = run_jsonpath(
                 frame, lambda: apply_result_path(frame["input"], error_output, result_path)
             )
         frame["work"] = {}
