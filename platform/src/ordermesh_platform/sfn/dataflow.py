@@ -155,13 +155,7 @@ def state_output(
     """The state output and the variables it assigns, from its ``result``."""
     if is_jsonata(execution, state):
         binding = states_binding(execution, frame, result=result, **(extra or {}))
-        output = result
-        if "Output" in state:
-            output = eval_jsonata(execution, frame, state["Output"], "Output", binding)
-        assigned = {}
-        if "Assign" in state:
-            assigned = eval_jsonata(execution, frame, state["Assign"], "Assign", binding)
-        return output, assigned
+        return jsonata_output(execution, frame, state, result, binding)
     context = context_object(execution, frame)
     if "ResultSelector" in state:
         selector = state["ResultSelector"]
@@ -180,6 +174,18 @@ def state_output(
         frame,
         lambda: apply_output_path(output, state.get("OutputPath", "$"), context, frame["vars"]),
     )
+    return output, assigned
+
+
+def jsonata_output(
+    execution: Execution, frame: Frame, holder: dict[str, Any], output: Any, binding: dict[str, Any]
+) -> tuple[Any, dict[str, Any]]:
+    """JSONata: ``holder``'s ``Output`` (else ``output``) and the variables its ``Assign`` sets."""
+    if "Output" in holder:
+        output = eval_jsonata(execution, frame, holder["Output"], "Output", binding)
+    assigned = {}
+    if "Assign" in holder:
+        assigned = eval_jsonata(execution, frame, holder["Assign"], "Assign", binding)
     return output, assigned
 
 

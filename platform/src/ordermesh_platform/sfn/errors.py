@@ -12,6 +12,14 @@ STATES_RUNTIME = "States.Runtime"
 STATES_INTRINSIC_FAILURE = "States.IntrinsicFailure"
 STATES_QUERY_EVALUATION_ERROR = "States.QueryEvaluationError"
 STATES_RESULT_PATH_MATCH_FAILURE = "States.ResultPathMatchFailure"
+STATES_ALL = "States.ALL"
+STATES_TASK_FAILED = "States.TaskFailed"
+STATES_TIMEOUT = "States.Timeout"
+STATES_HEARTBEAT_TIMEOUT = "States.HeartbeatTimeout"
+STATES_DATA_LIMIT = "States.DataLimitExceeded"
+STATES_NO_CHOICE = "States.NoChoiceMatched"
+STATES_BRANCH_FAILED = "States.BranchFailed"
+STATES_TOLERATED_FAILURE = "States.ExceedToleratedFailureThreshold"
 
 
 class StatesError(Exception):

@@ -23,9 +23,11 @@ and executions move meanwhile. A started call lives in memory only: the stored f
 ``call``, so after a restart the call is made again (at least once, as on AWS).
 
 A state's data flow (InputPath, Parameters or Arguments, ResultSelector, ResultPath, OutputPath,
-Assign, and the context object) is ``sfn.dataflow``; what a step returns, and the failure a state
-raises, is ``sfn.step``. Their names that were defined here (``MOVED``, ``BLOCKED``, ``DONE``,
-``Frame``, ``iso_millis``) are still importable from here, as every name in ``__all__`` is.
+Assign, and the context object) is ``sfn.dataflow``; a failed state's Retry and Catch are
+``sfn.retry_catch``; what a step returns, and the failure a state raises, is ``sfn.step``; AWS's
+error names are ``sfn.errors``. The names that moved from here (``MOVED``, ``BLOCKED``, ``DONE``,
+``Frame``, ``iso_millis``, the ``STATES_*`` error names) are still importable from here, as is
+every name in ``__all__``.
 """
 
 from __future__ import annotations
@@ -40,7 +42,6 @@ from typing import Any, Protocol
 
 from ordermesh_platform.sfn.choice import PathMissingError, evaluate_rule, parse_timestamp
 from ordermesh_platform.sfn.dataflow import (
-    RETRYING_TYPES,
     assign_jsonpath,
     context_object,
     effective_input,
@@ -53,8 +54,16 @@ from ordermesh_platform.sfn.dataflow import (
     states_binding,
 )
 from ordermesh_platform.sfn.errors import (
+    STATES_ALL,
+    STATES_BRANCH_FAILED,
+    STATES_DATA_LIMIT,
+    STATES_HEARTBEAT_TIMEOUT,
+    STATES_NO_CHOICE,
     STATES_QUERY_EVALUATION_ERROR,
     STATES_RUNTIME,
+    STATES_TASK_FAILED,
+    STATES_TIMEOUT,
+    STATES_TOLERATED_FAILURE,
     StatesError,
 )
 from ordermesh_platform.sfn.json_text import copy_json, to_json
@@ -62,10 +71,10 @@ from ordermesh_platform.sfn.jsonata_eval import evaluate_expression, is_jsonata_
 from ordermesh_platform.sfn.jsonpath import (
     JsonPathNotFoundError,
     apply_output_path,
-    apply_result_path,
     resolve_path,
 )
 from ordermesh_platform.sfn.payload import render_template
+from ordermesh_platform.sfn.retry_catch import handle_failure
 from ordermesh_platform.sfn.step import BLOCKED, DONE, MOVED, Frame, StateFailure, fail_data
 
 __all__ = [
@@ -95,18 +104,8 @@ __all__ = [
 ]
 
 MAX_PAYLOAD_BYTES = 262_144
-STATES_ALL = "States.ALL"
-STATES_TASK_FAILED = "States.TaskFailed"
-STATES_TIMEOUT = "States.Timeout"
-STATES_HEARTBEAT_TIMEOUT = "States.HeartbeatTimeout"
-STATES_DATA_LIMIT = "States.DataLimitExceeded"
-STATES_NO_CHOICE = "States.NoChoiceMatched"
-STATES_BRANCH_FAILED = "States.BranchFailed"
-STATES_TOLERATED_FAILURE = "States.ExceedToleratedFailureThreshold"
 # AWS counts a Wait state's delay in a signed 32-bit number of seconds (about 68 years).
 _MAX_WAIT_SECONDS = 2**31 - 1
-# States.ALL does not catch these terminal errors.
-_UNCATCHABLE = frozenset({STATES_RUNTIME, STATES_DATA_LIMIT})
 
 _TYPE_EVENT = {
     "Pass": "Pass",
@@ -264,7 +263,7 @@ class Execution:
             "redrive_count": 0,
             "root": None,
         }
-        self._emit(
+        self.emit(
             None,
             "ExecutionStarted",
             "executionStartedEventDetails",
@@ -305,7 +304,7 @@ class Execution:
         root = self.root
         deadline = self._execution_deadline()
         if deadline is not None and self.now() >= deadline:
-            self._emit(
+            self.emit(
                 root,
                 "ExecutionTimedOut",
                 "executionTimedOutEventDetails",
@@ -425,7 +424,7 @@ class Execution:
             details["error"] = error
         if cause is not None:
             details["cause"] = cause
-        self._emit(None, "ExecutionAborted", "executionAbortedEventDetails", details, prev=0)
+        self.emit(None, "ExecutionAborted", "executionAbortedEventDetails", details, prev=0)
         for frame in _frames(self.root):
             frame["wake_at"] = None
         self.state.update(status="ABORTED", error=error, cause=cause)
@@ -434,7 +433,7 @@ class Execution:
         """RedriveExecution: run the state where the execution stopped again, with its input."""
         self.state["redrive_count"] += 1
         self.context_base["Execution"]["RedriveCount"] = self.state["redrive_count"]
-        self._emit(
+        self.emit(
             None,
             "ExecutionRedriven",
             "executionRedrivenEventDetails",
@@ -448,7 +447,7 @@ class Execution:
         frame.update(status="running", phase="enter", signal=None, wake_at=None, retry={})
 
     # --- events -------------------------------------------------------------------------------
-    def _emit(  # noqa: PLR0913 - an event's fields, and where it links in the history
+    def emit(  # noqa: PLR0913 - an event's fields, and where it links in the history
         self,
         frame: Frame | None,
         event_type: str,
@@ -486,7 +485,7 @@ class Execution:
 
     def _finish_succeeded(self, root: Frame) -> None:
         output = root["output"]
-        self._emit(
+        self.emit(
             root,
             "ExecutionSucceeded",
             "executionSucceededEventDetails",
@@ -500,7 +499,7 @@ class Execution:
             details["error"] = root["error"]
         if root.get("cause") is not None:
             details["cause"] = root["cause"]
-        self._emit(root, "ExecutionFailed", "executionFailedEventDetails", details)
+        self.emit(root, "ExecutionFailed", "executionFailedEventDetails", details)
         self.state.update(status="FAILED", error=root.get("error"), cause=root.get("cause"))
 
     # --- frames -------------------------------------------------------------------------------
@@ -556,7 +555,7 @@ class Execution:
         try:
             return self._advance_state(frame, state)
         except StateFailure as failure:
-            return self._handle_failure(frame, state, failure)
+            return handle_failure(self, frame, state, failure)
 
     def _advance_state(self, frame: Frame, state: dict[str, Any]) -> str:
         phase = frame["phase"]
@@ -580,7 +579,7 @@ class Execution:
         frame["work"] = {}
         frame["timed_out"] = False
         frame["entered_prev"] = frame["prev"]
-        frame["entered"] = self._emit(
+        frame["entered"] = self.emit(
             frame,
             f"{_TYPE_EVENT[state['Type']]}StateEntered",
             "stateEnteredEventDetails",
@@ -592,7 +591,7 @@ class Execution:
         )
         frame["phase"] = "run"
 
-    def _exit(
+    def exit_state(
         self,
         frame: Frame,
         state: dict[str, Any],
@@ -615,7 +614,7 @@ class Execution:
             details["assignedVariablesDetails"] = {"truncated": False}
         details["output"] = to_json(output)
         details["outputDetails"] = {"truncated": False}
-        self._emit(
+        self.emit(
             frame,
             f"{_TYPE_EVENT[state['Type']]}StateExited",
             "stateExitedEventDetails",
@@ -634,11 +633,11 @@ class Execution:
     def _run_pass(self, frame: Frame, state: dict[str, Any]) -> str:
         if is_jsonata(self, state):
             output, assigned = state_output(self, frame, state, frame["input"])
-            return self._exit(frame, state, output, assigned)
+            return self.exit_state(frame, state, output, assigned)
         effective = effective_input(self, frame, state, "Parameters")
         result = copy_json(state["Result"]) if "Result" in state else effective
         output, assigned = state_output(self, frame, state, result)
-        return self._exit(frame, state, output, assigned)
+        return self.exit_state(frame, state, output, assigned)
 
     def _run_succeed(self, frame: Frame, state: dict[str, Any]) -> str:
         if is_jsonata(self, state):
@@ -646,7 +645,7 @@ class Execution:
         else:
             effective = effective_input(self, frame, state, "-")
             output, _ = state_output(self, frame, state, effective, result_key=None)
-        return self._exit(frame, state, output, None)
+        return self.exit_state(frame, state, output, None)
 
     def _run_fail(self, frame: Frame, state: dict[str, Any]) -> str:
         error = field_value(self, frame, state, "Error", frame["input"])
@@ -730,7 +729,7 @@ class Execution:
             assigned = {}
             if "Assign" in rule:
                 assigned = eval_jsonata(self, frame, rule["Assign"], "Assign", binding)
-            return self._exit(frame, state, output, assigned, next_state=following)
+            return self.exit_state(frame, state, output, assigned, next_state=following)
         context = context_object(self, frame)
         assigned = assign_jsonpath(self, frame, rule, effective, context)
         output = run_jsonpath(
@@ -739,7 +738,7 @@ class Execution:
                 effective, state.get("OutputPath", "$"), context, frame["vars"]
             ),
         )
-        return self._exit(frame, state, output, assigned, next_state=following)
+        return self.exit_state(frame, state, output, assigned, next_state=following)
 
     def _run_wait(self, frame: Frame, state: dict[str, Any]) -> str:
         work = frame["work"]
@@ -759,7 +758,7 @@ class Execution:
             output, assigned = state_output(self, frame, state, frame["input"])
         else:
             output, assigned = state_output(self, frame, state, work["effective"], result_key=None)
-        return self._exit(frame, state, output, assigned)
+        return self.exit_state(frame, state, output, assigned)
 
     def _wait_until(self, frame: Frame, state: dict[str, Any], effective: Any) -> float:
         """When the Wait state ends: from Seconds, SecondsPath, Timestamp or TimestampPath."""
@@ -855,7 +854,7 @@ class Execution:
             return self._task_wait(frame, resource, work)
         if phase == "result":
             output, assigned = state_output(self, frame, state, work.pop("result"))
-            return self._exit(frame, state, output, assigned)
+            return self.exit_state(frame, state, output, assigned)
         msg = f"unknown task phase {phase!r}"
         raise AssertionError(msg)
 
@@ -882,7 +881,7 @@ class Execution:
             }
             if work["timeout"] is not None:
                 details["timeoutInSeconds"] = int(work["timeout"])
-            self._emit(
+            self.emit(
                 frame, "LambdaFunctionScheduled", "lambdaFunctionScheduledEventDetails", details
             )
             return
@@ -896,7 +895,7 @@ class Execution:
             details["timeoutInSeconds"] = int(work["timeout"])
         if work["heartbeat"] is not None:
             details["heartbeatInSeconds"] = int(work["heartbeat"])
-        self._emit(frame, "TaskScheduled", "taskScheduledEventDetails", details)
+        self.emit(frame, "TaskScheduled", "taskScheduledEventDetails", details)
 
     def _task_details(self, resource: Resource, **extra: Any) -> dict[str, Any]:
         return {
@@ -951,7 +950,7 @@ class Execution:
             self._task_failed(frame, resource, STATES_TIMEOUT, None, timed_out=True)
             raise StateFailure(STATES_TIMEOUT, None)
         if resource.wait_for_token:
-            self._emit(
+            self.emit(
                 frame,
                 "TaskSubmitted",
                 "taskSubmittedEventDetails",
@@ -971,23 +970,23 @@ class Execution:
 
     def _task_started(self, frame: Frame, resource: Resource, at: float) -> None:
         if resource.legacy_lambda:
-            self._emit(frame, "LambdaFunctionStarted", None, None, at=at)
+            self.emit(frame, "LambdaFunctionStarted", None, None, at=at)
         else:
             details = self._task_details(resource)
-            self._emit(frame, "TaskStarted", "taskStartedEventDetails", details, at=at)
+            self.emit(frame, "TaskStarted", "taskStartedEventDetails", details, at=at)
 
     def _task_succeeded(
         self, frame: Frame, resource: Resource, result: Any, work: dict[str, Any]
     ) -> None:
         if resource.legacy_lambda:
-            self._emit(
+            self.emit(
                 frame,
                 "LambdaFunctionSucceeded",
                 "lambdaFunctionSucceededEventDetails",
                 {"output": to_json(result), "outputDetails": {"truncated": False}},
             )
         else:
-            self._emit(
+            self.emit(
                 frame,
                 "TaskSucceeded",
                 "taskSucceededEventDetails",
@@ -1017,11 +1016,11 @@ class Execution:
                 if timed_out
                 else ("lambdaFunctionFailedEventDetails")
             )
-            self._emit(frame, kind, key, details)
+            self.emit(frame, kind, key, details)
             return
         kind = "TaskTimedOut" if timed_out else "TaskFailed"
         key = "taskTimedOutEventDetails" if timed_out else "taskFailedEventDetails"
-        self._emit(frame, kind, key, self._task_details(resource, **details))
+        self.emit(frame, kind, key, self._task_details(resource, **details))
 
     def _task_wait(self, frame: Frame, resource: Resource, work: dict[str, Any]) -> str:
         signal = frame.get("signal")
@@ -1051,7 +1050,7 @@ class Execution:
         if "children" not in work:
             if "effective" not in work:
                 work["effective"] = effective_input(self, frame, state, "Parameters")
-            self._emit(frame, "ParallelStateStarted", None, None)
+            self.emit(frame, "ParallelStateStarted", None, None)
             base = frame["block"] + ["States", frame["state"], "Branches"]
             work["children"] = [
                 self._new_frame(
@@ -1073,12 +1072,12 @@ class Execution:
             raise StateFailure(failed["error"], failed["cause"], from_child=True)
         if all(child["status"] == "succeeded" for child in children):
             last = max(child["prev"] for child in children)
-            self._emit(frame, "ParallelStateSucceeded", None, None, prev=last)
+            self.emit(frame, "ParallelStateSucceeded", None, None, prev=last)
             del work["children"]
             output, assigned = state_output(
                 self, frame, state, [child["output"] for child in children]
             )
-            return self._exit(frame, state, output, assigned)
+            return self.exit_state(frame, state, output, assigned)
         return progress
 
     def _step_children(self, children: list[Frame], *, executions: bool = False) -> str:
@@ -1110,7 +1109,7 @@ class Execution:
         effective = frame["input"] if jsonata else effective_input(self, frame, state, "-")
         concurrency = self._map_number(frame, state, "MaxConcurrency", effective)
         items = self._map_items(frame, state, effective)
-        self._emit(frame, "MapStateStarted", "mapStateStartedEventDetails", {"length": len(items)})
+        self.emit(frame, "MapStateStarted", "mapStateStartedEventDetails", {"length": len(items)})
         tolerated_count = self._map_number(frame, state, "ToleratedFailureCount", effective)
         tolerated_percentage = self._map_number(
             frame, state, "ToleratedFailurePercentage", effective
@@ -1120,7 +1119,7 @@ class Execution:
             map_run = execution_arn.replace(":execution:", ":mapRun:", 1).rsplit(":", 1)
             label = state.get("Label", frame["state"])
             run_arn = f"{map_run[0]}/{label}:{secrets.token_hex(8)}"
-            self._emit(frame, "MapRunStarted", "mapRunStartedEventDetails", {"mapRunArn": run_arn})
+            self.emit(frame, "MapRunStarted", "mapRunStartedEventDetails", {"mapRunArn": run_arn})
         work.update(
             effective=effective,
             items=items,
@@ -1231,7 +1230,7 @@ class Execution:
             work["finished"] += 1
             if not distributed:
                 kind = "Succeeded" if child["status"] == "succeeded" else "Failed"
-                work["last_iteration_event"] = self._emit(
+                work["last_iteration_event"] = self.emit(
                     frame,
                     f"MapIteration{kind}",
                     f"mapIteration{kind}EventDetails",
@@ -1261,7 +1260,7 @@ class Execution:
     ) -> Frame:
         item = {"Index": index, "Value": work["items"][index]}
         if not distributed:
-            self._emit(
+            self.emit(
                 frame,
                 "MapIterationStarted",
                 "mapIterationStartedEventDetails",
@@ -1317,10 +1316,10 @@ class Execution:
         distributed: bool,  # noqa: FBT001
     ) -> str:
         if distributed:
-            self._emit(frame, "MapRunFailed", "mapRunFailedEventDetails", {})
+            self.emit(frame, "MapRunFailed", "mapRunFailedEventDetails", {})
         else:
             for child in running:
-                self._emit(
+                self.emit(
                     frame,
                     "MapIterationAborted",
                     "mapIterationAbortedEventDetails",
@@ -1349,111 +1348,14 @@ class Execution:
         distributed: bool,  # noqa: FBT001
     ) -> str:
         if distributed:
-            self._emit(frame, "MapRunSucceeded", None, None)
+            self.emit(frame, "MapRunSucceeded", None, None)
         elif "last_iteration_event" in work:
             frame["prev"] = work["last_iteration_event"]
-        self._emit(frame, "MapStateSucceeded", None, None, advance=False)
+        self.emit(frame, "MapStateSucceeded", None, None, advance=False)
         results = work.pop("results")
         work.pop("items", None)
         output, assigned = state_output(self, frame, state, results)
-        return self._exit(frame, state, output, assigned)
-
-    # --- errors -------------------------------------------------------------------------------
-    def _handle_failure(self, frame: Frame, state: dict[str, Any], failure: StateFailure) -> str:
-        if failure.evaluation is not None:
-            self._evaluation_failed(frame, state, failure)
-        retrying = state["Type"] in RETRYING_TYPES
-        if retrying and self._retry(frame, state, failure):
-            return MOVED
-        # A Parallel or Map state that fails records it, unless the error ends the execution
-        # at once (States.Runtime: the state's own data flow failed).
-        if state["Type"] in {"Parallel", "Map"} and (
-            failure.from_child or failure.error not in _UNCATCHABLE
-        ):
-            self._emit(frame, f"{state['Type']}StateFailed", None, None)
-        if retrying and self._catch(frame, state, failure):
-            return MOVED
-        frame.update(status="failed", error=failure.error, cause=failure.cause, phase="done")
-        return MOVED
-
-    def _evaluation_failed(
-        self, frame: Frame, state: dict[str, Any], failure: StateFailure
-    ) -> None:
-        details: dict[str, Any] = {"error": failure.error, "cause": failure.cause}
-        if failure.evaluation:
-            details["location"] = failure.evaluation
-        details["state"] = frame["state"]
-        # AWS links the event to the state's entered event for a Wait (evaluated once entered)
-        # and to the event before it for the states that evaluate as they enter.
-        prev = frame["entered"] if state["Type"] == "Wait" else frame.get("entered_prev", 0)
-        self._emit(frame, "EvaluationFailed", "evaluationFailedEventDetails", details, prev=prev)
-
-    def _retry(self, frame: Frame, state: dict[str, Any], failure: StateFailure) -> bool:
-        for index, retrier in enumerate(state.get("Retry", [])):
-            if not _error_matches(retrier["ErrorEquals"], failure.error):
-                continue
-            attempts = frame["retry"].get(str(index), 0)
-            if attempts >= retrier.get("MaxAttempts", 3):
-                return False
-            frame["retry"][str(index)] = attempts + 1
-            frame["retry_count"] += 1
-            delay = retrier.get("IntervalSeconds", 1) * retrier.get("BackoffRate", 2.0) ** attempts
-            if "MaxDelaySeconds" in retrier:
-                delay = min(delay, retrier["MaxDelaySeconds"])
-            if retrier.get("JitterStrategy") == "FULL":
-                delay = self.rng.uniform(0, delay)
-            work = frame["work"]
-            for key in ("children", "results", "items", "running"):
-                work.pop(key, None)
-            work.pop("parameters", None)  # a Task's input is evaluated again (a new token)
-            work["resume_phase"] = "run"
-            frame["phase"] = "retry-wait"
-            frame["wake_at"] = self.now() + delay
-            return True
-        return False
-
-    def _catch(self, frame: Frame, state: dict[str, Any], failure: StateFailure) -> bool:
-        for catcher in state.get("Catch", []):
-            if _error_matches(catcher["ErrorEquals"], failure.error):
-                self._caught(frame, state, failure, catcher)
-                return True
-        return False
-
-    def _caught(
-        self, frame: Frame, state: dict[str, Any], failure: StateFailure, catcher: dict[str, Any]
-    ) -> None:
-        """Go to the catcher's Next with the error output (through ResultPath or Output)."""
-        error_output: dict[str, Any] = {"Error": failure.error}
-        if failure.cause is not None:
-            error_output["Cause"] = failure.cause
-        assigned: dict[str, Any] = {}
-        if is_jsonata(self, state):
-            binding = states_binding(self, frame, errorOutput=error_output)
-            output: Any = error_output
-            if "Output" in catcher:
-                output = eval_jsonata(self, frame, catcher["Output"], "Output", binding)
-            if "Assign" in catcher:
-                assigned = eval_jsonata(self, frame, catcher["Assign"], "Assign", binding)
-        else:
-            context = context_object(self, frame)
-            assigned = assign_jsonpath(self, frame, catcher, error_output, context)
-            result_path = catcher.get("ResultPath", "$")
-            output = run_jsonpath(
-                frame, lambda: apply_result_path(frame["input"], error_output, result_path)
-            )
-        frame["work"] = {}
-        self._exit(frame, state, output, assigned, next_state=catcher["Next"])
-
-
-def _error_matches(names: list[str], error: str) -> bool:
-    for name in names:
-        if name == error:
-            return True
-        if name == STATES_ALL and error not in _UNCATCHABLE:
-            return True
-        if name == STATES_TASK_FAILED and error not in _UNCATCHABLE and error != STATES_TIMEOUT:
-            return True
-    return False
+        return self.exit_state(frame, state, output, assigned)
 
 
 _INTEGER_TEXT = re.compile(r"-?\d+")
