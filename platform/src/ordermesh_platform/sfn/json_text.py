@@ -19,6 +19,11 @@ def copy_json(value: Any) -> Any:
     return value
 
 
+def cause_text(value: Any) -> str:
+    """A value as AWS quotes it in a cause: a string as it is, anything else as JSON."""
+    return value if isinstance(value, str) else to_json(value)
+
+
 # orjson prints exponents as 1e16 and 1e-7 where json prints 1e+16 and 1e-07: text with a digit
 # before an "e" goes through json, so both give the same text.
 _MAYBE_EXPONENT = re.compile(rb"\d[eE]")
