@@ -26,70 +26,45 @@ What each state type does is its module in ``sfn.states`` (``KINDS`` finds it by
 a state's data flow (InputPath, Parameters or Arguments, ResultSelector, ResultPath, OutputPath,
 Assign, and the context object) is ``sfn.dataflow``; a failed state's Retry and Catch are
 ``sfn.retry_catch``; what a step returns, and the failure a state raises, is ``sfn.step``; AWS's
-error names are ``sfn.errors``. The names that moved from here are still importable from here
-(``__all__``): ``MOVED``, ``BLOCKED``, ``DONE`` and ``Frame``, ``iso_millis``, the ``STATES_*``
-error names, and the Task's port (``Integrations``, ``TaskRequest``, ``PendingCall``,
-``NoIntegrations``, ``Resource``, ``parse_resource``, ``new_task_token``).
+error names are ``sfn.errors``. The names the engine, the integrations, tests and benchmarks
+import from here stay importable from here (``__all__``) wherever they live now: ``MOVED``,
+``BLOCKED``, ``DONE``, ``Frame``, and the Task's port (``Integrations``, ``NoIntegrations``,
+``TaskRequest``, ``PendingCall``, ``awaits_reply``).
 """
 
 from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from ordermesh_platform.sfn.dataflow import iso_millis
-from ordermesh_platform.sfn.errors import (
-    STATES_ALL,
-    STATES_BRANCH_FAILED,
-    STATES_DATA_LIMIT,
-    STATES_HEARTBEAT_TIMEOUT,
-    STATES_NO_CHOICE,
-    STATES_TASK_FAILED,
-    STATES_TIMEOUT,
-    STATES_TOLERATED_FAILURE,
-    StatesError,
-)
+from ordermesh_platform.sfn.errors import STATES_DATA_LIMIT, STATES_TIMEOUT
 from ordermesh_platform.sfn.json_text import to_json
 from ordermesh_platform.sfn.retry_catch import handle_failure
 from ordermesh_platform.sfn.states import KINDS
 from ordermesh_platform.sfn.states.task import (
+    CallsUnderWay,
     Integrations,
     NoIntegrations,
     PendingCall,
-    Resource,
     TaskRequest,
-    new_task_token,
-    parse_resource,
-    task_request,
+    awaits_reply,
+    deliver_signal,
 )
 from ordermesh_platform.sfn.step import BLOCKED, DONE, MOVED, Frame, StateFailure
 
 __all__ = [
     "BLOCKED",
     "DONE",
-    "MAX_PAYLOAD_BYTES",
     "MOVED",
-    "STATES_ALL",
-    "STATES_BRANCH_FAILED",
-    "STATES_DATA_LIMIT",
-    "STATES_HEARTBEAT_TIMEOUT",
-    "STATES_NO_CHOICE",
-    "STATES_TASK_FAILED",
-    "STATES_TIMEOUT",
-    "STATES_TOLERATED_FAILURE",
     "Execution",
     "Frame",
     "Integrations",
     "NoIntegrations",
     "PendingCall",
-    "Resource",
     "TaskRequest",
     "awaits_reply",
-    "iso_millis",
-    "new_task_token",
-    "parse_resource",
 ]
 
 MAX_PAYLOAD_BYTES = 262_144
@@ -106,21 +81,11 @@ _TYPE_EVENT = {
 }
 
 
-@dataclass(frozen=True)
-class _Started:
-    frame: Frame
-    call: PendingCall
-    at: float  # when it started (the execution's clock)
-
-    @property
-    def timeout_at(self) -> float | None:
-        """When the state's TimeoutSeconds ends the call (the execution's clock), if it has one."""
-        timeout: float | None = self.frame["work"].get("timeout")
-        return None if timeout is None else self.at + timeout
-
-
 class Execution:
-    """One running (or finished) execution of a state machine definition."""
+    """One running (or finished) execution of a state machine definition: its frames, its
+    history and its clock. It enters and leaves states; what a state does between is its
+    type's ``run`` (``sfn.states``), and a failed state's Retry and Catch are ``sfn.retry_catch``.
+    """
 
     def __init__(  # noqa: PLR0913 - an execution's identity and its ports
         self,
@@ -145,7 +110,7 @@ class Execution:
         self.events: list[dict[str, Any]] = []
         self._blocks: dict[tuple[Any, ...], dict[str, Any]] = {}
         self._child_executions: list[Frame] = []  # the distributed Map iterations being stepped
-        self._started: dict[int, _Started] = {}  # calls under way, by id() of their frame
+        self.calls = CallsUnderWay()  # the Task calls started before their step
         self.context_base = {
             "Execution": {
                 "Id": execution_arn,
@@ -262,75 +227,25 @@ class Execution:
         """Start the call of every frame about to make one, if the integration can make it
         without waiting (``notify`` is called when one is done). True if a frame's call is
         still to be made synchronously, by its next step."""
-        start = getattr(self.integrations, "start", None)
-        synchronous = False
-        for frame in _frames(self.root):
-            if frame["status"] != "running" or frame["phase"] != "call":
-                continue
-            if self.started_call(frame) is not None:
-                continue
-            pending = None
-            if start is not None:
-                state = self.state_of(frame)
-                request = task_request(self, frame, state, parse_resource(state["Resource"]))
-                try:
-                    pending = start(request, notify)
-                except StatesError:
-                    pending = None  # the step makes the call, and fails it, as AWS would
-            if pending is None:
-                synchronous = True
-            else:
-                self._started[id(frame)] = _Started(frame, pending, self.now())
-        return synchronous
+        return self.calls.start(self, notify)
 
     def calls_under_way(self) -> list[PendingCall]:
         """The started calls of frames still waiting for them."""
-        live = {id(frame) for frame in _frames(self.root) if awaits_reply(frame)}
-        for key in [key for key in self._started if key not in live]:
-            del self._started[key]  # its frame was left (a failed Map or Parallel, a stop)
-        return [started.call for started in self._started.values()]
+        return self.calls.under_way(_frames(self.root))
 
     def call_done(self) -> bool:
         """Can a step take a started call's result (or its TimeoutSeconds)?"""
-        now = self.now()
-        for started in self._started.values():
-            timeout_at = started.timeout_at
-            if started.call.done() or (timeout_at is not None and now >= timeout_at):
-                return True
-        return False
+        return self.calls.done(self.now())
 
     def call_wait(self) -> float | None:
         """Seconds until a started call is done at the latest (its function's timeout or the
         state's TimeoutSeconds); ``None`` if none is under way."""
-        now = self.now()
-        waits = []
-        for started in self._started.values():
-            waits.append(started.call.time_left())
-            if started.timeout_at is not None:
-                waits.append(max(started.timeout_at - now, 0.0))
-        return min(waits) if waits else None
-
-    def started_call(self, frame: Frame) -> _Started | None:
-        """The call the frame's Task started before its step (``start_calls``), if any."""
-        started = self._started.get(id(frame))
-        return started if started is not None and started.frame is frame else None
-
-    def forget_call(self, frame: Frame) -> None:
-        """The frame's Task has taken its started call's result (or its TimeoutSeconds)."""
-        del self._started[id(frame)]
+        return self.calls.wait(self.now())
 
     def deliver(self, token: str, signal: dict[str, Any]) -> bool:
         """Hand a task-token outcome (``{"output": ...}``, ``{"error":..,"cause":..}`` or
         ``{"heartbeat": True}``) to the frame waiting on ``token``. False if none waits."""
-        for frame in _frames(self.root):
-            if awaits_reply(frame) and frame.get("token") == token:
-                if signal.get("heartbeat"):
-                    if frame.get("heartbeat_seconds") is not None:
-                        frame["heartbeat_at"] = self.now() + frame["heartbeat_seconds"]
-                else:
-                    frame["signal"] = signal
-                return True
-        return False
+        return deliver_signal(self, token, signal)
 
     def stop(self, error: str | None, cause: str | None) -> None:
         """StopExecution: the execution ends ABORTED where it is."""
@@ -560,13 +475,6 @@ class Execution:
                 if executions:
                     self._child_executions.pop()
         return progress
-
-
-def awaits_reply(frame: Frame) -> bool:
-    """Can a task-token reply arrive for this frame? While it waits for one, and while its call
-    is still to be made: a reply can overtake the step that records the call (a crash in
-    between); it is kept on the frame and taken once the call has been made again."""
-    return frame["status"] == "running" and frame["phase"] in {"call", "token"}
 
 
 def _children(frame: Frame) -> list[Frame]:

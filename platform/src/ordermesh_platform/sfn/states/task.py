@@ -10,14 +10,15 @@ intent before it is made. The next step makes the call (``TaskStarted``, then ``
 heartbeat), its TimeoutSeconds or its HeartbeatSeconds. A last step puts the result through the
 data flow and leaves the state. A plain Lambda function ARN records ``LambdaFunction...`` events.
 
-A started call lives in memory only (``Execution.start_calls``): the stored frame still says
-``call``, so after a restart the call is made again (at least once, as on AWS).
+A call the engine starts before the step (``CallsUnderWay``, ``Execution.start_calls``) lives in
+memory only: the stored frame still says ``call``, so after a restart the call is made again (at
+least once, as on AWS). A task-token reply or heartbeat reaches its frame through ``deliver``.
 """
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from typing import TYPE_CHECKING, Any, Protocol
@@ -69,6 +70,19 @@ class PendingCall(Protocol):
     def result(self) -> Any: ...
 
 
+@dataclass(frozen=True)
+class StartedCall:
+    frame: Frame
+    call: PendingCall
+    at: float  # when it started (the execution's clock)
+
+    @property
+    def timeout_at(self) -> float | None:
+        """When the state's TimeoutSeconds ends the call (the execution's clock), if it has one."""
+        timeout: float | None = self.frame["work"].get("timeout")
+        return None if timeout is None else self.at + timeout
+
+
 class NoIntegrations:
     """For executions without Task states: every call fails."""
 
@@ -111,6 +125,92 @@ def parse_resource(resource: str) -> Resource:
 
 def new_task_token() -> str:
     return secrets.token_urlsafe(48)
+
+
+def awaits_reply(frame: Frame) -> bool:
+    """Can a task-token reply arrive for this frame? While it waits for one, and while its call
+    is still to be made: a reply can overtake the step that records the call (a crash in
+    between); it is kept on the frame and taken once the call has been made again."""
+    return frame["status"] == "running" and frame["phase"] in {"call", "token"}
+
+
+class CallsUnderWay:
+    """The calls an execution started without waiting for them, by frame (in memory only)."""
+
+    def __init__(self) -> None:
+        self._started: dict[int, StartedCall] = {}  # by id() of their frame
+
+    def of(self, frame: Frame) -> StartedCall | None:
+        """The frame's started call, if it has one."""
+        started = self._started.get(id(frame))
+        return started if started is not None and started.frame is frame else None
+
+    def forget(self, frame: Frame) -> None:
+        del self._started[id(frame)]
+
+    def start(self, execution: Execution, notify: Callable[[], None]) -> bool:
+        """Start the call of every frame about to make one, if the integration can make it
+        without waiting (``notify`` is called when one is done). True if a frame's call is
+        still to be made synchronously, by its next step."""
+        start = getattr(execution.integrations, "start", None)
+        synchronous = False
+        for frame in execution.frames():
+            if frame["status"] != "running" or frame["phase"] != "call":
+                continue
+            if self.of(frame) is not None:
+                continue
+            pending = None
+            if start is not None:
+                state = execution.state_of(frame)
+                request = _task_request(execution, frame, state, parse_resource(state["Resource"]))
+                try:
+                    pending = start(request, notify)
+                except StatesError:
+                    pending = None  # the step makes the call, and fails it, as AWS would
+            if pending is None:
+                synchronous = True
+            else:
+                self._started[id(frame)] = StartedCall(frame, pending, execution.now())
+        return synchronous
+
+    def under_way(self, frames: Iterable[Frame]) -> list[PendingCall]:
+        """The started calls of ``frames`` still waiting for them; the others are forgotten."""
+        live = {id(frame) for frame in frames if awaits_reply(frame)}
+        for key in [key for key in self._started if key not in live]:
+            del self._started[key]  # its frame was left (a failed Map or Parallel, a stop)
+        return [started.call for started in self._started.values()]
+
+    def done(self, now: float) -> bool:
+        """Can a step take a started call's result (or its TimeoutSeconds)?"""
+        for started in self._started.values():
+            timeout_at = started.timeout_at
+            if started.call.done() or (timeout_at is not None and now >= timeout_at):
+                return True
+        return False
+
+    def wait(self, now: float) -> float | None:
+        """Seconds until a started call is done at the latest (its function's timeout or the
+        state's TimeoutSeconds); ``None`` if none is under way."""
+        waits = []
+        for started in self._started.values():
+            waits.append(started.call.time_left())
+            if started.timeout_at is not None:
+                waits.append(max(started.timeout_at - now, 0.0))
+        return min(waits) if waits else None
+
+
+def deliver_signal(execution: Execution, token: str, signal: dict[str, Any]) -> bool:
+    """Hand a task-token outcome (``{"output": ...}``, ``{"error":..,"cause":..}`` or
+    ``{"heartbeat": True}``) to the frame waiting on ``token``. False if none waits."""
+    for frame in execution.frames():
+        if awaits_reply(frame) and frame.get("token") == token:
+            if signal.get("heartbeat"):
+                if frame.get("heartbeat_seconds") is not None:
+                    frame["heartbeat_at"] = execution.now() + frame["heartbeat_seconds"]
+            else:
+                frame["signal"] = signal
+            return True
+    return False
 
 
 def run(execution: Execution, frame: Frame, state: dict[str, Any]) -> str:
@@ -191,7 +291,7 @@ def _task_details(resource: Resource, **extra: Any) -> dict[str, Any]:
     }
 
 
-def task_request(
+def _task_request(
     execution: Execution, frame: Frame, state: dict[str, Any], resource: Resource
 ) -> TaskRequest:
     work = frame["work"]
@@ -214,7 +314,7 @@ def _task_call(
     resource: Resource,
     work: dict[str, Any],
 ) -> str:
-    started_call = execution.started_call(frame)
+    started_call = execution.calls.of(frame)
     if started_call is not None:
         started = started_call.at
         if not started_call.call.done():
@@ -222,15 +322,17 @@ def _task_call(
             if timeout_at is None or execution.now() < timeout_at:
                 return BLOCKED
             # The state's TimeoutSeconds ended it; the call's result is not waited for.
-            execution.forget_call(frame)
+            execution.calls.forget(frame)
             _task_started(execution, frame, resource, started)
             _task_failed(execution, frame, resource, STATES_TIMEOUT, None, timed_out=True)
             raise StateFailure(STATES_TIMEOUT, None)
-        execution.forget_call(frame)
+        execution.calls.forget(frame)
         call: Callable[[], Any] = started_call.call.result
     else:
         started = execution.now()
-        call = partial(execution.integrations.call, task_request(execution, frame, state, resource))
+        call = partial(
+            execution.integrations.call, _task_request(execution, frame, state, resource)
+        )
     _task_started(execution, frame, resource, started)
     try:
         result = call()
