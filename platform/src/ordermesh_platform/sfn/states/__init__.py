@@ -8,9 +8,9 @@ state's Retry and Catch handle (``sfn.retry_catch``). A state is left through
 ``Execution.exit_state`` (its ``...StateExited`` event, its variables, then the next state or the
 end of the frame), or by failing the frame (Fail).
 
-What a state type uses of the execution: its history (``emit``), its frames (``new_frame``,
-``state_of``, ``step_children``), its clock (``now``), and ``rng``, ``integrations`` and
-``context_base``. Its data flow is ``sfn.dataflow``'s.
+What a state type uses of the execution: its history (``emit``), its frames (``exit_state``,
+``new_frame``, ``step_children``, ``state_of``, ``frames``), its clock (``now``), and ``rng``,
+``integrations``, ``context_base`` and (Task) ``calls``. Its data flow is ``sfn.dataflow``'s.
 """
 
 from __future__ import annotations
