@@ -575,7 +575,7 @@ def test_stopping_an_execution_a_worker_holds_is_applied_by_that_worker(
     sfn: StepFunctions,
 ) -> None:
     arn = sfn.start_execution(_machine(sfn, WAIT))["executionArn"]
-    assert [row["arn"] for row in sfn._claim(10)] == [arn]  # a worker holds it
+    assert [row["arn"] for row in sfn.worker._claim(10)] == [arn]  # a worker holds it
     sfn.stop_execution(arn, error="Stop", cause="now")
     assert sfn.describe_execution(arn)["status"] == "RUNNING"
     sfn._run(arn)
@@ -606,7 +606,7 @@ def test_an_execution_the_engine_cannot_run_fails_after_a_few_tries(
         message = "disk on fire"
         raise RuntimeError(message)
 
-    monkeypatch.setattr(sfn, "_advance", broken)
+    monkeypatch.setattr(sfn.worker, "_advance", broken)
     for _ in range(10):
         sfn.run_due()
         clock.advance(1)
