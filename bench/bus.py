@@ -21,12 +21,12 @@ from harness import Timing, compare, table_rows
 from moto.server import ThreadedMotoServer
 from ordermesh_contracts.validation import default_validator
 from ordermesh_platform.runtime.bus import LocalEventBus, Rule, Target, entry_from_event
-from ordermesh_platform.runtime.clock import SystemClock
 from ordermesh_platform.runtime.functions import Functions, FunctionSettings
 from ordermesh_platform.runtime.queue_consumer import QueueConsumer, QueueConsumerSettings
 from ordermesh_platform.runtime.queues import Queues, QueueSettings
 from ordermesh_platform.runtime.sinks import QueueSink
-from ordermesh_platform.runtime.store import Store
+from ordermesh_platform.shared.clock import SystemClock
+from ordermesh_platform.shared.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "contracts/schemas/order/OrderPlaced/examples/v2/two-lines.json"

@@ -9,10 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from ordermesh_platform.runtime.clock import ManualClock
 from ordermesh_platform.runtime.functions import Functions
 from ordermesh_platform.runtime.queues import Queues
-from ordermesh_platform.runtime.store import Store
+from ordermesh_platform.shared.clock import ManualClock
+from ordermesh_platform.shared.store import Store
 
 # jsii starts `node` from PATH: put the environment's bin (where `make env` links Node 24) first.
 os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ordermesh_platform.runtime.clock import Clock
 from ordermesh_platform.runtime.runtime import RuntimeOptions
+from ordermesh_platform.shared.clock import Clock
 from ordermesh_platform.system import LocalSystem, SystemOptions
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -8,7 +8,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from ordermesh_platform.runtime.clock import ManualClock
+from ordermesh_platform.shared.clock import ManualClock
 from ordermesh_platform.system import LocalSystem
 
 from tests.e2e.conftest import Client, order_body, start_system, wait_for

@@ -70,7 +70,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ordermesh_platform.runtime.clock import Clock, SystemClock
+from ordermesh_platform.shared.clock import Clock, SystemClock
 
 INSUFFICIENT_FUNDS = "INSUFFICIENT_FUNDS"
 CARD_EXPIRED = "CARD_EXPIRED"

@@ -22,8 +22,8 @@ from rich.table import Table
 from ordermesh_platform.patterns import InvalidEventPatternError, compile_pattern
 from ordermesh_platform.runtime.bus import BusError, entry_from_event
 from ordermesh_platform.runtime.runtime import LocalRuntime, RuntimeOptions
-from ordermesh_platform.runtime.store import DEFAULT_DIR
 from ordermesh_platform.runtime.wiring import WiringError
+from ordermesh_platform.shared.store import DEFAULT_DIR
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)

@@ -20,7 +20,6 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from ordermesh_platform.runtime.aws import AwsError, state_machine_arn
 from ordermesh_platform.runtime_cli import (
     RootOption,
     StateOption,
@@ -30,6 +29,7 @@ from ordermesh_platform.runtime_cli import (
     text_argument,
 )
 from ordermesh_platform.sfn.engine import StepFunctions, execution_arn
+from ordermesh_platform.shared.aws import AwsError, state_machine_arn
 
 sfn_cli = typer.Typer(
     help="Start, inspect, stop and redrive state machine executions.", no_args_is_help=True

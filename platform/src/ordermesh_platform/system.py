@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any, Self
 
 from ordermesh_platform.provider_simulator import ProviderSimulator, SimulatorSettings
-from ordermesh_platform.runtime.clock import Clock
 from ordermesh_platform.runtime.http_api import call
 from ordermesh_platform.runtime.runtime import LocalRuntime, RuntimeOptions
 from ordermesh_platform.runtime.server import BackgroundServer
+from ordermesh_platform.shared.clock import Clock
 
 CATALOG = Path("catalog") / "products.json"
 

@@ -23,9 +23,9 @@ from rich.table import Table
 
 from ordermesh_platform.runtime.http_api import call
 from ordermesh_platform.runtime.runtime import RuntimeOptions
-from ordermesh_platform.runtime.store import DEFAULT_DIR
 from ordermesh_platform.runtime.wiring import WiringError
 from ordermesh_platform.runtime_cli import RootOption, StateOption, _project, open_runtime
+from ordermesh_platform.shared.store import DEFAULT_DIR
 from ordermesh_platform.system import CATALOG, LocalSystem, SystemOptions
 
 console = Console(highlight=False)

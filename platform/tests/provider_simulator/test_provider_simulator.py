@@ -20,8 +20,8 @@ from ordermesh_platform.provider_simulator import (
     ProviderSimulator,
     SimulatorSettings,
 )
-from ordermesh_platform.runtime.clock import ManualClock
 from ordermesh_platform.runtime.server import BackgroundServer
+from ordermesh_platform.shared.clock import ManualClock
 
 KEY = "sim_test_key"
 PAYMENT_SERVICE_DECLINE_CODES = {

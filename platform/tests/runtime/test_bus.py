@@ -9,13 +9,13 @@ from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from ordermesh_contracts.validation import default_validator
 from ordermesh_platform.patterns import InvalidEventPatternError
 from ordermesh_platform.runtime.bus import BusError, LocalEventBus, Rule, Target
-from ordermesh_platform.runtime.clock import ManualClock
 from ordermesh_platform.runtime.functions import Functions, FunctionSettings
 from ordermesh_platform.runtime.lambda_context import LambdaContext
 from ordermesh_platform.runtime.queues import Queues
 from ordermesh_platform.runtime.sinks import FunctionSink, QueueSink
-from ordermesh_platform.runtime.store import Store
 from ordermesh_platform.runtime.transform import InputTransformer, TargetInput
+from ordermesh_platform.shared.clock import ManualClock
+from ordermesh_platform.shared.store import Store
 
 
 @pytest.fixture

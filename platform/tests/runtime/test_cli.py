@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from ordermesh_contracts import environment
 from ordermesh_platform.cli import app
-from ordermesh_platform.runtime.clock import ManualClock
 from ordermesh_platform.runtime.queues import Queues, QueueSettings
-from ordermesh_platform.runtime.store import Store
+from ordermesh_platform.shared.clock import ManualClock
+from ordermesh_platform.shared.store import Store
 from tests.corpus import PROJECT_ROOT
 from typer.testing import CliRunner
 

@@ -6,12 +6,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ordermesh_platform.runtime.clock import ManualClock
 from ordermesh_platform.runtime.functions import FunctionError, Functions, FunctionSettings
 from ordermesh_platform.runtime.lambda_context import LambdaContext
 from ordermesh_platform.runtime.logs import FunctionLogs
 from ordermesh_platform.runtime.queues import Queues
-from ordermesh_platform.runtime.store import Store
+from ordermesh_platform.shared.clock import ManualClock
+from ordermesh_platform.shared.store import Store
 
 
 def test_handler_gets_the_event_and_a_lambda_context(functions: Functions) -> None:

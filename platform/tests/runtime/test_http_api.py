@@ -17,7 +17,6 @@ from typing import Any
 import pytest
 from aws_lambda_powertools.utilities.parser.models import APIGatewayProxyEventV2Model
 from ordermesh_platform.runtime import http_api
-from ordermesh_platform.runtime.aws import clf_time
 from ordermesh_platform.runtime.functions import FunctionError, Functions, FunctionSettings
 from ordermesh_platform.runtime.http_api import (
     HttpApiGateway,
@@ -30,6 +29,7 @@ from ordermesh_platform.runtime.http_api import (
 from ordermesh_platform.runtime.lambda_context import LambdaContext
 from ordermesh_platform.runtime.server import BackgroundServer
 from ordermesh_platform.runtime.shapes import domain_name
+from ordermesh_platform.shared.aws import clf_time
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.routing import Route

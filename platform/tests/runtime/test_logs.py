@@ -11,11 +11,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from ordermesh_platform.runtime.clock import ManualClock
 from ordermesh_platform.runtime.functions import Functions, FunctionSettings
 from ordermesh_platform.runtime.logs import FunctionLogs
 from ordermesh_platform.runtime.queues import Queues
-from ordermesh_platform.runtime.store import Store
+from ordermesh_platform.shared.clock import ManualClock
+from ordermesh_platform.shared.store import Store
 
 
 @contextmanager

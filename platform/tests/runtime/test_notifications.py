@@ -7,10 +7,10 @@ import threading
 from pathlib import Path
 
 import pytest
-from ordermesh_platform.runtime.clock import ManualClock
 from ordermesh_platform.runtime.functions import INVOCATIONS_CHANNEL, Functions, FunctionSettings
 from ordermesh_platform.runtime.queues import Queues, queue_channel
-from ordermesh_platform.runtime.store import Store
+from ordermesh_platform.shared.clock import ManualClock
+from ordermesh_platform.shared.store import Store
 
 
 @pytest.fixture

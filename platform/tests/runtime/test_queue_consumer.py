@@ -3,12 +3,12 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools.utilities.parser.models import SqsModel
-from ordermesh_platform.runtime.aws import queue_arn
-from ordermesh_platform.runtime.clock import ManualClock
 from ordermesh_platform.runtime.functions import Functions, FunctionSettings
 from ordermesh_platform.runtime.lambda_context import LambdaContext
 from ordermesh_platform.runtime.queue_consumer import QueueConsumer, QueueConsumerSettings
 from ordermesh_platform.runtime.queues import Queues, QueueSettings
+from ordermesh_platform.shared.aws import queue_arn
+from ordermesh_platform.shared.clock import ManualClock
 
 
 def _consumer(queues: Queues, functions: Functions, handler: Any, **settings: Any) -> QueueConsumer:

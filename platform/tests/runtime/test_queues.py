@@ -8,10 +8,10 @@ import boto3
 import pytest
 from aws_lambda_powertools.utilities.parser.models import SqsModel
 from moto import mock_aws
-from ordermesh_platform.runtime.clock import ManualClock
 from ordermesh_platform.runtime.queues import QueueError, Queues, QueueSettings
 from ordermesh_platform.runtime.shapes import sqs_event
-from ordermesh_platform.runtime.store import Store
+from ordermesh_platform.shared.clock import ManualClock
+from ordermesh_platform.shared.store import Store
 
 
 def test_received_message_is_hidden_until_its_visibility_timeout_ends(

@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from ordermesh_contracts.catalog import load_catalog
 from ordermesh_contracts.manifest import ServiceManifest, discover_manifests, load_manifest
-from ordermesh_platform.runtime.clock import ManualClock
 from ordermesh_platform.runtime.functions import FunctionSettings
 from ordermesh_platform.runtime.runtime import LocalRuntime, RuntimeOptions
 from ordermesh_platform.runtime.wiring import WiringError, wire
+from ordermesh_platform.shared.clock import ManualClock
 from tests.corpus import PROJECT_ROOT
 
 ROOT = PROJECT_ROOT

@@ -14,11 +14,11 @@ import pytest
 from ordermesh_contracts.catalog import load_catalog
 from ordermesh_contracts.errors import ContractError
 from ordermesh_contracts.manifest import ServiceManifest, load_manifest
-from ordermesh_platform.runtime.aws import state_machine_arn
-from ordermesh_platform.runtime.clock import ManualClock
 from ordermesh_platform.runtime.functions import FunctionSettings
 from ordermesh_platform.runtime.runtime import LocalRuntime, RuntimeOptions
 from ordermesh_platform.runtime.wiring import StateMachineSettings, WiringError, wire
+from ordermesh_platform.shared.aws import state_machine_arn
+from ordermesh_platform.shared.clock import ManualClock
 
 PASS = {"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}}
 WAIT = {

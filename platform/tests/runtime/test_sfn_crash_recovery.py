@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ordermesh_platform.runtime.aws import state_machine_arn
-from ordermesh_platform.runtime.clock import SystemClock
-from ordermesh_platform.runtime.store import Store
 from ordermesh_platform.sfn.engine import StepFunctions
+from ordermesh_platform.shared.aws import state_machine_arn
+from ordermesh_platform.shared.clock import SystemClock
+from ordermesh_platform.shared.store import Store
 from tests.runtime.up_process import PROBE, copy_project, lines, start_up, wait_for
 
 

@@ -10,14 +10,14 @@ from typing import Any
 
 import pytest
 from aws_lambda_powertools.utilities.parser.models import KinesisDataStreamModel
-from ordermesh_platform.runtime.aws import REGION, function_arn, stream_arn
-from ordermesh_platform.runtime.clock import ManualClock
 from ordermesh_platform.runtime.functions import Functions, FunctionSettings
 from ordermesh_platform.runtime.lambda_context import LambdaContext
 from ordermesh_platform.runtime.queues import Queues
-from ordermesh_platform.runtime.store import Store
 from ordermesh_platform.runtime.stream_consumer import StreamConsumer, StreamConsumerSettings
 from ordermesh_platform.runtime.streams import StreamError, Streams
+from ordermesh_platform.shared.aws import REGION, function_arn, stream_arn
+from ordermesh_platform.shared.clock import ManualClock
+from ordermesh_platform.shared.store import Store
 
 SHARD0 = "shardId-000000000000"
 

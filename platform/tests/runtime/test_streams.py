@@ -4,10 +4,10 @@ import hashlib
 from pathlib import Path
 
 import pytest
-from ordermesh_platform.runtime.aws import stream_arn
-from ordermesh_platform.runtime.clock import ManualClock
-from ordermesh_platform.runtime.store import Store
 from ordermesh_platform.runtime.streams import PutRecordsEntry, StreamError, Streams
+from ordermesh_platform.shared.aws import stream_arn
+from ordermesh_platform.shared.clock import ManualClock
+from ordermesh_platform.shared.store import Store
 
 TOP = 2**128 - 1
 

@@ -11,12 +11,12 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 from ordermesh_platform.runtime.bus import LocalEventBus, Rule, Target
-from ordermesh_platform.runtime.clock import ManualClock
 from ordermesh_platform.runtime.queues import Queues
 from ordermesh_platform.runtime.server import BackgroundServer
 from ordermesh_platform.runtime.sinks import QueueSink
-from ordermesh_platform.runtime.store import Store
 from ordermesh_platform.runtime.wire import events_app
+from ordermesh_platform.shared.clock import ManualClock
+from ordermesh_platform.shared.store import Store
 
 
 @pytest.fixture

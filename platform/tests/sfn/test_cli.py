@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 from ordermesh_platform.cli import app
-from ordermesh_platform.runtime.clock import SystemClock
-from ordermesh_platform.runtime.store import DATABASE_NAME, Store
 from ordermesh_platform.sfn.engine import StepFunctions
+from ordermesh_platform.shared.clock import SystemClock
+from ordermesh_platform.shared.store import DATABASE_NAME, Store
 from tests.corpus import PROJECT_ROOT
 from tests.sfn.machines import APPROVAL, CHARGE, GREET, PAUSE, Recorder, text
 from typer.testing import CliRunner, Result

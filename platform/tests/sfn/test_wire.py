@@ -17,11 +17,11 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 from ordermesh_platform.runtime.bus import LocalEventBus
-from ordermesh_platform.runtime.clock import ManualClock
 from ordermesh_platform.runtime.server import BackgroundServer
-from ordermesh_platform.runtime.store import Store
 from ordermesh_platform.runtime.wire import aws_app
 from ordermesh_platform.sfn.engine import StepFunctions
+from ordermesh_platform.shared.clock import ManualClock
+from ordermesh_platform.shared.store import Store
 from tests.sfn.machines import APPROVAL, CHARGE, GREET, PAUSE, Recorder, text
 
 ROLE = "arn:aws:iam::000000000000:role/states"

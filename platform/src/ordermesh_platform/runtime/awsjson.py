@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ordermesh_platform.runtime.aws import AwsError
+from ordermesh_platform.shared.aws import AwsError
 
 logger = logging.getLogger(__name__)
 

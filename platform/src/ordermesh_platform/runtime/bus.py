@@ -20,11 +20,11 @@ from typing import Any, Literal, Protocol
 from ordermesh_contracts.validation import ContractValidator
 
 from ordermesh_platform.patterns import EventPattern, RuleIndex, compile_pattern
-from ordermesh_platform.runtime.aws import AwsError, bus_arn, new_id, rule_arn
-from ordermesh_platform.runtime.clock import Clock
 from ordermesh_platform.runtime.shapes import eventbridge_event
-from ordermesh_platform.runtime.store import Store
 from ordermesh_platform.runtime.transform import TargetInput
+from ordermesh_platform.shared.aws import AwsError, bus_arn, new_id, rule_arn
+from ordermesh_platform.shared.clock import Clock
+from ordermesh_platform.shared.store import Store
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS archive (

@@ -15,8 +15,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from ordermesh_platform.runtime.aws import AwsError
 from ordermesh_platform.runtime.awsjson import JsonService, WireError
+from ordermesh_platform.shared.aws import AwsError
 
 _SERVICE_NAMES = {"events": "AWSEvents", "stepfunctions": "AWSStepFunctions"}
 _WORD = re.compile(r"(?:^|_)([a-z])")

@@ -34,11 +34,11 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from ordermesh_platform.runtime.clock import Clock
 from ordermesh_platform.runtime.lambda_context import LambdaContext
 from ordermesh_platform.runtime.logs import FunctionLogs
 from ordermesh_platform.runtime.queues import Queues
-from ordermesh_platform.runtime.store import Store
+from ordermesh_platform.shared.clock import Clock
+from ordermesh_platform.shared.store import Store
 
 logger = logging.getLogger(__name__)
 

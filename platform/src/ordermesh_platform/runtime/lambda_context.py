@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 import uuid
 
-from ordermesh_platform.runtime.aws import REGION, function_arn
+from ordermesh_platform.shared.aws import REGION, function_arn
 
 
 class LambdaContext:

@@ -14,15 +14,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ordermesh_platform.runtime.aws import (
+from ordermesh_platform.shared.aws import (
     AwsError,
     md5_hex,
     md5_of_message_attributes,
     new_id,
     queue_arn,
 )
-from ordermesh_platform.runtime.clock import Clock
-from ordermesh_platform.runtime.store import Store
+from ordermesh_platform.shared.clock import Clock
+from ordermesh_platform.shared.store import Store
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS queues (

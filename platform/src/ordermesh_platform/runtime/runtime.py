@@ -28,11 +28,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ordermesh_platform.runtime.aws import AwsError, state_machine_arn
 from ordermesh_platform.runtime.awsjson import json_endpoint
 from ordermesh_platform.runtime.bus import LocalEventBus, Rule
 from ordermesh_platform.runtime.clients import InProcessClients
-from ordermesh_platform.runtime.clock import Clock, SystemClock
 from ordermesh_platform.runtime.functions import INVOCATIONS_CHANNEL, Functions, FunctionSettings
 from ordermesh_platform.runtime.http_api import HttpApiGateway, RouteTable
 from ordermesh_platform.runtime.logs import FunctionLogs
@@ -46,7 +44,6 @@ from ordermesh_platform.runtime.sinks import (
     StateMachineStarts,
     StreamSink,
 )
-from ordermesh_platform.runtime.store import DEFAULT_DIR, Store
 from ordermesh_platform.runtime.stream_consumer import StreamConsumer, StreamConsumerSettings
 from ordermesh_platform.runtime.streams import Streams, stream_channel
 from ordermesh_platform.runtime.wire import events_service
@@ -54,6 +51,9 @@ from ordermesh_platform.runtime.wiring import StateMachineSettings, Wiring, wire
 from ordermesh_platform.sfn.engine import EXECUTIONS_CHANNEL, StepFunctions
 from ordermesh_platform.sfn.integrations import LocalIntegrations
 from ordermesh_platform.sfn.wire import sfn_service
+from ordermesh_platform.shared.aws import AwsError, state_machine_arn
+from ordermesh_platform.shared.clock import Clock, SystemClock
+from ordermesh_platform.shared.store import DEFAULT_DIR, Store
 
 logger = logging.getLogger(__name__)
 

@@ -12,7 +12,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ordermesh_platform.runtime.aws import (
+from ordermesh_platform.runtime.queues import Message
+from ordermesh_platform.shared.aws import (
     ACCOUNT,
     REGION,
     clf_time,
@@ -21,7 +22,6 @@ from ordermesh_platform.runtime.aws import (
     new_id,
     queue_arn,
 )
-from ordermesh_platform.runtime.queues import Message
 
 API_ID = "local"  # the HTTP APIs' id, as their events name it
 LOCAL_DOMAIN = "localhost"  # the domain name of a request without a Host header

@@ -13,15 +13,15 @@ import sqlite3
 from collections.abc import Mapping
 from typing import Any
 
-from ordermesh_platform.runtime.aws import AwsError, state_machine_arn
 from ordermesh_platform.runtime.bus import Target
-from ordermesh_platform.runtime.clock import Clock
 from ordermesh_platform.runtime.functions import Functions
 from ordermesh_platform.runtime.queues import Queues
-from ordermesh_platform.runtime.store import Store
 from ordermesh_platform.runtime.streams import Streams
 from ordermesh_platform.runtime.transform import parse_path, resolve
 from ordermesh_platform.sfn.engine import EXECUTIONS_CHANNEL, StepFunctions, execution_arn
+from ordermesh_platform.shared.aws import AwsError, state_machine_arn
+from ordermesh_platform.shared.clock import Clock
+from ordermesh_platform.shared.store import Store
 
 logger = logging.getLogger(__name__)
 

@@ -24,7 +24,6 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from ordermesh_platform.runtime.aws import ACCOUNT, REGION, function_arn, stream_arn
 from ordermesh_platform.runtime.functions import FunctionError, Functions
 from ordermesh_platform.runtime.queues import Queues
 from ordermesh_platform.runtime.streams import (
@@ -33,6 +32,7 @@ from ordermesh_platform.runtime.streams import (
     sequence_number,
     sequence_position,
 )
+from ordermesh_platform.shared.aws import ACCOUNT, REGION, function_arn, stream_arn
 
 logger = logging.getLogger(__name__)
 

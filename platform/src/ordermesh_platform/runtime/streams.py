@@ -21,9 +21,9 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple, NotRequired, TypedDict
 
-from ordermesh_platform.runtime.aws import ACCOUNT, AwsError, stream_arn
-from ordermesh_platform.runtime.clock import Clock
-from ordermesh_platform.runtime.store import Store
+from ordermesh_platform.shared.aws import ACCOUNT, AwsError, stream_arn
+from ordermesh_platform.shared.clock import Clock
+from ordermesh_platform.shared.store import Store
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS streams (

@@ -112,7 +112,7 @@ def _describe_rule(bus: LocalEventBus, body: dict[str, Any]) -> dict[str, Any]:
 def _list_targets_by_rule(bus: LocalEventBus, body: dict[str, Any]) -> dict[str, Any]:
     _check_bus(bus, body)
     rule, _ = bus.describe_rule(str(body.get("Rule")))
-    from ordermesh_platform.runtime.aws import (
+    from ordermesh_platform.shared.aws import (
         function_arn,
         queue_arn,
         state_machine_arn,

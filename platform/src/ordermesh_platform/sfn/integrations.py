@@ -18,11 +18,11 @@ import hashlib
 import json
 from typing import TYPE_CHECKING, Any
 
-from ordermesh_platform.runtime.aws import ACCOUNT, REGION, new_id
 from ordermesh_platform.runtime.bus import BusError
 from ordermesh_platform.runtime.functions import FunctionError
 from ordermesh_platform.runtime.queues import QueueError
 from ordermesh_platform.sfn.errors import STATES_RUNTIME, StatesError
+from ordermesh_platform.shared.aws import ACCOUNT, REGION, new_id
 
 if TYPE_CHECKING:
     from collections.abc import Callable

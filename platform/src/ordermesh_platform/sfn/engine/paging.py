@@ -6,8 +6,8 @@ import base64
 import json
 from typing import Any
 
-from ordermesh_platform.runtime.aws import AwsError
 from ordermesh_platform.sfn.engine.persistence import compact_json
+from ordermesh_platform.shared.aws import AwsError
 
 MAX_RESULTS = 1000
 _DATA_FIELDS = ("input", "output", "parameters")

@@ -17,9 +17,9 @@ from typing import Any
 
 import orjson
 
-from ordermesh_platform.runtime.clock import Clock
-from ordermesh_platform.runtime.store import Store
 from ordermesh_platform.sfn.interpreter import Execution, Integrations, awaits_reply
+from ordermesh_platform.shared.clock import Clock
+from ordermesh_platform.shared.store import Store
 
 EXECUTIONS_CHANNEL = "sfn:executions"  # store channel notified when an execution becomes due
 

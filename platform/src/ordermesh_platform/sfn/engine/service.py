@@ -13,9 +13,6 @@ from typing import Any
 
 import orjson
 
-from ordermesh_platform.runtime.aws import ACCOUNT, REGION, AwsError, new_id
-from ordermesh_platform.runtime.clock import Clock
-from ordermesh_platform.runtime.store import Store
 from ordermesh_platform.sfn.engine.paging import paged, without_data
 from ordermesh_platform.sfn.engine.persistence import (
     EXECUTIONS_CHANNEL,
@@ -28,6 +25,9 @@ from ordermesh_platform.sfn.engine.state_machines import NAME, StateMachines
 from ordermesh_platform.sfn.engine.tokens import check_error_and_cause, send_signal
 from ordermesh_platform.sfn.engine.worker import Worker
 from ordermesh_platform.sfn.interpreter import Integrations, NoIntegrations
+from ordermesh_platform.shared.aws import ACCOUNT, REGION, AwsError, new_id
+from ordermesh_platform.shared.clock import Clock
+from ordermesh_platform.shared.store import Store
 
 REDRIVE_WINDOW = 14 * 24 * 3600.0
 MAX_INPUT_BYTES = 262_144

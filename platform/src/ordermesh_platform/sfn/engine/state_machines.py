@@ -11,12 +11,12 @@ import re
 import sqlite3
 from typing import Any, Literal
 
-from ordermesh_platform.runtime.aws import ACCOUNT, AwsError, state_machine_arn
-from ordermesh_platform.runtime.clock import Clock
-from ordermesh_platform.runtime.store import Store
 from ordermesh_platform.sfn.engine.paging import paged
 from ordermesh_platform.sfn.engine.persistence import compact_json, open_tables
 from ordermesh_platform.sfn.validation import InvalidDefinition, validate_definition
+from ordermesh_platform.shared.aws import ACCOUNT, AwsError, state_machine_arn
+from ordermesh_platform.shared.clock import Clock
+from ordermesh_platform.shared.store import Store
 
 DEFAULT_ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/ordermesh-local-states"
 NAME = re.compile(r"^[A-Za-z0-9_\-]{1,80}$")  # a state machine's or an execution's name

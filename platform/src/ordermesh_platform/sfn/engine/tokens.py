@@ -14,11 +14,11 @@ import logging
 import re
 from typing import Any
 
-from ordermesh_platform.runtime.aws import AwsError
-from ordermesh_platform.runtime.clock import Clock
-from ordermesh_platform.runtime.store import Store
 from ordermesh_platform.sfn.engine.persistence import EXECUTIONS_CHANNEL, compact_json
 from ordermesh_platform.sfn.interpreter import Execution
+from ordermesh_platform.shared.aws import AwsError
+from ordermesh_platform.shared.clock import Clock
+from ordermesh_platform.shared.store import Store
 
 logger = logging.getLogger(__name__)
 
