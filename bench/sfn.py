@@ -37,8 +37,8 @@ from harness import Timing, table_rows
 from moto import mock_aws
 from ordermesh_platform.runtime.functions import Functions, FunctionSettings
 from ordermesh_platform.runtime.queues import Queues
+from ordermesh_platform.runtime.sfn_integrations import LocalIntegrations
 from ordermesh_platform.sfn.engine import StepFunctions, execution_arn
-from ordermesh_platform.sfn.integrations import LocalIntegrations
 from ordermesh_platform.sfn.interpreter import TaskRequest
 from ordermesh_platform.shared.clock import SystemClock
 from ordermesh_platform.shared.store import Store

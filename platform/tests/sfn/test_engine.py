@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 from ordermesh_platform.runtime.functions import Functions, FunctionSettings
+from ordermesh_platform.runtime.sfn_integrations import LocalIntegrations
 from ordermesh_platform.sfn.engine import StepFunctions
 from ordermesh_platform.sfn.errors import StatesError
-from ordermesh_platform.sfn.integrations import LocalIntegrations
 from ordermesh_platform.sfn.interpreter import TaskRequest
 from ordermesh_platform.shared.aws import AwsError
 from ordermesh_platform.shared.clock import ManualClock, SystemClock

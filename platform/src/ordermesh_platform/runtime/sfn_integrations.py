@@ -1,5 +1,9 @@
 """Task state integrations on the local runtime: Lambda, EventBridge and SQS.
 
+``LocalIntegrations`` is the Step Functions engine's ``Integrations`` port (``sfn.interpreter``)
+over the runtime's functions, bus and queues; the runtime hands it to the engine it wires, so
+``sfn`` never imports the runtime.
+
 - ``arn:aws:states:::lambda:invoke`` calls a registered local function with ``Payload`` and
   returns Lambda's Invoke response (``Payload``, ``StatusCode``, ...); a plain function ARN
   returns the function's result itself. With ``.waitForTaskToken`` the function is invoked
