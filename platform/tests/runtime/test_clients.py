@@ -14,11 +14,11 @@ from ordermesh_platform.runtime.awsjson import JSON_1_1, JsonService
 from ordermesh_platform.runtime.bus import LocalEventBus, Rule, Target
 from ordermesh_platform.runtime.clients import InProcessClients, operation_name
 from ordermesh_platform.runtime.queues import Queues
+from ordermesh_platform.runtime.sfn_wire import sfn_service
 from ordermesh_platform.runtime.sinks import QueueSink
 from ordermesh_platform.runtime.wire import events_service
 from ordermesh_platform.saga.engine import StepFunctionsSagas
 from ordermesh_platform.sfn.engine import StepFunctions
-from ordermesh_platform.sfn.wire import sfn_service
 from ordermesh_platform.shared.clock import ManualClock
 from ordermesh_platform.shared.store import Store
 from tests.sfn.machines import APPROVAL, GREET, Recorder, text

@@ -38,6 +38,7 @@ from ordermesh_platform.runtime.queue_consumer import QueueConsumer
 from ordermesh_platform.runtime.queues import Queues, queue_channel
 from ordermesh_platform.runtime.scheduler import Scheduler, Worker
 from ordermesh_platform.runtime.sfn_integrations import LocalIntegrations
+from ordermesh_platform.runtime.sfn_wire import sfn_service
 from ordermesh_platform.runtime.sinks import (
     FunctionSink,
     QueueSink,
@@ -50,7 +51,6 @@ from ordermesh_platform.runtime.streams import Streams, stream_channel
 from ordermesh_platform.runtime.wire import events_service
 from ordermesh_platform.runtime.wiring import StateMachineSettings, Wiring, wire
 from ordermesh_platform.sfn.engine import EXECUTIONS_CHANNEL, StepFunctions
-from ordermesh_platform.sfn.wire import sfn_service
 from ordermesh_platform.shared.aws import AwsError, state_machine_arn
 from ordermesh_platform.shared.clock import Clock, SystemClock
 from ordermesh_platform.shared.store import DEFAULT_DIR, Store

@@ -4,7 +4,7 @@
 
 EventBridge (JSON 1.1, ``X-Amz-Target: AWSEvents.*``): PutEvents, TestEventPattern, ListRules,
 DescribeRule, ListTargetsByRule. Step Functions (JSON 1.0, ``AWSStepFunctions.*``; see
-``ordermesh_platform.sfn.wire``) when ``aws_app`` is given the runtime's Step Functions service.
+``runtime.sfn_wire``) when ``aws_app`` is given the runtime's Step Functions service.
 Requests are routed by the ``X-Amz-Target`` header (``runtime.awsjson``); errors come back as AWS
 sends them (HTTP 400, ``{"__type": code, "message": ...}``). Signatures are not checked.
 """
@@ -20,7 +20,7 @@ from starlette.applications import Starlette
 from ordermesh_platform.patterns import InvalidEventPatternError, compile_pattern
 from ordermesh_platform.runtime.awsjson import JSON_1_1, JsonService, WireError, json_app
 from ordermesh_platform.runtime.bus import LocalEventBus, Rule
-from ordermesh_platform.sfn.wire import sfn_service
+from ordermesh_platform.runtime.sfn_wire import sfn_service
 
 if TYPE_CHECKING:
     from ordermesh_platform.sfn.engine import StepFunctions

@@ -1,6 +1,6 @@
 """Step Functions' JSON 1.0 API over HTTP (``X-Amz-Target: AWSStepFunctions.<Operation>``), so
 ``boto3.client("stepfunctions", endpoint_url=...)`` and ``aws stepfunctions --endpoint-url``
-work against the local service (``sfn.engine.StepFunctions``).
+work against the local service (``sfn.engine.StepFunctions``), served by the runtime.
 
 Operations: CreateStateMachine, DescribeStateMachine, UpdateStateMachine, DeleteStateMachine,
 ListStateMachines, StartExecution, StartSyncExecution, DescribeExecution, ListExecutions,
