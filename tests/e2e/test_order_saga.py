@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import time
@@ -88,10 +89,15 @@ def idle(system: LocalSystem) -> bool:
 
 
 def _breaker_status(system: LocalSystem) -> str | None:
+    """The payment provider's breaker, once the payment service has created its database (the
+    file appears before its tables do: until then there is no breaker to read)."""
     path = system.runtime.environment.database("payment")
     if not path.exists():
         return None
-    with sqlite3.connect(path) as conn:
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        table = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'breakers'"
+        if conn.execute(table).fetchone() is None:
+            return None
         row = conn.execute("SELECT status FROM breakers").fetchone()
     return str(row[0]) if row else None
 
