@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from ordermesh_platform.sfn.errors import StatesError
-from ordermesh_platform.sfn.intrinsics import Call, parse_intrinsic
+from ordermesh_platform.sfn.intrinsic_parser import Call, parse_intrinsic
 from ordermesh_platform.sfn.jsonata_eval import render_jsonata
 from ordermesh_platform.sfn.jsonpath import apply_input_path, apply_output_path, apply_result_path
 from ordermesh_platform.sfn.payload import render_template

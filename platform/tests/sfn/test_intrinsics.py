@@ -8,13 +8,8 @@ from typing import Any
 
 import pytest
 from ordermesh_platform.sfn.errors import StatesError
-from ordermesh_platform.sfn.intrinsics import (
-    Call,
-    Literal,
-    PathArg,
-    evaluate_intrinsic,
-    parse_intrinsic,
-)
+from ordermesh_platform.sfn.intrinsic_parser import Call, Literal, PathArg, parse_intrinsic
+from ordermesh_platform.sfn.intrinsics import evaluate_intrinsic
 
 DATA: dict[str, Any] = {
     "name": "Ann",

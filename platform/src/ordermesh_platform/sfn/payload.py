@@ -14,7 +14,8 @@ import random
 from typing import Any
 
 from ordermesh_platform.sfn.errors import STATES_RUNTIME, StatesError
-from ordermesh_platform.sfn.intrinsics import evaluate_intrinsic, is_intrinsic
+from ordermesh_platform.sfn.intrinsic_parser import is_intrinsic
+from ordermesh_platform.sfn.intrinsics import evaluate_intrinsic
 from ordermesh_platform.sfn.json_text import copy_json, to_json
 from ordermesh_platform.sfn.jsonpath import JsonPathNotFoundError, resolve_path
 
