@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from jsonschema import Draft4Validator, Draft7Validator, Draft202012Validator
+from jsonschema.validators import validator_for
 
 _BASE_STRINGS = ["", "a", "b", "abc", "red", "blue", "one", "x", "S_1", "I_1", "2020-01-01"]
 _BASE_NUMBERS: list[Any] = [0, 1, -1, 2, 3, 5, 1.5, 10, 11, 100, -2.5, 0.25]
@@ -104,6 +105,9 @@ class Sampler:
         return schema
 
     def value(self, schema: Any, root: Any, depth: int = 0) -> Any:
+        beside_ref = isinstance(schema, dict) and len(schema) > 1 and "$ref" in schema
+        if beside_ref and self.rng.random() < 0.5:  # keywords beside $ref apply (2019-09 on)
+            schema = {key: item for key, item in schema.items() if key != "$ref"}
         schema = self.resolve(schema, root)
         if not isinstance(schema, dict) or depth > 4 or self.rng.random() < 0.1:
             return self.any_value(depth)
@@ -188,10 +192,17 @@ _DRAFT_2020 = {
 
 
 def is_valid(schema: Any, document: Any) -> bool:
-    """Draft 4 for the boolean exclusiveMinimum/Maximum form, 2020-12 for its keywords, else 7."""
+    """The dialect $schema names; without it, draft 4 for the boolean exclusiveMinimum/Maximum
+    form, 2020-12 for its keywords, else 7."""
     keys = list(_walk(schema))
-    if any(k in {"exclusiveMinimum", "exclusiveMaximum"} and isinstance(v, bool) for k, v in keys):
-        cls: Any = Draft4Validator
+    declared = validator_for(schema, default=None) if isinstance(schema, dict) else None
+    boolean_exclusive = any(
+        k in {"exclusiveMinimum", "exclusiveMaximum"} and isinstance(v, bool) for k, v in keys
+    )
+    if declared is not None:
+        cls: Any = declared
+    elif boolean_exclusive:
+        cls = Draft4Validator
     elif any(key in _DRAFT_2020 for key, _ in keys):
         cls = Draft202012Validator
     else:
