@@ -1,4 +1,4 @@
-"""Facts about a single schema: keyword classes, allowed types and values, open or closed."""
+"""Facts about a single schema: allowed types and values, open or closed."""
 
 from __future__ import annotations
 
@@ -7,82 +7,10 @@ from collections.abc import Mapping
 from enum import Enum
 from typing import Any
 
+from ordermesh_contracts.compat.keywords import UNEVALUATED, is_constraint
 from ordermesh_contracts.compat.refs import Node, resolve
 
 ALL_TYPES = frozenset({"array", "boolean", "integer", "null", "number", "object", "string"})
-NUMERIC = frozenset({"integer", "number"})
-COMBINATORS = ("allOf", "anyOf", "oneOf")
-
-# Keywords whose constraint only bites on instances of one JSON type.
-APPLIES_TO: dict[str, frozenset[str]] = {
-    **dict.fromkeys(("minLength", "maxLength", "pattern", "format"), frozenset({"string"})),
-    **dict.fromkeys(
-        ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"), NUMERIC
-    ),
-    **dict.fromkeys(
-        (
-            "items",
-            "additionalItems",
-            "prefixItems",
-            "unevaluatedItems",
-            "minContains",
-            "maxContains",
-            "minItems",
-            "maxItems",
-            "uniqueItems",
-        ),
-        frozenset({"array"}),
-    ),
-    **dict.fromkeys(
-        (
-            "properties",
-            "patternProperties",
-            "additionalProperties",
-            "unevaluatedProperties",
-            "required",
-            "minProperties",
-            "maxProperties",
-            "dependencies",
-            "dependentRequired",
-            "dependentSchemas",
-            "propertyNames",
-        ),
-        frozenset({"object"}),
-    ),
-}
-MODELLED = frozenset(APPLIES_TO) | {"type", "enum", "const", "not", *COMBINATORS}
-# Assertions of later drafts that the checker does not model: compared conservatively.
-UNSUPPORTED = frozenset(
-    {
-        "contains",
-        "if",
-        "then",
-        "else",
-        "$dynamicRef",
-        "$recursiveRef",
-    }
-)
-# Keywords that govern members no other keyword evaluated: what they mean depends on the
-# keywords beside them (see unevaluated.py).
-UNEVALUATED = frozenset({"unevaluatedProperties", "unevaluatedItems"})
-# Keywords that only mean something together: kept or dropped as a unit. contains is with the
-# array keywords because it marks the items it matches as evaluated.
-KEYWORD_GROUPS = (
-    frozenset({"properties", "patternProperties", "additionalProperties", "unevaluatedProperties"}),
-    frozenset(
-        {
-            "items",
-            "additionalItems",
-            "prefixItems",
-            "unevaluatedItems",
-            "contains",
-            "minContains",
-            "maxContains",
-        }
-    ),
-    frozenset({"minimum", "exclusiveMinimum"}),
-    frozenset({"maximum", "exclusiveMaximum"}),
-)
 _VACUOUS: dict[str, Any] = {
     "properties": {},
     "patternProperties": {},
@@ -100,10 +28,6 @@ class Kind(Enum):
     OPEN = "open"  # accepts every document
     CLOSED = "closed"  # accepts no document
     SCHEMA = "schema"  # anything in between
-
-
-def is_constraint(key: str) -> bool:
-    return key in MODELLED or key in UNSUPPORTED
 
 
 def _normalise(types: set[str]) -> frozenset[str]:

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ordermesh_contracts.compat.facts import (
+from ordermesh_contracts.compat.keywords import (
     COMBINATORS,
     KEYWORD_GROUPS,
     UNEVALUATED,

@@ -7,13 +7,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from ordermesh_contracts.compat.context import Ctx
-from ordermesh_contracts.compat.facts import (
-    UNSUPPORTED,
-    canonical,
-    describe,
-    effective_types,
-    values,
-)
+from ordermesh_contracts.compat.facts import canonical, describe, effective_types, values
+from ordermesh_contracts.compat.keywords import UNSUPPORTED
 from ordermesh_contracts.compat.refs import Node, join
 from ordermesh_contracts.compat.scope import same_keywords
 

@@ -12,7 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ordermesh_contracts.compat.facts import canonical, is_constraint
+from ordermesh_contracts.compat.facts import canonical
+from ordermesh_contracts.compat.keywords import is_constraint
 from ordermesh_contracts.compat.refs import Node, follow
 
 _SCHEMA = frozenset(

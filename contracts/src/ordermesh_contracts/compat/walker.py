@@ -9,14 +9,13 @@ from ordermesh_contracts.compat.arrays import compare_contains_counts, compare_i
 from ordermesh_contracts.compat.combinators import compare_group, compare_not
 from ordermesh_contracts.compat.context import Ctx
 from ordermesh_contracts.compat.facts import (
-    APPLIES_TO,
-    UNSUPPORTED,
     Kind,
     canonical,
     classify,
     effective_types,
     schema_dict,
 )
+from ordermesh_contracts.compat.keywords import APPLIES_TO, UNSUPPORTED
 from ordermesh_contracts.compat.numbers import (
     compare_maximum,
     compare_minimum,
