@@ -1,16 +1,21 @@
 """Document sampling for the property-based tests: documents built from (and near) a pair of
-schemas, and validity as judged by the `jsonschema` library."""
+schemas, and validity as judged by the `jsonschema` library (`jsonschema-rs` for 2019-09, and
+`jschon` for 2019-09 as written, which the other two read otherwise)."""
 
 from __future__ import annotations
 
 import json
 import random
 import re
+import warnings
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from typing import Any
 
+import jsonschema_rs
 import pytest
-from jsonschema import Draft4Validator, Draft7Validator, Draft202012Validator
+from jschon import JSON, JSONSchema, create_catalog
+from jsonschema import Draft4Validator, Draft7Validator, Draft201909Validator, Draft202012Validator
 from jsonschema.validators import validator_for
 
 _BASE_STRINGS = ["", "a", "b", "abc", "red", "blue", "one", "x", "S_1", "I_1", "2020-01-01"]
@@ -191,37 +196,126 @@ _DRAFT_2020 = {
 }
 
 
-def is_valid(schema: Any, document: Any) -> bool:
+def _validator_class(schema: Any) -> Any:
     """The dialect $schema names; without it, draft 4 for the boolean exclusiveMinimum/Maximum
     form, 2020-12 for its keywords, else 7."""
-    keys = list(_walk(schema))
     declared = validator_for(schema, default=None) if isinstance(schema, dict) else None
-    boolean_exclusive = any(
-        k in {"exclusiveMinimum", "exclusiveMaximum"} and isinstance(v, bool) for k, v in keys
-    )
     if declared is not None:
-        cls: Any = declared
-    elif boolean_exclusive:
-        cls = Draft4Validator
-    elif any(key in _DRAFT_2020 for key, _ in keys):
-        cls = Draft202012Validator
-    else:
-        cls = Draft7Validator
-    return bool(cls(schema).is_valid(document))
+        return declared
+    keys = list(_walk(schema))
+    if any(k in {"exclusiveMinimum", "exclusiveMaximum"} and isinstance(v, bool) for k, v in keys):
+        return Draft4Validator
+    if any(key in _DRAFT_2020 for key, _ in keys):
+        return Draft202012Validator
+    return Draft7Validator
+
+
+Judge = Callable[[Any], bool]  # whether a document is valid under one schema
+
+
+def judge(schema: Any) -> Judge:
+    """The schema, compiled by a validator of its dialect (for 2019-09, `jsonschema-rs`:
+    `jsonschema`'s 2019-09 validator takes the keywords of an additionalProperties schema for
+    property names when it looks for unevaluated properties)."""
+    cls = _validator_class(schema)
+    if cls is Draft201909Validator:
+        return _as_2019(schema)
+    validator = cls(schema)
+    return lambda document: bool(validator.is_valid(document))
+
+
+def is_valid(schema: Any, document: Any) -> bool:
+    return judge(schema)(document)
+
+
+def _as_2019(schema: Any) -> Judge:
+    """2019-09 as `jsonschema-rs` reads it: the items contains matches are evaluated, as in
+    2020-12."""
+    validator = jsonschema_rs.Draft201909Validator(schema)
+    return lambda document: bool(validator.is_valid(document))
+
+
+class _AsWritten2019:
+    """2019-09 as its text reads (jschon): the items contains matches are not evaluated."""
+
+    def __init__(self) -> None:
+        self.catalog: Any = None
+        self.kept = ExitStack()  # the jschon cache the compiled schemas are in
+        self.cacheid: Any = None
+        self.compiled = 0
+
+    def __call__(self, schema: Any) -> Judge:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # rfc3986, as jschon calls it
+            compiled = JSONSchema(schema, catalog=self._catalog(), cacheid=self._cache())
+        return lambda document: bool(compiled.evaluate(JSON(document)).valid)
+
+    def _catalog(self) -> Any:
+        if self.catalog is None:
+            self.catalog = create_catalog("2019-09")
+        return self.catalog
+
+    def _cache(self) -> Any:
+        if self.cacheid is None or self.compiled > _KEPT:  # let go of the older schemas
+            self.kept.close()
+            self.cacheid, self.compiled = self.kept.enter_context(self.catalog.cache()), 0
+        self.compiled += 1
+        return self.cacheid
+
+
+_KEPT = 500
+_as_written_2019 = _AsWritten2019()
+
+
+def _ref_with_siblings(schema: Any) -> bool:
+    if isinstance(schema, list):
+        return any(_ref_with_siblings(item) for item in schema)
+    if not isinstance(schema, dict):
+        return False
+    beside = set(schema) - {"$ref", "$schema", "$defs", "definitions", "description", "title"}
+    return ("$ref" in schema and bool(beside)) or any(map(_ref_with_siblings, schema.values()))
+
+
+def _other_judge(schema: Any) -> Judge | None:
+    """How else a validator may read the schema: a 2019-09 one as written (`judge` reads
+    contains as 2020-12 does); one that names no dialect, judged as draft 7, and has keywords
+    beside a $ref as 2019-09 (they apply there; it has draft 7's tuple form of items)."""
+    cls = _validator_class(schema)
+    keys = {key for key, _ in _walk(schema)}
+    if cls is Draft201909Validator and {"contains", "unevaluatedItems"} <= keys:
+        return _as_written_2019(schema)
+    undeclared = not (isinstance(schema, dict) and "$schema" in schema)
+    if cls is Draft7Validator and undeclared and _ref_with_siblings(schema):
+        return _as_2019(schema)
+    return None
+
+
+def readings(old: Any, new: Any) -> list[tuple[Judge, Judge]]:
+    """The ways of judging a pair's documents, each a judge for old and one for new: `judge`'s,
+    and where a validator may read either schema otherwise, that reading (the other schema read
+    as `judge` reads it)."""
+    first = judge(old), judge(new)
+    others = _other_judge(old), _other_judge(new)
+    if others == (None, None):
+        return [first]
+    return [first, (others[0] or first[0], others[1] or first[1])]
 
 
 def counterexamples(
     old: Any, new: Any, count: int = 150, seed: int = 7
 ) -> tuple[list[Any], list[Any]]:
-    """Sampled documents valid under old but not new, and valid under new but not old."""
+    """Sampled documents valid under old but not new, and valid under new but not old, in one
+    of the ways a validator may read the pair."""
     backward: list[Any] = []
     forward: list[Any] = []
-    for document in Sampler((old, new), seed).documents(count):
-        in_old, in_new = is_valid(old, document), is_valid(new, document)
-        if in_old and not in_new:
-            backward.append(document)
-        if in_new and not in_old:
-            forward.append(document)
+    documents = Sampler((old, new), seed).documents(count)
+    for valid_old, valid_new in readings(old, new):
+        for document in documents:
+            in_old, in_new = valid_old(document), valid_new(document)
+            if in_old and not in_new:
+                backward.append(document)
+            if in_new and not in_old:
+                forward.append(document)
     return backward, forward
 
 
