@@ -25,6 +25,7 @@ from .cases import (
     obj,
     string,
 )
+from .dialect_cases import DIALECT_CASES
 from .draft2020_cases import DRAFT2020_CASES
 
 TYPE_CASES = [
@@ -1258,6 +1259,7 @@ ALL_CASES = [
     *REF_CASES,
     *LATER_DRAFT_CASES,
     *DRAFT2020_CASES,
+    *DIALECT_CASES,
     *MISC_CASES,
 ]
 

@@ -7,7 +7,8 @@ from typing import Any
 
 from ordermesh_contracts.compat.changes import Change
 from ordermesh_contracts.compat.context import Ctx
-from ordermesh_contracts.compat.refs import Node, Resolver, Root
+from ordermesh_contracts.compat.dialect import Reading, Slot
+from ordermesh_contracts.compat.refs import Loader, Node, Resolver, Root, Run
 from ordermesh_contracts.compat.walker import walk
 
 
@@ -25,14 +26,23 @@ def diff(
     local references (``#/definitions/X``) are resolved within each schema. Pointers name the
     place in the new schema (in the old one for things that were removed), at the place where
     a reference is used rather than inside its definition.
-    Boolean schemas (true/false) are accepted too.
+    Boolean schemas (true/false) are accepted too. Each document is read in the dialect its
+    ``$schema`` names; where that leaves the meaning open, what any reading finds is reported
+    (see dialect.py).
     """
     _check(old, "old")
     _check(new, "new")
-    loaded: dict[str, Root] = {}
-    ctx = Ctx(walk)
-    ctx.compare(Node(old, Root(old, resolver, loaded)), Node(new, Root(new, resolver, loaded)), "#")
+    loader = Loader(resolver)
     unique: dict[tuple[str, str, str], Change] = {}
-    for change in ctx.changes:
-        unique.setdefault((change.type, change.pointer, change.message), change)
+    pending: list[frozenset[Slot]] = [frozenset()]
+    done: set[frozenset[Slot]] = set()
+    while pending:  # each way of answering the questions the dialects leave open, as met
+        no = pending.pop(0)
+        done.add(no)
+        run = Run(loader, Reading(no))
+        ctx = Ctx(walk)
+        ctx.compare(Node(old, Root.of(old, run)), Node(new, Root.of(new, run)), "#")
+        for change in ctx.changes:
+            unique.setdefault((change.type, change.pointer, change.message), change)
+        pending += [other for other in run.reading.others() if other not in {*done, *pending}]
     return list(unique.values())

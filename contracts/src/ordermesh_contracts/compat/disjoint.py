@@ -14,7 +14,7 @@ from ordermesh_contracts.compat.facts import (
     schema_dict,
     values,
 )
-from ordermesh_contracts.compat.refs import Node, resolve
+from ordermesh_contracts.compat.refs import Node, in_place_ref, resolve
 
 _MAX_DEPTH = 6
 
@@ -52,8 +52,11 @@ def _values_disjoint(left: Mapping[str, Any], right: Mapping[str, Any]) -> bool:
 
 
 def _branches(node: Node, keyword: str) -> list[Node]:
-    raw = schema_dict(node).get(keyword)
-    return [node.child(item) for item in raw] if isinstance(raw, list) else []
+    schema = schema_dict(node)
+    raw = schema.get(keyword)
+    branches = [node.child(item) for item in raw] if isinstance(raw, list) else []
+    ref = in_place_ref(schema) if keyword == "allOf" else None
+    return branches if ref is None else [*branches, node.child({"$ref": ref})]
 
 
 def _branches_disjoint(a: Node, b: Node, depth: int) -> bool:

@@ -8,8 +8,9 @@ from enum import Enum
 from typing import Any
 
 from ordermesh_contracts.compat.keywords import UNEVALUATED, is_constraint
-from ordermesh_contracts.compat.refs import Node, resolve
+from ordermesh_contracts.compat.refs import Node, in_place_ref, resolve
 
+_MAX_DEPTH = 50  # classify looks this deep through not and $ref (deeper: an unknown schema)
 ALL_TYPES = frozenset({"array", "boolean", "integer", "null", "number", "object", "string"})
 _VACUOUS: dict[str, Any] = {
     "properties": {},
@@ -91,16 +92,20 @@ def _is_open_value(key: str, value: Any) -> bool:
     return key in _VACUOUS and value == _VACUOUS[key] and type(value) is type(_VACUOUS[key])
 
 
-def classify(node: Node) -> Kind:
+def classify(node: Node, depth: int = 0) -> Kind:
     node = resolve(node)
     value = node.value
-    if node.unresolved is not None:
+    if node.unresolved is not None or depth > _MAX_DEPTH:
         return Kind.SCHEMA
     if not isinstance(value, Mapping):
         return Kind.CLOSED if value is False else Kind.OPEN
-    negated = "not" in value and classify(node.child(value["not"])) is Kind.OPEN
+    negated = "not" in value and classify(node.child(value["not"]), depth + 1) is Kind.OPEN
     if negated or not effective_types(value):
         return Kind.CLOSED
+    ref = in_place_ref(value)  # the siblings apply too: the schema is both
+    referenced = Kind.OPEN if ref is None else classify(node.child({"$ref": ref}), depth + 1)
+    if referenced is not Kind.OPEN:
+        return referenced
     if all(not is_constraint(key) or _is_open_value(key, item) for key, item in value.items()):
         return Kind.OPEN
     return Kind.SCHEMA

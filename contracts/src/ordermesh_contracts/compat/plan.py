@@ -1,8 +1,9 @@
 """Splitting two schemas into their plain keywords and their combinator groups.
 
 A schema is the conjunction of its plain keywords ("rest") and of each of its allOf, anyOf and
-oneOf groups. When both sides use the same combinators, rest is compared with rest and each
-group with its counterpart. When a combinator is used on one side only, the other side is
+oneOf groups; a $ref whose siblings apply too (2019-09 and later) is one more allOf member. When
+both sides use the same combinators, rest is compared with rest and each group with its
+counterpart. When a combinator is used on one side only, the other side is
 *lifted*: ``S`` is rewritten as ``rest' AND K[S]`` (exactly equivalent, since rest' only keeps
 keywords of S), where rest' keeps the keywords the other side's rest also has, so that keywords
 that moved into the combinator's subschemas are not reported as removed or added.
@@ -20,7 +21,7 @@ from ordermesh_contracts.compat.keywords import (
     UNEVALUATED,
     is_constraint,
 )
-from ordermesh_contracts.compat.refs import Node, join
+from ordermesh_contracts.compat.refs import Node, in_place_ref, join
 
 
 @dataclass
@@ -38,11 +39,28 @@ class Group:
 
 
 def _combinators(schema: Mapping[str, Any]) -> list[str]:
-    return [key for key in COMBINATORS if isinstance(schema.get(key), list)]
+    return [key for key in COMBINATORS if _members(schema, key)]
+
+
+def _members(schema: Mapping[str, Any], kind: str) -> list[Any]:
+    """The subschemas of a combinator; a $ref still in the schema (its siblings apply too) is
+    one more allOf member, the last."""
+    raw = schema.get(kind)
+    members = list(raw) if isinstance(raw, list) else []
+    ref = in_place_ref(schema) if kind == "allOf" else None
+    return members if ref is None else [*members, {"$ref": ref}]
+
+
+def _pointers(schema: Mapping[str, Any], kind: str, pointer: str) -> list[str]:
+    """Where each member is reported: a $ref member where the reference is used."""
+    raw = schema.get(kind)
+    count = len(raw) if isinstance(raw, list) else 0
+    pointers = [join(pointer, kind, index) for index in range(count)]
+    return pointers + [pointer] * (len(_members(schema, kind)) - count)
 
 
 def _rest(schema: Mapping[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in schema.items() if key not in COMBINATORS}
+    return {key: value for key, value in schema.items() if key not in {*COMBINATORS, "$ref"}}
 
 
 def _restrict(rest: dict[str, Any], keep: set[str]) -> tuple[dict[str, Any], bool]:
@@ -75,7 +93,7 @@ def _separable(first: Mapping[str, Any], second: Mapping[str, Any]) -> bool:
 
 
 def _branches(node: Node, kind: str, rest: Mapping[str, Any] | None = None) -> list[Node]:
-    raw = node.value[kind]
+    raw = _members(node.value, kind)
     if rest is None:
         return [node.child(item) for item in raw]
     return [node.child(_merge(rest, item)) for item in raw]
@@ -88,8 +106,7 @@ def plan(old: Node, new: Node, pointer: str) -> tuple[Node, Node, list[Group]]:
     groups: list[Group] = []
 
     def direct(old_kind: str, new_kind: str) -> Group:
-        count = len(new.value[new_kind])
-        pointers = [join(pointer, new_kind, index) for index in range(count)]
+        pointers = _pointers(new.value, new_kind, pointer)
         return Group(
             old_kind, _branches(old, old_kind), new_kind, _branches(new, new_kind), pointers
         )
@@ -126,8 +143,7 @@ def _lift(
     groups: list[Group] = []
     for kind in new_kinds:
         if kind not in old_kinds:
-            count = len(new.value[kind])
-            pointers = [join(pointer, kind, index) for index in range(count)]
+            pointers = _pointers(new.value, kind, pointer)
             branches = _branches(new, kind, new_rest)
             groups.append(
                 Group(

@@ -3,7 +3,8 @@
 They govern the members (properties, array items) that no other keyword evaluated: the schema's
 own properties/patternProperties/additionalProperties (prefixItems, items and contains for
 arrays), and those of the in-place applicators beside them whose subschemas validate (allOf,
-anyOf, oneOf, if/then/else, dependentSchemas, $ref). On each side the keyword is:
+anyOf, oneOf, if/then/else, dependentSchemas, and $ref where its siblings apply). On each side
+the keyword is:
 
 * dead: absent, or a keyword beside it already evaluates every member (additionalProperties;
   items after prefixItems or in schema form; additionalItems after a tuple ``items``);
@@ -31,7 +32,7 @@ from typing import Any
 
 from ordermesh_contracts.compat.context import Ctx
 from ordermesh_contracts.compat.facts import Kind, canonical, classify, effective_types
-from ordermesh_contracts.compat.refs import Node, join
+from ordermesh_contracts.compat.refs import Node, in_place_ref, join
 from ordermesh_contracts.compat.scope import expanded
 
 _ANYTHING: Any = True
@@ -119,11 +120,18 @@ def _state(schema: Mapping[str, Any], keyword: _Keyword) -> _State:
 
 
 def _scope(node: Node, keyword: _Keyword) -> str | None:
-    """What decides which members the keyword governs, as text (None when too large to say)."""
+    """What decides which members the keyword governs, as text (None when too large to say).
+    A $ref beside it counts as the allOf member it is (2019-09 and later)."""
     schema = node.value
     local = keyword.scope(schema)
     words = [keyword.name, *IN_PLACE] + (["contains"] if keyword is ITEMS else [])
-    found = expanded(node, {key: schema[key] for key in words if key in schema})
+    keywords = {key: schema[key] for key in words if key in schema}
+    ref = in_place_ref(keywords)
+    if ref is not None:
+        del keywords["$ref"]
+        members = keywords.get("allOf")
+        keywords["allOf"] = [*(members if isinstance(members, list) else []), {"$ref": ref}]
+    found = expanded(node, keywords)
     return None if found is None else canonical({**local, "keywords": found})
 
 
