@@ -1,16 +1,19 @@
 """Table cases where the dialect ($schema) decides what a schema means.
 
 Beside $ref, keywords apply in 2019-09 and later (the reference is one more allOf member) and
-are ignored in draft 4 to 7. Without $schema, both readings must agree.
+are ignored in draft 4 to 7. In 2019-09 the items contains matches are not evaluated as its
+text reads, and are as some of its validators read it, so both readings must agree. Without
+$schema, every reading must agree.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from .cases import I, S, case, obj, string
+from .cases import I, S, arr, case, obj, string
 
 DRAFT_2020 = "https://json-schema.org/draft/2020-12/schema"
+DRAFT_2019 = "https://json-schema.org/draft/2019-09/schema"
 DRAFT_7 = "http://json-schema.org/draft-07/schema#"
 OBJECT = {"type": "object"}
 BASE_A = {"properties": {"a": S}}
@@ -28,6 +31,10 @@ def in_all_of(schema: dict[str, Any]) -> dict[str, Any]:
     """The same schema with its $ref written as an allOf member."""
     rest = {key: value for key, value in schema.items() if key != "$ref"}
     return {**rest, "allOf": [{"$ref": schema["$ref"]}]}
+
+
+def _tuple_2019(*items: Any, **extra: Any) -> dict[str, Any]:
+    return {"$schema": DRAFT_2019, "type": "array", "items": list(items), **extra}
 
 
 REF_SIBLING_CASES = [
@@ -124,4 +131,30 @@ REF_SIBLING_CASES = [
     ),
 ]
 
-DIALECT_CASES = REF_SIBLING_CASES
+CONTAINS_2019_CASES = [
+    case(
+        "2019-09 unevaluatedItems beside contains loosened",
+        _tuple_2019(S, contains=S, unevaluatedItems=False),
+        _tuple_2019(S, contains=S, unevaluatedItems=S),
+        "B-",
+        "UNEVALUATED_ITEMS_ALLOWED #/unevaluatedItems",
+    ),
+    case(
+        "2019-09 tuple member added where contains matched",
+        _tuple_2019(S, contains=I, unevaluatedItems=False),
+        _tuple_2019(S, I, contains=I, unevaluatedItems=False),
+        "B-",
+        "ITEM_ADDED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL #/items/1",
+        "ITEM_ADDED_TO_CLOSED_CONTENT_MODEL #/items/1",
+    ),
+    case(
+        "tuple member added where contains matched, without $schema",
+        arr(prefixItems=[S], contains=I, unevaluatedItems=False),
+        arr(prefixItems=[S, I], contains=I, unevaluatedItems=False),
+        "B-",
+        "ITEM_ADDED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL #/prefixItems/1",
+        "ITEM_ADDED_TO_CLOSED_CONTENT_MODEL #/prefixItems/1",
+    ),
+]
+
+DIALECT_CASES = [*REF_SIBLING_CASES, *CONTAINS_2019_CASES]

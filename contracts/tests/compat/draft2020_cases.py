@@ -15,6 +15,7 @@ from typing import Any
 
 from .cases import I, N, S, arr, case, obj, string
 
+DRAFT_2020 = {"$schema": "https://json-schema.org/draft/2020-12/schema"}
 A = {"a": S}
 A_B = {"a": S, "b": S}
 CLOSED_A = obj(A, unevaluatedProperties=False)
@@ -242,8 +243,8 @@ ITEM_CASES = [
     ),
     case(
         "contains marks the items it matches evaluated",
-        arr(prefixItems=[S], contains=I, unevaluatedItems=False),
-        arr(prefixItems=[S, I], contains=I, unevaluatedItems=False),
+        arr(prefixItems=[S], contains=I, unevaluatedItems=False, **DRAFT_2020),
+        arr(prefixItems=[S, I], contains=I, unevaluatedItems=False, **DRAFT_2020),
         "BF",
         "ITEM_ADDED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL #/prefixItems/1",
     ),

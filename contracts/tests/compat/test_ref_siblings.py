@@ -1,6 +1,7 @@
-"""Keywords beside $ref, read as the schema's dialect ($schema) says: each case holds a document
-that contradicts the verdict the checker gave when it read every schema as draft 4 reads $ref,
-judged by a validator of the dialect (both ways where there is no $schema)."""
+"""Keywords beside $ref, and what contains evaluates, read as the schema's dialect ($schema) says:
+each case holds a document that contradicts the verdict the checker gave when it read every
+schema as draft 4 reads $ref and as 2020-12 reads contains, judged by a validator of the
+dialect (both ways where validators of it differ: 2019-09, or no $schema)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from ordermesh_contracts.compat import diff
 
 from .cases import I, S
 from .conftest import readings
-from .dialect_cases import BASE_A, OBJECT, beside_ref
+from .dialect_cases import BASE_A, DRAFT_2019, OBJECT, beside_ref
 
 
 def _verdict(old: Any, new: Any) -> tuple[bool, bool]:
@@ -62,6 +63,18 @@ WITNESSES = [
         beside_ref(OBJECT, None, properties={"n": S}),
         {"n": 1},
         id="property beside $ref changed type, no $schema",
+    ),
+    pytest.param(
+        {"$schema": DRAFT_2019, "items": [S], "contains": S, "unevaluatedItems": False},
+        {"$schema": DRAFT_2019, "items": [S], "contains": S, "unevaluatedItems": S},
+        ["a", "b"],
+        id="2019-09 unevaluatedItems beside contains loosened",
+    ),
+    pytest.param(
+        {"$schema": DRAFT_2019, "items": [S], "contains": I, "unevaluatedItems": False},
+        {"$schema": DRAFT_2019, "items": [S, I], "contains": I, "unevaluatedItems": False},
+        ["a", 1],
+        id="2019-09 tuple member added where contains matched",
     ),
 ]
 

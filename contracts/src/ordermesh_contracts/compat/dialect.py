@@ -4,12 +4,16 @@ The checker reads the keywords of every draft it knows the same way, except wher
 their validators) disagree on the meaning of a keyword, the `Question`s:
 
 * beside ``$ref``: draft 4 to 7 ignore the other keywords; 2019-09 and later apply them, the
-  reference being one more in-place applicator (`Question.REF_IN_PLACE`).
+  reference being one more in-place applicator (`Question.REF_IN_PLACE`);
+* ``contains``: in 2020-12 the items it matches are evaluated, so ``unevaluatedItems`` does not
+  see them. The 2019-09 text says they are not evaluated, and some of its validators follow it
+  while others (the `jsonschema` and `jsonschema-rs` packages among them) read it as 2020-12
+  does (`Question.CONTAINS_EVALUATES`).
 
 A document's dialect is the one its ``$schema`` names; a document loaded through a ``$ref``
 without one is read in the dialect of the document that referenced it. Where the dialect leaves
-a question open (no ``$schema``, or one the checker does not know), a validator could answer it
-either way, so `diff` compares once for each way of answering the
+a question open (no ``$schema``, one the checker does not know, or 2019-09 for ``contains``), a
+validator could answer it either way, so `diff` compares once for each way of answering the
 open questions it met, and reports what any of those comparisons finds: a verdict then holds
 whichever way the validator reads the schemas.
 """
@@ -31,13 +35,15 @@ class Dialect(Enum):
 
 class Question(Enum):
     REF_IN_PLACE = "keywords beside $ref apply"
+    CONTAINS_EVALUATES = "the items contains matches are evaluated"
 
 
-# How each dialect answers; absent: open.
+# How each dialect answers; absent: open. Draft 4 to 7 have no unevaluatedItems; the checker
+# reads it there as 2020-12 does.
 _ANSWERS: dict[Dialect, dict[Question, bool]] = {
-    Dialect.DRAFT4_TO_7: {Question.REF_IN_PLACE: False},
+    Dialect.DRAFT4_TO_7: {Question.REF_IN_PLACE: False, Question.CONTAINS_EVALUATES: True},
     Dialect.DRAFT2019_09: {Question.REF_IN_PLACE: True},
-    Dialect.DRAFT2020_12: {Question.REF_IN_PLACE: True},
+    Dialect.DRAFT2020_12: {Question.REF_IN_PLACE: True, Question.CONTAINS_EVALUATES: True},
 }
 
 _META_SCHEMAS = {

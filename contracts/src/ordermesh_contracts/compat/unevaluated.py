@@ -1,4 +1,5 @@
-"""unevaluatedProperties and unevaluatedItems, read as draft 2020-12 defines them.
+"""unevaluatedProperties and unevaluatedItems, read as draft 2020-12 defines them (in 2019-09,
+where validators differ on whether the items contains matches are evaluated, both ways).
 
 They govern the members (properties, array items) that no other keyword evaluated: the schema's
 own properties/patternProperties/additionalProperties (prefixItems, items and contains for
@@ -31,6 +32,7 @@ from enum import Enum
 from typing import Any
 
 from ordermesh_contracts.compat.context import Ctx
+from ordermesh_contracts.compat.dialect import Question
 from ordermesh_contracts.compat.facts import Kind, canonical, classify, effective_types
 from ordermesh_contracts.compat.refs import Node, in_place_ref, join
 from ordermesh_contracts.compat.scope import expanded
@@ -190,10 +192,11 @@ def item_rest(node: Node) -> tuple[Node, str]:
 
 
 def _unevaluated_items(node: Node) -> Any:
-    """unevaluatedItems, or what it or contains accepts: an item contains matches is evaluated."""
+    """unevaluatedItems, or what it or contains accepts: an item contains matches is evaluated
+    (in 2020-12; where it is not, as the 2019-09 text reads, the rest is unevaluatedItems)."""
     schema = node.value
     unevaluated = schema[ITEMS.name]
-    if "contains" not in schema:
+    if "contains" not in schema or not node.root.ask(Question.CONTAINS_EVALUATES):
         return unevaluated
     contains = schema["contains"]
     kinds = classify(node.child(contains)), classify(node.child(unevaluated))
@@ -207,13 +210,18 @@ def _unevaluated_items(node: Node) -> Any:
 
 
 def unevaluated_items_pair(old: Node, new: Node) -> tuple[Node, Node] | None:
-    """Both unevaluatedItems, when both sides' rest is theirs and contains is the same on both:
-    then comparing them proves what comparing the rests would (what contains matches is
-    allowed on both sides), and the changes are reported where they are."""
+    """Both unevaluatedItems, when both sides' rest is theirs and contains is the same on both,
+    read the same way: then comparing them proves what comparing the rests would (what contains
+    matches is allowed on both sides, or on neither), and the changes are reported where they
+    are."""
     before, after = old.value, new.value
     if item_rest(old)[1] != ITEMS.name or item_rest(new)[1] != ITEMS.name:
         return None
     if canonical(before.get("contains")) != canonical(after.get("contains")):
+        return None
+    if "contains" in before and old.root.ask(Question.CONTAINS_EVALUATES) != new.root.ask(
+        Question.CONTAINS_EVALUATES
+    ):
         return None
     return old.child(before[ITEMS.name]), new.child(after[ITEMS.name])
 
