@@ -1,8 +1,10 @@
 """Random draft 2020-12 schema pairs for the sampled-documents soundness test: content models
 closed or narrowed by unevaluatedProperties/unevaluatedItems, tuples made with prefixItems,
 contains with minContains/maxContains, and the in-place applicators (allOf, anyOf, oneOf,
-if/then/else, dependentSchemas) that decide what unevaluated* governs. Mutations aim at what
-the issue was about: a property or tuple member added or removed, a rest keyword changed."""
+if/then/else, dependentSchemas, and $ref to $defs with keywords beside it) that decide what
+unevaluated* governs. Mutations aim at what the issue was about: a property or tuple member
+added or removed, a rest keyword changed, a $ref or what it points to changed. Most pairs name
+2020-12 in $schema; some name 2019-09 (tuples in its items/additionalItems form), some none."""
 
 from __future__ import annotations
 
@@ -13,6 +15,11 @@ from typing import Any
 
 TYPES = ["string", "number", "integer", "object", "array", "boolean", "null"]
 NAMES = ["foo", "bar", "baz"]
+REFS = ["#/$defs/a", "#/$defs/b"]  # definitions are made below the depth $ref is used at
+DIALECTS = {
+    "2020-12": "https://json-schema.org/draft/2020-12/schema",
+    "2019-09": "https://json-schema.org/draft/2019-09/schema",
+}
 Mutation = Callable[[random.Random, dict[str, Any], int], None]
 
 
@@ -82,6 +89,8 @@ def random_schema(rng: random.Random, depth: int = 0) -> Any:
         _applicators(rng, schema, depth)
     if rng.random() < 0.05:
         schema["not"] = random_schema(rng, depth + 1)
+    if depth < 2 and rng.random() < 0.2:
+        schema["$ref"] = rng.choice(REFS)
     return schema
 
 
@@ -112,6 +121,16 @@ def _rest_keyword(rng: random.Random, schema: dict[str, Any], depth: int) -> Non
         schema[key] = _rest(rng, depth)
 
 
+def _ref(rng: random.Random, schema: dict[str, Any], depth: int) -> None:
+    """Add a $ref (beside what the schema has), remove it, or point it elsewhere."""
+    if depth >= 2:
+        _member(rng, schema, depth)
+    elif "$ref" in schema and rng.random() < 0.5:
+        del schema["$ref"]
+    else:
+        schema["$ref"] = rng.choice(REFS)
+
+
 def _other(rng: random.Random, schema: dict[str, Any], depth: int) -> None:
     roll = rng.random()
     if roll < 0.25:
@@ -139,7 +158,7 @@ def _child(rng: random.Random, schema: dict[str, Any], depth: int) -> None:
     _member(rng, schema, depth)
 
 
-MUTATIONS: list[Mutation] = [_member, _member, _rest_keyword, _other, _child, _child]
+MUTATIONS: list[Mutation] = [_member, _member, _rest_keyword, _other, _child, _child, _ref]
 
 
 def mutate(rng: random.Random, schema: Any, depth: int = 0) -> Any:
@@ -150,8 +169,41 @@ def mutate(rng: random.Random, schema: Any, depth: int = 0) -> Any:
     return schema
 
 
+def _to_2019(schema: Any) -> Any:
+    """The 2019-09 form: prefixItems and items become items (a list) and additionalItems; items
+    true or false is written as a schema object."""
+    if isinstance(schema, list):
+        return [_to_2019(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    result = {key: _to_2019(value) for key, value in schema.items()}
+    if isinstance(result.get("items"), bool):  # jsonschema's 2019-09 unevaluatedItems needs it
+        result["items"] = {} if result["items"] else {"not": {}}
+    if "prefixItems" in result:
+        rest = result.pop("items", None)
+        result["items"] = result.pop("prefixItems")
+        if rest is not None:
+            result["additionalItems"] = rest
+    return result
+
+
+def _root(body: Any, definitions: dict[str, Any], dialect: str) -> Any:
+    if not isinstance(body, dict):
+        return body
+    root = {**body, "$defs": definitions}
+    if dialect == "2019-09":
+        root = _to_2019(root)
+    return {"$schema": DIALECTS[dialect], **root} if dialect in DIALECTS else root
+
+
 def pair(seed: int) -> tuple[Any, Any]:
     rng = random.Random(seed)
     old = random_schema(rng)
     new = mutate(rng, old) if rng.random() < 0.9 else random_schema(rng)
-    return old, new
+    definitions = {name[-1]: random_schema(rng, 2) for name in REFS}
+    changed = dict(definitions)
+    if rng.random() < 0.3:
+        name = rng.choice(sorted(changed))
+        changed[name] = mutate(rng, changed[name], 2)
+    dialect = rng.choice(["2020-12", "2020-12", "2020-12", "2020-12", "2019-09", "none"])
+    return _root(old, definitions, dialect), _root(new, changed, dialect)

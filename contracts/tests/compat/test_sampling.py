@@ -129,7 +129,8 @@ def test_random_pairs_are_sound(block: int, find_counterexamples: Any) -> None:
 
 @pytest.mark.parametrize("block", range(4))
 def test_random_2020_pairs_are_sound(block: int, find_counterexamples: Any) -> None:
-    """The same with the 2020-12 keywords (prefixItems, unevaluated*, contains/minContains)."""
+    """The same with the 2020-12 keywords (prefixItems, unevaluated*, contains/minContains, $ref
+    with keywords beside it), some pairs in 2019-09 or naming no dialect."""
     _assert_sound(draft2020.pair, range(block * 100, block * 100 + 100), find_counterexamples)
 
 
