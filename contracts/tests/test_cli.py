@@ -124,6 +124,18 @@ def test_an_invalid_example_is_reported_with_file_and_pointer(
     assert "insufficient-funds.json#/detail/data/declineCode" in output
 
 
+def test_a_later_draft_keyword_in_a_contract_is_reported(
+    project: Path, edit_json: EditJson
+) -> None:
+    path = project / "contracts/schemas/order/OrderConfirmed/v1.json"
+    edit_json(path, lambda s: data_schema(s).update(unevaluatedProperties=False))
+    code, output = run("check", "--root", str(project))
+    assert code == 1
+    assert "properties/data/unevaluatedProperties" in output
+    assert "unevaluatedProperties is a 2019-09 keyword" in output
+    assert "would constrain nothing" in output
+
+
 def test_each_version_needs_two_examples(project: Path) -> None:
     for path in (project / "contracts/schemas/inventory/StockLevelLow/examples/v1").glob("*.json"):
         path.unlink()

@@ -14,6 +14,7 @@ from pathlib import Path
 import jsonschema_rs
 
 from ordermesh_contracts.catalog import Catalog, EventContract, EventKey, load_catalog
+from ordermesh_contracts.draft4_keywords import later_keywords
 from ordermesh_contracts.errors import ContractError, Problem
 from ordermesh_contracts.lock import RegistryLock, load_lock
 from ordermesh_contracts.manifest import (
@@ -84,7 +85,15 @@ def _schema_problems(project: Project, contract: EventContract) -> list[Problem]
     except (jsonschema_rs.ValidationError, ValueError) as exc:
         where = "#" + "".join(f"/{p}" for p in getattr(exc, "instance_path", []))
         return [Problem(rel, where, f"not a valid draft 4 schema: {exc}")]
-    return []
+    return [
+        Problem(
+            rel,
+            f"#{pointer}",
+            f"{pointer.rsplit('/', 1)[-1]} is a {draft} keyword: draft 4 validators and the "
+            "EventBridge schema registry ignore it, so it would constrain nothing",
+        )
+        for pointer, draft in later_keywords(contract.schema)
+    ]
 
 
 def _example_problems(project: Project, catalog: Catalog) -> list[Problem]:
