@@ -1,4 +1,4 @@
-"""``ordermesh up``, ``ordermesh seed`` and ``ordermesh demo``: the whole system on this machine."""
+"""``ordermesh up``, ``seed``, ``demo`` and ``openapi``: the whole system on this machine."""
 
 from __future__ import annotations
 
@@ -17,19 +17,23 @@ from typing import Annotated, Any
 import typer
 from ordermesh_contracts.check import check_project
 from ordermesh_contracts.cli import print_problems
-from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from ordermesh_platform.cli.common import (
+    RootOption,
+    StateOption,
+    console,
+    err_console,
+    find_project,
+    open_runtime,
+)
 from ordermesh_platform.runtime.http_api import call
 from ordermesh_platform.runtime.runtime import RuntimeOptions
 from ordermesh_platform.runtime.wiring import WiringError
-from ordermesh_platform.runtime_cli import RootOption, StateOption, _project, open_runtime
 from ordermesh_platform.shared.store import DEFAULT_DIR
 from ordermesh_platform.system import CATALOG, LocalSystem, SystemOptions
 
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
 DEFAULT_PORT = 8740
 DEFAULT_URL = f"http://127.0.0.1:{DEFAULT_PORT}"
 
@@ -50,7 +54,7 @@ def up(
 ) -> None:
     """Start the system: bus, queues, saga engine, the services and their HTTP APIs, and the
     payment provider simulator; inventory is seeded from the catalog."""
-    project = _project(root)
+    project = find_project(root)
     problems = check_project(project)
     print_problems(problems)
     if problems:
@@ -116,7 +120,7 @@ def seed(
 ) -> None:
     """Create inventory for every catalog SKU not seen before (stock already there is kept)."""
     runtime = open_runtime(root, state_dir, function_logs=True)
-    path = catalog or _project(root).root / CATALOG
+    path = catalog or find_project(root).root / CATALOG
     try:
         items = json.loads(path.read_text(encoding="utf-8"))["items"]
         status, body = call(
@@ -251,7 +255,7 @@ def openapi(
 ) -> None:
     """Write every HTTP API's OpenAPI document next to its manifest (``--check``: compare)."""
     stale = []
-    for path, text in openapi_documents(_project(root).root).items():
+    for path, text in openapi_documents(find_project(root).root).items():
         if path.is_file() and path.read_text(encoding="utf-8") == text:
             continue
         stale.append(path)

@@ -20,7 +20,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from ordermesh_platform.runtime_cli import (
+from ordermesh_platform.cli.common import (
     RootOption,
     StateOption,
     console,
@@ -31,7 +31,7 @@ from ordermesh_platform.runtime_cli import (
 from ordermesh_platform.sfn.engine import StepFunctions, execution_arn
 from ordermesh_platform.shared.aws import AwsError, state_machine_arn
 
-sfn_cli = typer.Typer(
+app = typer.Typer(
     help="Start, inspect, stop and redrive state machine executions.", no_args_is_help=True
 )
 
@@ -115,7 +115,7 @@ def _print_json(value: Any) -> None:
 
 
 # --- commands -----------------------------------------------------------------------------------
-@sfn_cli.command("start")
+@app.command("start")
 def start(
     machine: MachineArgument,
     name: Annotated[
@@ -134,7 +134,7 @@ def start(
     _done(f"started {started['executionArn']} at {_time(started['startDate'])}")
 
 
-@sfn_cli.command("describe")
+@app.command("describe")
 def describe(
     execution: ExecutionArgument,
     as_json: JsonOption = False,
@@ -170,7 +170,7 @@ def _redrives(described: dict[str, Any]) -> str:
     return f"{count} time(s), last at {_time(described.get('redriveDate'))}"
 
 
-@sfn_cli.command("history")
+@app.command("history")
 def history(
     execution: ExecutionArgument,
     reverse: Annotated[bool, typer.Option("--reverse", help="Newest event first.")] = False,
@@ -253,7 +253,7 @@ def _detail(event: dict[str, Any]) -> str:
     return _preview(" ".join(parts))
 
 
-@sfn_cli.command("list")
+@app.command("list")
 def list_(
     machine: Annotated[
         str | None,
@@ -308,7 +308,7 @@ def _print_machines(listed: dict[str, Any]) -> None:
     console.print(table)
 
 
-@sfn_cli.command("stop")
+@app.command("stop")
 def stop(
     execution: ExecutionArgument,
     error: ErrorOption = None,
@@ -322,7 +322,7 @@ def stop(
     _done(f"stopped {arn} at {_time(stopped['stopDate'])}")
 
 
-@sfn_cli.command("redrive")
+@app.command("redrive")
 def redrive(
     execution: ExecutionArgument, root: RootOption = None, state_dir: StateOption = None
 ) -> None:
@@ -332,7 +332,7 @@ def redrive(
     _done(f"redriven {arn} at {_time(redriven['redriveDate'])}")
 
 
-@sfn_cli.command("send-success")
+@app.command("send-success")
 def send_success(
     token: TokenArgument,
     output: Annotated[str, typer.Option("--output", help="The task's result: JSON, or @file.")],
@@ -345,7 +345,7 @@ def send_success(
     _done("task succeeded")
 
 
-@sfn_cli.command("send-failure")
+@app.command("send-failure")
 def send_failure(
     token: TokenArgument,
     error: ErrorOption = None,

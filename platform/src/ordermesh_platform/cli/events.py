@@ -1,10 +1,5 @@
-"""The commands that work on the local runtime's state: ``events``, ``dlq`` and ``replay``
-(``sfn`` is in ``sfn_cli``; ``up``, ``seed`` and ``demo`` in ``system_cli``).
-
-The commands open the runtime's SQLite store directly (it is shared safely between processes),
-so they work whether or not ``ordermesh up`` is running; deliveries they cause are made by the
-running runtime (or on its next start).
-"""
+"""``ordermesh events`` (put, tail, test-pattern) and ``ordermesh replay``: the local bus's
+events, its archive, and replays from it."""
 
 from __future__ import annotations
 
@@ -15,52 +10,22 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from ordermesh_contracts.check import Project
-from rich.console import Console
-from rich.table import Table
 
+from ordermesh_platform.cli.common import (
+    RootOption,
+    StateOption,
+    console,
+    err_console,
+    open_runtime,
+    text_argument,
+)
 from ordermesh_platform.patterns import InvalidEventPatternError, compile_pattern
 from ordermesh_platform.runtime.bus import BusError, entry_from_event
-from ordermesh_platform.runtime.runtime import LocalRuntime, RuntimeOptions
-from ordermesh_platform.runtime.wiring import WiringError
-from ordermesh_platform.shared.store import DEFAULT_DIR
 
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
-
-events_cli = typer.Typer(help="Put, watch and test events on the local bus.", no_args_is_help=True)
-dlq_cli = typer.Typer(help="Inspect and redrive dead-letter queues.", no_args_is_help=True)
-
-RootOption = Annotated[
-    Path | None,
-    typer.Option("--root", help="Project root (default: found from the current folder)."),
-]
-StateOption = Annotated[
-    Path | None,
-    typer.Option("--state-dir", help="Runtime state folder (default: <root>/.ordermesh)."),
-]
+app = typer.Typer(help="Put, watch and test events on the local bus.", no_args_is_help=True)
 
 
-def _project(root: Path | None) -> Project:
-    try:
-        return Project.find(root or Path.cwd())
-    except FileNotFoundError as exc:
-        raise typer.BadParameter(str(exc), param_hint="--root") from exc
-
-
-def open_runtime(root: Path | None, state_dir: Path | None, **options: Any) -> LocalRuntime:
-    """The runtime wired from the project's manifests, without starting its workers."""
-    project = _project(root)
-    state = state_dir or project.root / DEFAULT_DIR
-    try:
-        return LocalRuntime.from_project(project.root, RuntimeOptions(state_dir=state, **options))
-    except WiringError as exc:
-        err_console.print(f"[red]✗[/red] {exc.where}: {exc.reason}")
-        raise typer.Exit(1) from exc
-
-
-# --- events -------------------------------------------------------------------------------------
-@events_cli.command("put")
+@app.command("put")
 def events_put(
     source: Annotated[str | None, typer.Option(help="Source of a single entry.")] = None,
     detail_type: Annotated[
@@ -127,7 +92,7 @@ def _as_entry(item: Any, where: str) -> dict[str, Any]:
     )
 
 
-@events_cli.command("tail")
+@app.command("tail")
 def events_tail(
     follow: Annotated[
         bool, typer.Option("--follow", "-f", help="Keep printing new events.")
@@ -184,7 +149,7 @@ def _compile_or_exit(pattern: str) -> Any:
         raise typer.Exit(2) from exc
 
 
-@events_cli.command("test-pattern")
+@app.command("test-pattern")
 def events_test_pattern(
     pattern: Annotated[str, typer.Option(help="The event pattern (JSON, or @file).")],
     event: Annotated[str, typer.Option(help="The event (JSON, or @file).")],
@@ -199,96 +164,6 @@ def events_test_pattern(
     console.print("[green]match[/green]" if matched else "[yellow]no match[/yellow]")
     if not matched:
         raise typer.Exit(1)
-
-
-def text_argument(value: str, option: str) -> str:
-    """An option's value: itself, or with ``@path`` the text of that file."""
-    if value.startswith("@"):
-        try:
-            return Path(value[1:]).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise typer.BadParameter(str(exc), param_hint=option) from exc
-    return value
-
-
-# --- dead-letter queues -------------------------------------------------------------------------
-@dlq_cli.command("list")
-def dlq_list(root: RootOption = None, state_dir: StateOption = None) -> None:
-    """Every dead-letter queue with its depth and the queues or functions that feed it."""
-    runtime = open_runtime(root, state_dir, validate_contracts=False)
-    table = Table("dead-letter queue", "messages", "fed by")
-    try:
-        for name in _dead_letter_queues(runtime):
-            depth = runtime.queues.depth(name)
-            feeders = runtime.queues.dead_letter_sources(name) + [
-                f"function {f}"
-                for f in runtime.functions.names()
-                if runtime.functions.settings(f).dead_letter_queue == name
-            ]
-            table.add_row(
-                name, str(depth.visible + depth.in_flight + depth.delayed), ", ".join(feeders)
-            )
-    finally:
-        runtime.close()
-    console.print(table)
-
-
-def _dead_letter_queues(runtime: LocalRuntime) -> list[str]:
-    names = {runtime.queues.settings(n).dead_letter_queue for n in runtime.queues.names()}
-    names |= {runtime.functions.settings(f).dead_letter_queue for f in runtime.functions.names()}
-    return sorted(n for n in names if n)
-
-
-@dlq_cli.command("show")
-def dlq_show(
-    queue: Annotated[str, typer.Argument(help="The dead-letter queue.")],
-    limit: Annotated[int, typer.Option(help="At most this many messages.")] = 20,
-    root: RootOption = None,
-    state_dir: StateOption = None,
-) -> None:
-    """The messages in a dead-letter queue, with where they came from and why."""
-    runtime = open_runtime(root, state_dir, validate_contracts=False)
-    try:
-        if queue not in runtime.queues.names():
-            raise typer.BadParameter(f"no queue named {queue!r}", param_hint="QUEUE")
-        messages = runtime.queues.peek(queue, limit)
-    finally:
-        runtime.close()
-    if not messages:
-        console.print(f"{queue} is empty")
-    for message in messages:
-        sent = datetime.fromtimestamp(message.sent_at, UTC).isoformat(timespec="seconds")
-        origin = message.source_queue or "function"
-        console.print(f"[bold]{message.message_id}[/bold] from {origin} at {sent}", soft_wrap=True)
-        for name, attribute in sorted(message.message_attributes.items()):
-            console.print(
-                f"  {name}: {attribute.get('StringValue', attribute.get('BinaryValue'))}",
-                soft_wrap=True,
-            )
-        console.print(f"  body: {message.body}", soft_wrap=True)
-
-
-@dlq_cli.command("redrive")
-def dlq_redrive(
-    queue: Annotated[str, typer.Argument(help="The dead-letter queue.")],
-    to: Annotated[
-        str | None,
-        typer.Option("--to", help="Destination queue (default: where each message came from)."),
-    ] = None,
-    root: RootOption = None,
-    state_dir: StateOption = None,
-) -> None:
-    """Move a dead-letter queue's messages back to their source queues."""
-    runtime = open_runtime(root, state_dir, validate_contracts=False)
-    try:
-        moved = runtime.queues.redrive(queue, to)
-        left = len(runtime.queues.peek(queue, 1_000_000))
-    finally:
-        runtime.close()
-    console.print(
-        f"moved {moved} message(s) from {queue}"
-        + (f"; {left} without a source queue stay" if left else "")
-    )
 
 
 def replay(
