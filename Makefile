@@ -14,8 +14,19 @@ UV := $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/.tools/bin/uv)
 RUN := $(UV) run --all-packages
 # Each deployable unit is tested in its own pytest run, as its own pipeline would.
 PROJECTS := contracts cdk platform services/order services/inventory services/payment services/analytics tests
+PYTEST_STEPS := $(addprefix pytest-,$(PROJECTS))
+# `make test` runs these steps two at a time, on the two cores of a developer's machine and of CI:
+# the quick checks first, then the longest steps, so that the other core works through the rest
+# beside them. Each step's output is printed in one piece when it ends, and a failed step stops
+# the run (the step running beside it finishes first).
+TEST_STEPS := lint-style check-contracts lint-types pytest-platform $(filter-out pytest-platform,$(PYTEST_STEPS))
+# The CDK apps: folders with an `infra` package, type-checked from their own folder.
+APPS := $(patsubst %/infra,%,$(wildcard platform/infra services/*/infra))
 
-.PHONY: help env run test lint pipeline bench conformance contracts synth lock clean
+# $(call timed,TITLE,COMMANDS): print TITLE, run COMMANDS, say how long they took.
+timed = echo "== $(1)"; start=$$SECONDS; $(2); echo "== $(1): passed in $$((SECONDS - start)) s"
+
+.PHONY: help env run test lint lint-style lint-types check-contracts $(PYTEST_STEPS) pipeline bench conformance contracts synth lock clean
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -30,25 +41,37 @@ env:  ## install uv if missing, sync .venv from uv.lock, link Node.js 24 into .v
 run: env  ## run the system locally
 	$(RUN) ordermesh up
 
-test: env lint  ## lint, check the contracts, run every project's tests
-	$(RUN) ordermesh contracts check
-	$(RUN) ordermesh contracts codegen --check
-	$(RUN) ordermesh openapi --check
-	@for p in $(PROJECTS); do \
-	  if find $$p -path '*/tests/*' -name 'test_*.py' -o -path 'tests/*' -name 'test_*.py' | grep -q .; then \
-	    echo "== pytest $$p"; (cd $$p && $(RUN) pytest -q) || exit 1; \
-	  fi; \
-	done
+test:  ## lint, check the contracts, run every project's tests (two steps at a time)
+	@$(MAKE) --no-print-directory --jobs=2 --output-sync=target $(TEST_STEPS)
 
-lint: env  ## ruff, mypy --strict on every project, actionlint on the workflows, shellcheck
-	$(RUN) ruff check .
-	$(RUN) ruff format --check .
-	$(RUN) actionlint
-	$(RUN) shellcheck .ci/run .ci/pipeline .ci/deploy
-	$(RUN) mypy contracts/src cdk/src platform/src $(wildcard services/*/src)
-	@for p in platform $(wildcard services/*); do \
-	  if [ -d $$p/infra ]; then (cd $$p && $(RUN) mypy infra $$(ls app.py 2>/dev/null)); fi; \
-	done
+lint: lint-style lint-types  ## ruff, mypy --strict on every project, actionlint on the workflows, shellcheck
+
+lint-style: env
+	@$(call timed,ruff + actionlint + shellcheck,\
+	  $(RUN) ruff check .; \
+	  $(RUN) ruff format --check .; \
+	  $(RUN) actionlint; \
+	  $(RUN) shellcheck .ci/run .ci/pipeline .ci/deploy)
+
+# The packages in one run, then each CDK app in its own (their `infra` packages and `app` modules
+# share names), all with one cache: aws_cdk is analysed once, not once per app.
+lint-types: env
+	@$(call timed,mypy --strict,\
+	  $(RUN) mypy --cache-dir=$(CURDIR)/.mypy_cache contracts/src cdk/src platform/src $(wildcard services/*/src); \
+	  for p in $(APPS); do \
+	    (cd $$p; $(RUN) mypy --cache-dir=$(CURDIR)/.mypy_cache infra $$(ls app.py 2>/dev/null)); \
+	  done)
+
+check-contracts: env
+	@$(call timed,contracts check + codegen --check + openapi --check,\
+	  $(RUN) ordermesh contracts check; \
+	  $(RUN) ordermesh contracts codegen --check; \
+	  $(RUN) ordermesh openapi --check)
+
+$(PYTEST_STEPS): pytest-%: env
+	@if [ -z "$$(find $* \( -path '*/tests/*' -o -path 'tests/*' \) -name 'test_*.py' -print -quit)" ]; then \
+	  echo "== pytest $*: no tests"; \
+	else $(call timed,pytest $*,cd $*; $(RUN) pytest -q); fi
 
 pipeline: env  ## one unit's pipeline but the deploy: make pipeline SERVICE=order (or contracts, platform, ...)
 	.ci/pipeline $(SERVICE)
