@@ -160,6 +160,7 @@ class CallsUnderWay:
             if self.of(frame) is not None:
                 continue
             pending = None
+            started_at = execution.now()  # before the call: its function may move the clock
             if start is not None:
                 state = execution.state_of(frame)
                 request = _task_request(execution, frame, state, parse_resource(state["Resource"]))
@@ -170,7 +171,7 @@ class CallsUnderWay:
             if pending is None:
                 synchronous = True
             else:
-                self._started[id(frame)] = StartedCall(frame, pending, execution.now())
+                self._started[id(frame)] = StartedCall(frame, pending, started_at)
         return synchronous
 
     def under_way(self, frames: Iterable[Frame]) -> list[PendingCall]:
