@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import os
 import platform
-import sqlite3
 import statistics
 import time
 from collections.abc import Callable, Iterable
@@ -79,25 +77,3 @@ def machine() -> str:
         f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, "
         f"Python {platform.python_version()}"
     )
-
-
-def machine_speed(rounds: int = 5) -> float:
-    """Milliseconds of CPU a fixed workload like the runtime's own takes (JSON in and out, small
-    SQLite transactions, dicts; median of ``rounds``): the same work on every run, so a higher
-    figure means the shared machine was slower at the time."""
-    lines = [{"sku": f"SKU-{i}", "quantity": i, "price": "9.90"} for i in range(20)]
-    event = {"id": "0" * 36, "detail": {"lines": lines}}
-    times = []
-    for _ in range(rounds):
-        conn = sqlite3.connect(":memory:", isolation_level=None)
-        conn.execute("CREATE TABLE t (seq INTEGER PRIMARY KEY, body TEXT)")
-        start = time.thread_time()
-        for _ in range(100):
-            conn.execute("BEGIN")
-            for _ in range(20):
-                body = json.dumps(json.loads(json.dumps(event)))
-                conn.execute("INSERT INTO t (body) VALUES (?)", (body,))
-            conn.execute("COMMIT")
-        times.append((time.thread_time() - start) * 1000)
-        conn.close()
-    return statistics.median(times)
