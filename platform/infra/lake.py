@@ -29,9 +29,8 @@ from constructs import Construct
 from ordermesh_cdk.app import acknowledge, pascal
 from ordermesh_cdk.rules import DELIVERY_MAX_EVENT_AGE, DELIVERY_RETRY_ATTEMPTS, pattern_rule
 from ordermesh_contracts.catalog import Catalog, EventKey
+from ordermesh_contracts.lake_schema import JSON_KEY_MAPPINGS, columns, event_prefix, table_name
 from ordermesh_contracts.routing import version_pattern
-
-from infra.lake_schema import JSON_KEY_MAPPINGS, columns, event_prefix, table_name
 
 DATABASE = "ordermesh_lake"
 WORKGROUP = "ordermesh"

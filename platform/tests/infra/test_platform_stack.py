@@ -14,7 +14,6 @@ import pytest
 from app import build_app, code
 from infra.dashboard import SAGA_STATE_MACHINE_NAME
 from infra.lake import DATABASE, KEEP_FOR, named_queries
-from infra.lake_schema import columns, event_prefix, table_name
 from infra.saga import SagaStack, saga_manifest
 from infra.stack import MANIFEST, PlatformStack
 from ordermesh_cdk.alarms import ALARM_TOPIC_NAME
@@ -23,6 +22,7 @@ from ordermesh_cdk.service import ServiceStack
 from ordermesh_cdk.synth import cfn_lint_errors
 from ordermesh_cdk.testing import ServiceStackTests, resources
 from ordermesh_contracts.catalog import load_catalog
+from ordermesh_contracts.lake_schema import columns, event_prefix, table_name
 from ordermesh_contracts.manifest import load_manifest
 from ordermesh_contracts.routing import version_pattern
 

@@ -2,7 +2,8 @@
 
 Firehose converts each event (OpenX JSON SerDe in, Parquet out) with the columns of a Glue table;
 this module derives those columns from a contract's bundled schema. Pure Python: the CDK stack
-calls it. Where a JSON Schema node has no faithful Hive type, the column is ``string`` and the
+reads it for the Glue tables and the local runtime for the Parquet files it writes, so the two
+cannot drift. Where a JSON Schema node has no faithful Hive type, the column is ``string`` and the
 SerDe keeps the value's JSON text.
 """
 

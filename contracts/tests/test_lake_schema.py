@@ -6,7 +6,8 @@ import re
 from typing import Any
 
 import pytest
-from infra.lake_schema import (
+from ordermesh_contracts.catalog import EventContract, load_catalog
+from ordermesh_contracts.lake_schema import (
     JSON_KEY_MAPPINGS,
     MAX_TYPE_LENGTH,
     columns,
@@ -14,7 +15,6 @@ from infra.lake_schema import (
     glue_type,
     table_name,
 )
-from ordermesh_contracts.catalog import EventContract, load_catalog
 
 CATALOG = load_catalog().raise_for_problems()
 CONTRACTS = sorted(CATALOG.contracts.items())
