@@ -3,9 +3,11 @@
 from its contract and queried through an Athena workgroup with named queries.
 
 Firehose's record format conversion takes one Glue table's schema per delivery stream, so each
-event version has its own delivery stream, fed by a rule with that version's pattern (the one the
-local bus uses, ``ordermesh_contracts.routing.version_pattern``). Its Parquet columns are then the
-contract's fields, typed, instead of one JSON string per event. The Kinesis stream carries every
+event version has its own delivery stream, fed by a rule with that version's pattern. The streams,
+their rules, prefixes, buffering and table columns are declared once
+(``ordermesh_contracts.lake.delivery_streams``, from the platform manifest's ``[lake]``): the
+local runtime runs the same ones. Its Parquet columns are then the contract's fields, typed,
+instead of one JSON string per event. The Kinesis stream carries every
 event, in order per correlation id, for live consumers (the analytics service).
 """
 
@@ -28,18 +30,16 @@ from aws_cdk.interfaces.aws_events import IRuleRef
 from constructs import Construct
 from ordermesh_cdk.app import acknowledge, pascal
 from ordermesh_cdk.rules import DELIVERY_MAX_EVENT_AGE, DELIVERY_RETRY_ATTEMPTS, pattern_rule
-from ordermesh_contracts.catalog import Catalog, EventKey
-from ordermesh_contracts.lake_schema import JSON_KEY_MAPPINGS, columns, event_prefix, table_name
-from ordermesh_contracts.routing import version_pattern
+from ordermesh_contracts.catalog import EventKey
+from ordermesh_contracts.lake import DeliveryStream
+from ordermesh_contracts.lake_schema import JSON_KEY_MAPPINGS, table_name
+from ordermesh_contracts.manifest import LakeSpec
 
-DATABASE = "ordermesh_lake"
 WORKGROUP = "ordermesh"
 KEEP_FOR = Duration.days(7 * 365 + 2)  # seven years, leap days included
 INFREQUENT_ACCESS_AFTER = Duration.days(30)
 GLACIER_AFTER = Duration.days(90)
 BYTES_SCANNED_CUTOFF = 10 * 1024**3  # per query
-PARQUET_BUFFER_MB = 64  # the smallest buffer Firehose allows with format conversion
-BUFFER_SECONDS = 300
 PROJECTION_START = "2026-01-01"
 
 
@@ -158,20 +158,23 @@ class _LakeDelivery:
 
 
 class DataLake(Construct):
-    """The lake bucket, one Glue table and one delivery stream (with its rule) per event
-    version, and the Athena workgroup with its results bucket and named queries."""
+    """The lake bucket, one Glue table and one delivery stream (with its rule) per declared
+    stream (one per event version), and the Athena workgroup with its results bucket and named
+    queries."""
 
-    def __init__(
+    def __init__(  # noqa: PLR0913 - keyword-only props, as the construct style asks
         self,
         scope: Construct,
         construct_id: str,
         *,
-        catalog: Catalog,
+        spec: LakeSpec,
+        streams: list[DeliveryStream],
         bus: events.IEventBus,
         key: kms.IKey,
         delivery_dead_letters: sqs.IQueue,
     ) -> None:
         super().__init__(scope, construct_id)
+        self.database_name = spec.database
         # Server access logs are delivered under a bucket policy, not the log-delivery ACL.
         self.node.set_context("@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy", value=True)
         self.key = key
@@ -195,7 +198,7 @@ class DataLake(Construct):
             "Database",
             catalog_id=Aws.ACCOUNT_ID,
             database_input=glue.CfnDatabase.DatabaseInputProperty(
-                name=DATABASE, description="ordermesh events, one table per event version"
+                name=spec.database, description="ordermesh events, one table per event version"
             ),
         )
         self.firehose_logs = logs.LogGroup(
@@ -225,16 +228,17 @@ class DataLake(Construct):
         self.tables: dict[EventKey, glue.CfnTable] = {}
         self.delivery_streams: dict[EventKey, firehose.CfnDeliveryStream] = {}
         self.rules: dict[EventKey, events.Rule] = {}
-        for event_key, contract in sorted(catalog.contracts.items()):
-            table = self._table(event_key, contract.bundled)
-            stream = self._delivery_stream(event_key, table)
+        for declared in streams:
+            event_key = declared.event
+            table = self._table(declared)
+            stream = self._delivery_stream(declared, table)
             self.tables[event_key] = table
             self.delivery_streams[event_key] = stream
             rule = pattern_rule(
                 self,
                 f"{event_key.detail_type}V{event_key.version}Rule",
                 bus=bus,
-                pattern=version_pattern(contract),
+                pattern=declared.pattern,
                 description=f"{event_key} to the data lake",
             )
             rule.add_target(_LakeDelivery(stream.attr_arn, self.put_role, delivery_dead_letters))
@@ -259,16 +263,14 @@ class DataLake(Construct):
         self._grant_delivery()
         self._athena()
 
-    def _table(self, event_key: EventKey, schema: dict[str, object]) -> glue.CfnTable:
-        name = table_name(event_key.detail_type, event_key.version)
-        location = self.bucket.s3_url_for_object(
-            event_prefix(event_key.detail_type, event_key.version)
-        )
+    def _table(self, spec: DeliveryStream) -> glue.CfnTable:
+        event_key, name = spec.event, spec.table
+        location = self.bucket.s3_url_for_object(spec.location)
         table = glue.CfnTable(
             self,
             f"{event_key.detail_type}V{event_key.version}Table",
             catalog_id=Aws.ACCOUNT_ID,
-            database_name=DATABASE,
+            database_name=spec.database,
             table_input=glue.CfnTable.TableInputProperty(
                 name=name,
                 description=f"{event_key} (contract version {event_key.version})"[:2048],
@@ -296,7 +298,7 @@ class DataLake(Construct):
                         glue.CfnTable.ColumnProperty(
                             name=c["Name"], type=c["Type"], comment=c.get("Comment")
                         )
-                        for c in columns(schema)
+                        for c in spec.columns
                     ],
                     location=location,
                     input_format="org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
@@ -313,13 +315,13 @@ class DataLake(Construct):
         return table
 
     def _delivery_stream(
-        self, event_key: EventKey, table: glue.CfnTable
+        self, spec: DeliveryStream, table: glue.CfnTable
     ) -> firehose.CfnDeliveryStream:
-        suffix = f"{event_key.detail_type}V{event_key.version}"
-        prefix = event_prefix(event_key.detail_type, event_key.version)
+        suffix = f"{spec.event.detail_type}V{spec.event.version}"
         stream = firehose.CfnDeliveryStream(
             self,
             f"{suffix}Delivery",
+            delivery_stream_name=spec.name,
             delivery_stream_type="DirectPut",
             delivery_stream_encryption_configuration_input=firehose.CfnDeliveryStream.DeliveryStreamEncryptionConfigurationInputProperty(
                 key_type="CUSTOMER_MANAGED_CMK", key_arn=self.key.key_arn
@@ -327,12 +329,11 @@ class DataLake(Construct):
             extended_s3_destination_configuration=firehose.CfnDeliveryStream.ExtendedS3DestinationConfigurationProperty(
                 bucket_arn=self.bucket.bucket_arn,
                 role_arn=self.delivery_role.role_arn,
-                prefix=f"{prefix}date=!{{timestamp:yyyy-MM-dd}}/",
-                error_output_prefix=(
-                    f"errors/!{{firehose:error-output-type}}/{prefix}date=!{{timestamp:yyyy-MM-dd}}/"
-                ),
+                prefix=spec.prefix,
+                error_output_prefix=spec.error_output_prefix,
                 buffering_hints=firehose.CfnDeliveryStream.BufferingHintsProperty(
-                    size_in_m_bs=PARQUET_BUFFER_MB, interval_in_seconds=BUFFER_SECONDS
+                    size_in_m_bs=spec.buffering.size_mb,
+                    interval_in_seconds=spec.buffering.interval_seconds,
                 ),
                 compression_format="UNCOMPRESSED",  # Parquet compresses its pages (Snappy)
                 encryption_configuration=firehose.CfnDeliveryStream.EncryptionConfigurationProperty(
@@ -363,8 +364,8 @@ class DataLake(Construct):
                     ),
                     schema_configuration=firehose.CfnDeliveryStream.SchemaConfigurationProperty(
                         catalog_id=Aws.ACCOUNT_ID,
-                        database_name=DATABASE,
-                        table_name=table_name(event_key.detail_type, event_key.version),
+                        database_name=spec.database,
+                        table_name=spec.table,
                         region=Aws.REGION,
                         role_arn=self.delivery_role.role_arn,
                         version_id="LATEST",
@@ -379,6 +380,7 @@ class DataLake(Construct):
     def _grant_delivery(self) -> None:
         """What Firehose needs to write the Parquet files and read their schemas, by name."""
         stack = Stack.of(self)
+        database = self.database_name
         role = self.delivery_role
         role.add_to_principal_policy(
             iam.PolicyStatement(
@@ -409,12 +411,14 @@ class DataLake(Construct):
                 actions=["glue:GetTable", "glue:GetTableVersion", "glue:GetTableVersions"],
                 resources=[
                     stack.format_arn(service="glue", resource="catalog"),
-                    stack.format_arn(service="glue", resource="database", resource_name=DATABASE),
+                    stack.format_arn(
+                        service="glue", resource="database", resource_name=self.database_name
+                    ),
                     *(
                         stack.format_arn(
                             service="glue",
                             resource="table",
-                            resource_name=f"{DATABASE}/{table_name(k.detail_type, k.version)}",
+                            resource_name=f"{database}/{table_name(k.detail_type, k.version)}",
                         )
                         for k in self.tables
                     ),
@@ -465,7 +469,7 @@ class DataLake(Construct):
                 pascal(query.name) + "Query",
                 name=query.name,
                 description=query.description,
-                database=DATABASE,
+                database=self.database_name,
                 query_string=query.sql,
                 work_group=self.workgroup.ref,
             )

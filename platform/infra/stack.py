@@ -27,6 +27,7 @@ from ordermesh_cdk.app import DEFAULT_BUS_NAME, acknowledge, pascal
 from ordermesh_cdk.messaging import dead_letter_queue
 from ordermesh_cdk.rules import DELIVERY_MAX_EVENT_AGE, DELIVERY_RETRY_ATTEMPTS, pattern_rule
 from ordermesh_contracts.catalog import Catalog, load_catalog
+from ordermesh_contracts.lake import delivery_streams
 from ordermesh_contracts.manifest import ServiceManifest, load_manifest
 
 from infra.dashboard import platform_dashboard
@@ -123,10 +124,13 @@ class PlatformStack(Stack):
                     },
                 },
             )
+        if manifest.lake is None:
+            raise ValueError(f"{manifest.path or 'the platform manifest'}: no [lake] section")
         self.lake = DataLake(
             self,
             "Lake",
-            catalog=catalog,
+            spec=manifest.lake,
+            streams=delivery_streams(catalog, manifest.lake),
             bus=self.bus,
             key=self.key,
             delivery_dead_letters=self.delivery_dead_letters,

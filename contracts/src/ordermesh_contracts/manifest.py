@@ -21,6 +21,7 @@ _EVENT_REF = re.compile(
     r"^(?:(?P<source>[a-z0-9.-]+)/)?(?P<name>[A-Z][A-Za-z0-9]+)@(?P<v>[1-9]\d*)$"
 )
 _PLACEHOLDER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+FORMAT_CONVERSION_MIN_BUFFER_MB = 64
 
 
 class EventRef(BaseModel):
@@ -77,9 +78,10 @@ class Target(_Strict):
     ``function``: an async Lambda invoke of ``handler`` (retries, then a dead-letter queue).
     ``queue``: an SQS queue with a dead-letter queue, consumed by ``handler`` in batches.
     ``stream``: the Kinesis stream ``name``. ``state-machine``: starts the state machine ``name``.
+    ``delivery-stream``: the Firehose delivery stream ``name`` (the data lake's).
     """
 
-    kind: Literal["function", "queue", "stream", "state-machine"]
+    kind: Literal["function", "queue", "stream", "state-machine", "delivery-stream"]
     handler: str | None = Field(default=None, pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
     name: str | None = None
     timeout: int = Field(default=30, ge=1, le=900)  # the function's timeout, seconds
@@ -99,7 +101,7 @@ class Target(_Strict):
     def _complete(self) -> Target:
         if self.kind in ("function", "queue") and self.handler is None:
             raise ValueError(f"a {self.kind} target needs a handler ('package.module:function')")
-        if self.kind in ("stream", "state-machine") and self.name is None:
+        if self.kind in ("stream", "state-machine", "delivery-stream") and self.name is None:
             raise ValueError(f"a {self.kind} target needs the name of the {self.kind}")
         if self.input_path is not None and self.input_transformer is not None:
             raise ValueError("a target takes input_path or input_transformer, not both")
@@ -229,6 +231,43 @@ class HttpApi(_Strict):
         return value
 
 
+class Buffering(_Strict):
+    """A delivery stream's buffering hints: an object is written when either is reached."""
+
+    size_mb: int = Field(ge=1, le=128)
+    interval_seconds: int = Field(ge=0, le=900)
+
+
+class LakeSpec(_Strict):
+    """The data lake (``[lake]``): one Firehose delivery stream per event version of the catalog,
+    each converting its events to Parquet with the event version's Glue table schema.
+
+    ``buffering`` is what the delivery streams get in AWS: with record format conversion Firehose
+    takes 64 to 128 MB and 0 to 900 seconds. ``local_buffering`` is what the local runtime uses,
+    small enough that a demo's events reach the lake within seconds. ``queries`` is the folder of
+    the named queries (Athena SQL files), relative to the manifest.
+    """
+
+    database: str = Field(default="ordermesh_lake", pattern=r"^[a-z][a-z0-9_]{0,254}$")
+    buffering: Buffering = Buffering(size_mb=64, interval_seconds=300)
+    local_buffering: Buffering = Buffering(size_mb=1, interval_seconds=5)
+    queries: str = "lake/queries"
+
+    @field_validator("buffering")
+    @classmethod
+    def _conversion_limits(cls, value: Buffering) -> Buffering:
+        if value.size_mb < FORMAT_CONVERSION_MIN_BUFFER_MB:
+            raise ValueError(
+                f"size_mb {value.size_mb}: with record format conversion Firehose buffers "
+                f"{FORMAT_CONVERSION_MIN_BUFFER_MB} to 128 MB"
+            )
+        return value
+
+    def queries_path(self, manifest: Path | None) -> Path:
+        """The named queries' folder: relative to the manifest's folder."""
+        return (manifest.parent if manifest is not None else Path()) / self.queries
+
+
 class ServiceManifest(_Strict):
     service: ServiceInfo
     http: HttpApi | None = None
@@ -238,6 +277,7 @@ class ServiceManifest(_Strict):
     streams: list[StreamSpec] = Field(default_factory=list)
     stream_consumers: list[StreamConsumer] = Field(default_factory=list)
     state_machines: list[StateMachineSpec] = Field(default_factory=list)
+    lake: LakeSpec | None = None
     path: Path | None = Field(default=None, exclude=True)
 
 

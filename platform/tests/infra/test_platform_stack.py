@@ -13,7 +13,7 @@ import aws_cdk as cdk
 import pytest
 from app import build_app, code
 from infra.dashboard import SAGA_STATE_MACHINE_NAME
-from infra.lake import DATABASE, KEEP_FOR, named_queries
+from infra.lake import KEEP_FOR, named_queries
 from infra.saga import SagaStack, saga_manifest
 from infra.stack import MANIFEST, PlatformStack
 from ordermesh_cdk.alarms import ALARM_TOPIC_NAME
@@ -22,6 +22,7 @@ from ordermesh_cdk.service import ServiceStack
 from ordermesh_cdk.synth import cfn_lint_errors
 from ordermesh_cdk.testing import ServiceStackTests, resources
 from ordermesh_contracts.catalog import load_catalog
+from ordermesh_contracts.lake import delivery_streams
 from ordermesh_contracts.lake_schema import columns, event_prefix, table_name
 from ordermesh_contracts.manifest import load_manifest
 from ordermesh_contracts.routing import version_pattern
@@ -106,6 +107,25 @@ def test_each_event_version_has_a_glue_table_generated_from_its_contract(
         assert event_prefix(key.detail_type, key.version) in location
 
 
+def test_the_delivery_streams_are_the_declared_ones_with_their_buffering_and_prefixes(
+    platform: dict[str, Any],
+) -> None:
+    assert MANIFEST_SPEC.lake is not None
+    declared = {s.name: s for s in delivery_streams(CATALOG, MANIFEST_SPEC.lake)}
+    streams = resources(platform, "AWS::KinesisFirehose::DeliveryStream").values()
+    assert sorted(s["DeliveryStreamName"] for s in streams) == sorted(declared)
+    for stream in streams:
+        spec = declared[stream["DeliveryStreamName"]]
+        s3 = stream["ExtendedS3DestinationConfiguration"]
+        assert s3["BufferingHints"] == {
+            "SizeInMBs": spec.buffering.size_mb,
+            "IntervalInSeconds": spec.buffering.interval_seconds,
+        }
+        assert (s3["Prefix"], s3["ErrorOutputPrefix"]) == (spec.prefix, spec.error_output_prefix)
+        schema = s3["DataFormatConversionConfiguration"]["SchemaConfiguration"]
+        assert schema["TableName"] == spec.table
+
+
 def test_each_event_version_is_delivered_as_parquet_under_its_event_and_date(
     platform: dict[str, Any],
 ) -> None:
@@ -121,7 +141,7 @@ def test_each_event_version_is_delivered_as_parquet_under_its_event_and_date(
         assert conversion["Enabled"] is True
         assert "ParquetSerDe" in conversion["OutputFormatConfiguration"]["Serializer"]
         schema = conversion["SchemaConfiguration"]
-        assert schema["DatabaseName"] == DATABASE
+        assert schema["DatabaseName"] == "ordermesh_lake"
         assert (
             s3["Prefix"] == f"{event_prefix_of(schema['TableName'])}date=!{{timestamp:yyyy-MM-dd}}/"
         )
@@ -188,7 +208,7 @@ def test_athena_results_are_encrypted_scans_are_capped_and_queries_name_real_tab
     tables = {t["TableInput"]["Name"] for t in resources(platform, "AWS::Glue::Table").values()}
     for query in queries.values():
         (table,) = [word for word in query["QueryString"].split() if word in tables]
-        assert query["Database"] == DATABASE
+        assert query["Database"] == "ordermesh_lake"
         assert table
 
 
