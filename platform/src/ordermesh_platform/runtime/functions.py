@@ -7,8 +7,9 @@ Lambda execution environment does: handlers keep per-invocation state in module 
 Lambda gives each concurrent invocation a copy of, and one process cannot. Invocations wait
 their turn in order; an invocation past its timeout gives its turn up (its handler's thread runs
 on, Python cannot stop it), as Lambda replaces an environment whose invocation timed out.
-Powertools' Metrics shares its metric set between all functions, not only a function's
-invocations: each invocation runs in its own ``invocation_metrics.scope()``.
+Powertools' Metrics shares its metric set between all functions, and Logger its keys between all
+functions of a service, not only a function's invocations: each invocation runs in its own
+``invocation_metrics.scope()`` and ``invocation_logging.scope()``.
 
 An asynchronous invoke is a row in SQLite until the function succeeds or gives up, so a crash
 re-runs it (at least once, as Lambda promises). Failed attempts are retried with exponential
@@ -36,7 +37,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from ordermesh_platform.runtime import invocation_metrics
+from ordermesh_platform.runtime import invocation_logging, invocation_metrics
 from ordermesh_platform.runtime.lambda_context import LambdaContext
 from ordermesh_platform.runtime.logs import FunctionLogs
 from ordermesh_platform.runtime.queues import Queues
@@ -276,6 +277,7 @@ class Functions:
         self.logs = logs
         store.ensure_schema(SCHEMA)
         invocation_metrics.install()
+        invocation_logging.install()
         self._settings: dict[str, FunctionSettings] = {}
         self._handlers: dict[str, Handler] = {}
         self._environments: dict[str, _Environment] = {}
@@ -342,7 +344,7 @@ class Functions:
 
         def run() -> None:
             result, error, trace = None, None, ""
-            with capture, invocation_metrics.scope():
+            with capture, invocation_metrics.scope(), invocation_logging.scope():
                 try:
                     result = handler(event, context)
                 except BaseException as exc:  # noqa: BLE001 - every failure is the function's
