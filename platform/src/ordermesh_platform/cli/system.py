@@ -51,6 +51,10 @@ def up(
     retry_base_delay: Annotated[
         float, typer.Option(help="Async invoke back-off base, seconds.")
     ] = 60.0,
+    lake_dir: Annotated[
+        Path | None,
+        typer.Option("--lake-dir", help="The data lake's folder (default: <state-dir>/lake)."),
+    ] = None,
 ) -> None:
     """Start the system: bus, queues, saga engine, the services and their HTTP APIs, and the
     payment provider simulator; inventory is seeded from the catalog."""
@@ -63,6 +67,7 @@ def up(
         state_dir=state_dir or project.root / DEFAULT_DIR,
         retry_base_delay=retry_base_delay,
         function_logs=True,  # handlers' logs and metrics go to <state>/logs, as to CloudWatch
+        lake_dir=lake_dir,
     )
     try:
         system = LocalSystem(
@@ -105,6 +110,7 @@ def _print_urls(system: LocalSystem) -> None:
         f"  provider   {system.provider_url} (payment provider simulator)\n"
         f"  state      {system.runtime.store.path.parent}\n"
         f"  logs       {system.runtime.store.path.parent / 'logs'}/<function>.log\n"
+        f"  lake       {system.runtime.delivery_streams.lake} (Parquet, as in its S3 bucket)\n"
         f"try: curl -s -X POST {url}/orders -H 'content-type: application/json' "
         f"-d @catalog/example-order.json",
         soft_wrap=True,

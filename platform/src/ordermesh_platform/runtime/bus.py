@@ -58,7 +58,7 @@ TIME_BYTES = 14
 MAX_TARGETS_PER_RULE = 5
 MAX_PATTERN_CHARS = 4096
 
-TargetKind = Literal["function", "queue", "stream", "state-machine"]
+TargetKind = Literal["function", "queue", "stream", "state-machine", "delivery-stream"]
 
 
 class BusError(AwsError):
@@ -71,7 +71,7 @@ class Target:
 
     id: str
     kind: TargetKind
-    name: str  # the function, queue, stream or state machine
+    name: str  # the function, queue, stream, state machine or delivery stream
     input: TargetInput = field(default_factory=TargetInput)
     partition_key_path: str | None = None  # streams: default is the event id
 

@@ -1,6 +1,6 @@
 """The local runtime: the bus, queues, streams, functions and state machines wired from the
 manifests, with the worker threads that deliver (async invokes, queue pollers, stream pollers,
-Step Functions executions, housekeeping).
+Step Functions executions, the lake's flusher, housekeeping).
 
 Everything it holds lives in the SQLite store, so stopping it (or killing it) and starting it
 again resumes where it was: pending invokes run, unacknowledged messages come back after their
@@ -31,6 +31,7 @@ from starlette.routing import Route
 from ordermesh_platform.runtime.awsjson import json_endpoint
 from ordermesh_platform.runtime.bus import LocalEventBus, Rule
 from ordermesh_platform.runtime.clients import InProcessClients
+from ordermesh_platform.runtime.delivery_streams import DeliveryStreams, DeliveryStreamStatus
 from ordermesh_platform.runtime.functions import INVOCATIONS_CHANNEL, Functions, FunctionSettings
 from ordermesh_platform.runtime.http_api import HttpApiGateway, RouteTable
 from ordermesh_platform.runtime.logs import FunctionLogs
@@ -40,6 +41,7 @@ from ordermesh_platform.runtime.scheduler import Scheduler, Worker
 from ordermesh_platform.runtime.sfn_integrations import LocalIntegrations
 from ordermesh_platform.runtime.sfn_wire import sfn_service
 from ordermesh_platform.runtime.sinks import (
+    DeliveryStreamSink,
     FunctionSink,
     QueueSink,
     StateMachineSink,
@@ -60,6 +62,7 @@ logger = logging.getLogger(__name__)
 HOUSEKEEPING_INTERVAL = 2.0  # seconds between WAL checkpoints
 SFN_CLAIM = 8  # executions a Step Functions worker takes at a time
 STREAM_RETRY_BACKOFF = 1.0  # first wait before a stream consumer retries a failed batch
+LAKE_DIR = "lake"
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,11 @@ class RuntimeOptions:
     delivery_threads: int = 3  # threads that run the delivery workers (see scheduler.py)
     durability: Literal["normal", "full"] = "normal"
     function_logs: bool = False  # handlers' output to <state_dir>/logs/<function>.log
+    lake_dir: Path | None = None  # the lake's folder, laid out as its bucket (<state_dir>/lake)
+
+    @property
+    def lake(self) -> Path:
+        return self.lake_dir if self.lake_dir is not None else self.state_dir / LAKE_DIR
 
 
 class LocalRuntime:
@@ -94,6 +102,7 @@ class LocalRuntime:
             self.logs.open()
         self.functions = Functions(self.store, self.clock, self.queues, logs=self.logs)
         self.streams = Streams(self.store, self.clock)
+        self.delivery_streams = DeliveryStreams(self.store, self.clock, self.options.lake)
         if validator is None and self.options.validate_contracts:
             validator = default_validator()
         self.bus = LocalEventBus(
@@ -105,6 +114,7 @@ class LocalRuntime:
                 "function": FunctionSink(self.functions),
                 "stream": StreamSink(self.streams),
                 "state-machine": StateMachineSink(self.store, self.clock),
+                "delivery-stream": DeliveryStreamSink(self.delivery_streams),
             },
             validator=validator if self.options.validate_contracts else None,
         )
@@ -194,6 +204,8 @@ class LocalRuntime:
                     self.queues,
                 )
             )
+        for delivery_stream in wiring.delivery_streams:
+            self.delivery_streams.create(delivery_stream)
         for rule in wiring.rules:
             self.add_rule(rule)
         for machine in wiring.state_machines:
@@ -236,6 +248,8 @@ class LocalRuntime:
             for c in self.stream_consumers
         ]
         workers.append(Worker("sfn", self._run_state_machines, (EXECUTIONS_CHANNEL,)))
+        # The lake's flusher, by time alone: a buffer is due by its size or its oldest record's age.
+        workers.append(Worker("lake", self.delivery_streams.run_due))
         # A second executions worker, so one long synchronous Task does not hold up the rest.
         workers.append(
             Worker(
@@ -243,6 +257,11 @@ class LocalRuntime:
             )
         )
         return workers
+
+    def lake_status(self) -> list[DeliveryStreamStatus]:
+        """Each delivery stream's records buffered, objects and bytes written, rows delivered
+        and conversion failures."""
+        return self.delivery_streams.status()
 
     def _run_state_machines(self) -> int:
         """Start executions the bus asked for, then run the executions that are due."""
@@ -263,6 +282,7 @@ class LocalRuntime:
         """Start the delivery threads (and housekeeping's); returns at once."""
         self._stop.clear()
         self.sfn.recover()  # executions a killed process was running are due again
+        self.delivery_streams.recover()  # batches a killed process sealed are written again
         workers = self._steps()
         for worker in workers:
             self.store.listen(worker.channels, worker)

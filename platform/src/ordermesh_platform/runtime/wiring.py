@@ -5,7 +5,9 @@ Names follow the AWS stacks: the rule, function and queue of subscription ``rese
 service ``inventory`` are all ``inventory-reserve``; its dead-letter queue is
 ``inventory-reserve-dlq``; a queue's consumer function is ``inventory-reserve-consumer``.
 Streams and state machines keep the names their manifest gives them (targets refer to them by
-those names).
+those names). The manifest with ``[lake]`` gets one delivery stream per event version of the
+catalog (``ordermesh_contracts.lake.delivery_streams``, the streams the CDK deploys) and one rule
+per stream, ``platform-lake-<table>``; a manifest's rule to a ``delivery-stream`` must name one.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any, Literal
 
 from ordermesh_contracts.catalog import Catalog
 from ordermesh_contracts.errors import Problem
+from ordermesh_contracts.lake import DeliveryStream, delivery_streams, lake_spec
 from ordermesh_contracts.manifest import (
     ServiceManifest,
     StateMachineSpec,
@@ -61,6 +64,7 @@ class Wiring:
     state_machines: list[StateMachineSettings] = field(default_factory=list)
     routes: list[HttpRoute] = field(default_factory=list)
     openapi: dict[str, Path] = field(default_factory=dict)  # service -> its OpenAPI document
+    delivery_streams: list[DeliveryStream] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,7 @@ def wire(
 ) -> Wiring:
     """The resources the manifests declare."""
     wiring = Wiring()
+    _add_lake(wiring, manifests, catalog)
     for manifest in manifests:
         service = manifest.service.name
         wiring.streams.extend(manifest.streams)
@@ -96,6 +101,9 @@ def wire(
                         retry_base_delay=retry_base_delay,
                     )
                 )
+            except _TargetError as exc:
+                where = f"{manifest.path or service}#/rules/{index}/target/{exc.field}"
+                raise WiringError(where, exc.reason) from exc
             except ValueError as exc:
                 raise WiringError(f"{manifest.path or service}#/rules/{index}", str(exc)) from exc
         for index, subscription in enumerate(manifest.subscriptions):
@@ -104,11 +112,49 @@ def wire(
                 wiring.rules.append(
                     _subscribe(wiring, service, subscription, catalog, retry_base_delay)
                 )
+            except _TargetError as exc:
+                raise WiringError(f"{where}/target/{exc.field}", exc.reason) from exc
             except (KeyError, ValueError) as exc:
                 if isinstance(exc, PatternConflictError):
                     raise WiringError(f"{where}/pattern/{exc.where}", exc.reason) from exc
                 raise WiringError(where, str(exc)) from exc
     return wiring
+
+
+class _TargetError(ValueError):
+    """A target field that names nothing: ``field`` is the field of the target."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(reason)
+        self.field = field
+        self.reason = reason
+
+
+def _add_lake(wiring: Wiring, manifests: Sequence[ServiceManifest], catalog: Catalog) -> None:
+    """The delivery streams of the manifest with ``[lake]``, and the rule feeding each."""
+    try:
+        found = lake_spec(manifests)
+    except ValueError as exc:
+        raise WiringError("#/lake", str(exc)) from exc
+    if found is None:
+        return
+    manifest, spec = found
+    service = manifest.service.name
+    try:
+        streams = delivery_streams(catalog, spec)
+    except ValueError as exc:
+        raise WiringError(f"{manifest.path or service}#/lake", str(exc)) from exc
+    wiring.delivery_streams.extend(streams)
+    for stream in streams:
+        wiring.rules.append(
+            Rule(
+                name=f"{service}-{stream.rule}",
+                event_pattern=json.dumps(stream.pattern),
+                targets=(Target("delivery-stream", "delivery-stream", stream.name),),
+                description=f"{stream.event} to the lake table {stream.database}.{stream.table}",
+                managed_by=service,
+            )
+        )
 
 
 def _add_state_machines(wiring: Wiring, manifest: ServiceManifest) -> None:
@@ -255,8 +301,16 @@ def _rule(  # noqa: PLR0913
         target = Target("queue", "queue", name, target_input)
     elif spec.kind == "stream":
         target = Target("stream", "stream", str(spec.name), target_input, spec.partition_key_path)
-    else:
+    elif spec.kind == "state-machine":
         target = Target("state-machine", "state-machine", str(spec.name), target_input)
+    elif spec.kind == "delivery-stream":
+        declared = {stream.name for stream in wiring.delivery_streams}
+        if spec.name not in declared:
+            reason = f"no delivery stream {spec.name!r}: the lake's streams are declared by [lake]"
+            raise _TargetError("name", reason)
+        target = Target("delivery-stream", "delivery-stream", str(spec.name), target_input)
+    else:
+        raise _TargetError("kind", f"{spec.kind!r} is not a target kind of the runtime")
     return Rule(
         name=name,
         event_pattern=json.dumps(pattern),
