@@ -12,6 +12,7 @@ path of the value; Firehose writes such records to its error output.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 import pyarrow as pa
+import pyarrow.json as pa_json
 from ordermesh_contracts.lake_schema import JSON_KEY_MAPPINGS
 
 INT64_MIN: Final = -(2**63)
@@ -75,6 +77,8 @@ class RowConverter:
 
     schema: pa.Schema
     _columns: tuple[tuple[str, str, Convert], ...]  # (column, JSON key, converter)
+    _json_schema: pa.Schema  # the schema with each column under its JSON key (``detail-type``)
+    _has_map: bool
 
     @classmethod
     def of(cls, columns: Sequence[Mapping[str, str]]) -> RowConverter:
@@ -82,7 +86,9 @@ class RowConverter:
         converters = tuple(
             (f.name, JSON_KEY_MAPPINGS.get(f.name, f.name), _converter(f.type)) for f in schema
         )
-        return cls(schema, converters)
+        json_schema = pa.schema([pa.field(key, schema.field(n).type) for n, key, _ in converters])
+        has_map = any("map<" in c["Type"] for c in columns)
+        return cls(schema, converters, json_schema, has_map)
 
     def row(self, event: Mapping[str, Any]) -> dict[str, Any]:
         """One event as a row (column -> value); ConversionError if the table cannot hold it."""
@@ -93,6 +99,58 @@ class RowConverter:
     def table(self, rows: Sequence[Mapping[str, Any]]) -> pa.Table:
         """Converted rows as one Arrow table with the schema."""
         return pa.Table.from_pylist(list(rows), schema=self.schema)
+
+    def read(self, records: Sequence[str | bytes]) -> pa.Table | None:
+        """Records (JSON text each) as one table, read by Arrow's JSON reader; None when any
+        record needs more than it does, and each must then go through :meth:`row`.
+
+        Arrow's reader is strict where the SerDe converts (JSON text into a ``string`` column, a
+        whole ``2.0`` into a ``bigint``) and fails; it matches keys by exact name where the SerDe
+        ignores case, so a key that differs from a field only in case sends the records to
+        :meth:`row` too, as do tables with a map column (the reader has none). Otherwise both
+        give the same rows, several times faster."""
+        if self._has_map:  # Arrow's JSON reader reads no maps
+            return None
+        data = b"\n".join(r.encode() if isinstance(r, str) else bytes(r) for r in records)
+        if data.count(b"\n") != len(records) - 1:  # a record over several lines
+            return None
+        options = pa_json.ParseOptions(
+            explicit_schema=self._json_schema, unexpected_field_behavior="infer"
+        )
+        try:
+            read = pa_json.read_json(
+                io.BytesIO(data),
+                read_options=pa_json.ReadOptions(block_size=len(data) + 1),
+                parse_options=options,
+            )
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+            return None
+        if read.num_rows != len(records) or _case_variants(read.schema, self._json_schema):
+            return None
+        return (
+            read.select(self._json_schema.names).rename_columns(self.schema.names).cast(self.schema)
+        )
+
+
+def _case_variants(read: pa.Schema | pa.DataType, declared: pa.Schema | pa.DataType) -> bool:
+    """Whether ``read`` (a reader's inferred schema) has a field that differs from a declared
+    sibling in case only, at any depth."""
+    if isinstance(read, pa.Schema | pa.StructType) and isinstance(
+        declared, pa.Schema | pa.StructType
+    ):
+        names = {f.name for f in declared}
+        lowered = {n.lower() for n in names}
+        for field in read:
+            if field.name not in names:
+                if field.name.lower() in lowered:
+                    return True
+                continue
+            if _case_variants(field.type, declared.field(field.name).type):
+                return True
+        return False
+    if isinstance(read, pa.ListType) and isinstance(declared, pa.ListType):
+        return _case_variants(read.value_type, declared.value_type)
+    return False
 
 
 def _converter(arrow: pa.DataType) -> Convert:  # noqa: PLR0911 - one converter per Hive type

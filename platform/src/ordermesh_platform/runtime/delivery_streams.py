@@ -338,8 +338,9 @@ class DeliveryStreams:
         if not rows:
             return 0
         converter = self._converter(batch.stream)
+        table = converter.read([data for _, data, _ in rows])  # every record at once, if it can
         converted, failed = [], []
-        for seq, data, arrived_at in rows:
+        for seq, data, arrived_at in rows if table is None else ():
             try:
                 converted.append(converter.row(json.loads(data)))
             except ConversionError as exc:
@@ -347,8 +348,10 @@ class DeliveryStreams:
             except ValueError as exc:  # not JSON at all
                 failed.append(_failure(seq, data, arrived_at, f"$: not a JSON document: {exc}"))
         written = 0
-        if converted:
-            content = parquet_bytes(converter.table(converted))
+        if table is None and converted:
+            table = converter.table(converted)
+        if table is not None:
+            content = parquet_bytes(table)
             publish(self.lake, batch.object_key, content)
             written += len(content)
         if failed:
@@ -360,7 +363,8 @@ class DeliveryStreams:
             )
             publish(self.lake, batch.error_key, errors)
             written += len(errors)
-        self._published(batch, rows=len(converted), failures=len(failed), size=written)
+        delivered = len(rows) - len(failed)
+        self._published(batch, rows=delivered, failures=len(failed), size=written)
         return len(rows)
 
     def _published(self, batch: _Batch, *, rows: int, failures: int, size: int) -> None:
