@@ -13,7 +13,8 @@ event, in order per correlation id, for live consumers (the analytics service).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from pathlib import Path
 
 import jsii
 from aws_cdk import Aws, Duration, RemovalPolicy, Stack
@@ -32,6 +33,7 @@ from ordermesh_cdk.app import acknowledge, pascal
 from ordermesh_cdk.rules import DELIVERY_MAX_EVENT_AGE, DELIVERY_RETRY_ATTEMPTS, pattern_rule
 from ordermesh_contracts.catalog import EventKey
 from ordermesh_contracts.lake import DeliveryStream
+from ordermesh_contracts.lake_queries import NamedQuery, load_queries
 from ordermesh_contracts.lake_schema import JSON_KEY_MAPPINGS, table_name
 from ordermesh_contracts.manifest import LakeSpec
 
@@ -43,50 +45,9 @@ BYTES_SCANNED_CUTOFF = 10 * 1024**3  # per query
 PROJECTION_START = "2026-01-01"
 
 
-@dataclass(frozen=True)
-class NamedQuery:
-    name: str
-    description: str
-    sql: str
-
-
-def named_queries() -> list[NamedQuery]:
-    """The workgroup's saved queries, over the tables of the event versions they read."""
-    placed = table_name("OrderPlaced", 2)
-    failed = table_name("OrderSagaFailed", 1)
-    confirmed = table_name("OrderConfirmed", 1)
-    return [
-        NamedQuery(
-            "orders-per-hour",
-            "Orders placed per hour, last 7 days",
-            f"SELECT date_trunc('hour', from_iso8601_timestamp(\"time\")) AS hour,\n"
-            f"       count(*) AS orders\n"
-            f"FROM {placed}\n"
-            f"WHERE \"date\" >= cast(current_date - interval '7' day AS varchar)\n"
-            f"GROUP BY 1\nORDER BY 1",
-        ),
-        NamedQuery(
-            "saga-failure-reasons",
-            "Why order sagas failed, by step and reason code, last 30 days",
-            f"SELECT detail.data.failedStep AS step,\n"
-            f"       detail.data.reason.code AS reason,\n"
-            f"       count(*) AS sagas\n"
-            f"FROM {failed}\n"
-            f"WHERE \"date\" >= cast(current_date - interval '30' day AS varchar)\n"
-            f"GROUP BY 1, 2\nORDER BY sagas DESC",
-        ),
-        NamedQuery(
-            "revenue-by-currency",
-            "Revenue of confirmed orders by currency and day, last 30 days",
-            f'SELECT "date" AS day,\n'
-            f"       detail.data.total.currency AS currency,\n"
-            f"       sum(cast(detail.data.total.amount AS decimal(38, 4))) AS revenue,\n"
-            f"       count(*) AS orders\n"
-            f"FROM {confirmed}\n"
-            f"WHERE \"date\" >= cast(current_date - interval '30' day AS varchar)\n"
-            f"GROUP BY 1, 2\nORDER BY 1, 2",
-        ),
-    ]
+def named_queries(spec: LakeSpec, manifest: Path | None) -> list[NamedQuery]:
+    """The workgroup's saved queries: the Athena SQL files of the manifest's queries folder."""
+    return load_queries(spec.queries_path(manifest))
 
 
 def secure_bucket(
@@ -160,7 +121,7 @@ class _LakeDelivery:
 class DataLake(Construct):
     """The lake bucket, one Glue table and one delivery stream (with its rule) per declared
     stream (one per event version), and the Athena workgroup with its results bucket and named
-    queries."""
+    queries (one per SQL file of the lake's queries folder)."""
 
     def __init__(  # noqa: PLR0913 - keyword-only props, as the construct style asks
         self,
@@ -169,6 +130,7 @@ class DataLake(Construct):
         *,
         spec: LakeSpec,
         streams: list[DeliveryStream],
+        queries: Sequence[NamedQuery],
         bus: events.IEventBus,
         key: kms.IKey,
         delivery_dead_letters: sqs.IQueue,
@@ -261,7 +223,7 @@ class DataLake(Construct):
             )
         )
         self._grant_delivery()
-        self._athena()
+        self._athena(queries)
 
     def _table(self, spec: DeliveryStream) -> glue.CfnTable:
         event_key, name = spec.event, spec.table
@@ -436,7 +398,7 @@ class DataLake(Construct):
             },
         )
 
-    def _athena(self) -> None:
+    def _athena(self, queries: Sequence[NamedQuery]) -> None:
         self.results = secure_bucket(
             self, "QueryResults", key=self.key, access_logs=self.access_logs, purpose="athena"
         )
@@ -463,14 +425,14 @@ class DataLake(Construct):
             ),
         )
         self.queries: dict[str, athena.CfnNamedQuery] = {}
-        for query in named_queries():
+        for query in queries:
             named = athena.CfnNamedQuery(
                 self,
                 pascal(query.name) + "Query",
                 name=query.name,
                 description=query.description,
                 database=self.database_name,
-                query_string=query.sql,
+                query_string=query.text,  # the header says what the parameters mean
                 work_group=self.workgroup.ref,
             )
             named.node.add_dependency(self.workgroup)

@@ -31,7 +31,7 @@ from ordermesh_contracts.lake import delivery_streams
 from ordermesh_contracts.manifest import ServiceManifest, load_manifest
 
 from infra.dashboard import platform_dashboard
-from infra.lake import DataLake
+from infra.lake import DataLake, named_queries
 from infra.schema_registry import EventSchemaRegistry
 
 HERE = Path(__file__).resolve().parents[1]
@@ -131,6 +131,7 @@ class PlatformStack(Stack):
             "Lake",
             spec=manifest.lake,
             streams=delivery_streams(catalog, manifest.lake),
+            queries=named_queries(manifest.lake, manifest.path),
             bus=self.bus,
             key=self.key,
             delivery_dead_letters=self.delivery_dead_letters,

@@ -204,12 +204,30 @@ def test_athena_results_are_encrypted_scans_are_capped_and_queries_name_real_tab
     encryption = config["ResultConfiguration"]["EncryptionConfiguration"]
     assert encryption["EncryptionOption"] == "SSE_KMS"
     queries = resources(platform, "AWS::Athena::NamedQuery")
-    assert sorted(q["Name"] for q in queries.values()) == sorted(q.name for q in named_queries())
     tables = {t["TableInput"]["Name"] for t in resources(platform, "AWS::Glue::Table").values()}
     for query in queries.values():
-        (table,) = [word for word in query["QueryString"].split() if word in tables]
+        named = {w.strip('",();') for w in query["QueryString"].split()} & tables
         assert query["Database"] == "ordermesh_lake"
-        assert table
+        assert named, f"{query['Name']} names no table of the lake"
+
+
+def test_every_query_file_is_a_named_query_with_its_description_and_sql(
+    platform: dict[str, Any],
+) -> None:
+    assert MANIFEST_SPEC.lake is not None
+    files = named_queries(MANIFEST_SPEC.lake, MANIFEST)
+    assert len(files) >= 10
+    deployed = {q["Name"]: q for q in resources(platform, "AWS::Athena::NamedQuery").values()}
+    assert sorted(deployed) == sorted(q.name for q in files)
+    for query in files:
+        assert deployed[query.name]["Description"] == query.description
+        assert deployed[query.name]["QueryString"] == query.path.read_text(encoding="utf-8")
+        assert deployed[query.name]["WorkGroup"] == {"Ref": _workgroup(platform)}
+
+
+def _workgroup(platform: dict[str, Any]) -> str:
+    (logical_id,) = resources(platform, "AWS::Athena::WorkGroup")
+    return str(logical_id)
 
 
 # --- security and observability ----------------------------------------------------------------
