@@ -1,8 +1,9 @@
 """The ``ordermesh`` command: one entry point, a module per group of subcommands.
 
 ``system`` has ``up``, ``seed``, ``demo`` and ``openapi``; ``events`` the bus's events and
-``replay``; ``dlq`` the dead-letter queues; ``sfn`` the Step Functions executions; ``common``
-what they share. ``contracts`` comes from ``ordermesh_contracts.cli``.
+``replay``; ``dlq`` the dead-letter queues; ``sfn`` the Step Functions executions; ``lake``
+the data lake's tables and SQL; ``common`` what they share. ``contracts`` comes from
+``ordermesh_contracts.cli``.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from ordermesh_contracts.cli import app as contracts_app
 from ordermesh_contracts.cli import print_problems
 from ordermesh_contracts.errors import ContractError
 
-from ordermesh_platform.cli import dlq, events, sfn, system
+from ordermesh_platform.cli import dlq, events, lake, sfn, system
 
 app = typer.Typer(
     help="ordermesh: an event-driven order platform, and its local runtime.", no_args_is_help=True
@@ -28,6 +29,7 @@ app.command("replay")(events.replay)
 app.add_typer(events.app, name="events")
 app.add_typer(dlq.app, name="dlq")
 app.add_typer(sfn.app, name="sfn")
+app.add_typer(lake.app, name="lake")
 
 
 def main() -> None:

@@ -52,13 +52,27 @@ def run(
             catalog.connection.sql(sql, params=list(parameters))
         ).to_arrow_table()
     except duckdb.CatalogException as exc:
-        message = str(exc)
+        message = _positioned(catalog, sql, parameters, exc)
         if "does not exist" in message and ("Table" in message or "table" in message):
             message += f"\nthe lake's tables: {', '.join(sorted(catalog.tables))}"
         raise QueryError(message, sql, translated=translated) from exc
     except duckdb.Error as exc:
-        raise QueryError(str(exc), sql, translated=translated) from exc
+        message = _positioned(catalog, sql, parameters, exc)
+        raise QueryError(message, sql, translated=translated) from exc
     return result
+
+
+def _positioned(
+    catalog: LakeCatalog, sql: str, parameters: Sequence[Value], error: duckdb.Error
+) -> str:
+    """DuckDB's message with the position (``LINE 1: ...`` and a caret): relations leave it out
+    of binder errors and statements put it in, so the failed SQL is run again as a statement
+    (it fails again, at once for a parse or binder error)."""
+    try:
+        catalog.connection.execute(sql, list(parameters))
+    except duckdb.Error as again:
+        return str(again)
+    return str(error)
 
 
 def _bigints(relation: duckdb.DuckDBPyRelation) -> duckdb.DuckDBPyRelation:
