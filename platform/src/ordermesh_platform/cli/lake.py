@@ -7,13 +7,11 @@ as the named queries are, or DuckDB's with ``--dialect duckdb``. Exit codes: 0 d
 rejected the SQL, 2 bad usage (an unknown table or query, a malformed ``--param``).
 
 ``flush`` and ``backfill`` (the delivery streams that feed the lake) come from
-``cli/lake_delivery.py`` and join this group when that module is there.
+``cli/lake_delivery.py`` and join this group.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, TypeVar
@@ -24,6 +22,7 @@ from ordermesh_contracts.lake_queries import ParameterError, QueryFileError
 from rich.markup import escape
 from rich.table import Table
 
+from ordermesh_platform.cli import lake_delivery
 from ordermesh_platform.cli.common import (
     RootOption,
     StateOption,
@@ -202,6 +201,4 @@ def _or_exit(operation: Callable[[], _R]) -> _R:
 
 
 # `flush` and `backfill` (the delivery streams) are defined beside the delivery code.
-if importlib.util.find_spec("ordermesh_platform.cli.lake_delivery") is not None:
-    _delivery = importlib.import_module("ordermesh_platform.cli.lake_delivery")
-    app.registered_commands += _delivery.app.registered_commands
+app.registered_commands += lake_delivery.app.registered_commands

@@ -34,7 +34,6 @@ from ordermesh_contracts.lake import DATE_PARTITION, DeliveryStream
 from ordermesh_platform.lake.tables import arrow_schema
 
 DEFAULT_DATABASE: Final = "ordermesh_lake"
-LAKE_DIR: Final = "lake"  # under the runtime's state folder
 OBJECTS: Final = f"{DATE_PARTITION}=*/[!.]*"  # a version's objects, dotfiles aside
 _DATE_OF_FILE: Final = rf"[/\\]{DATE_PARTITION}=([^/\\]+)[/\\][^/\\]+$"
 

@@ -11,7 +11,8 @@ from ordermesh_contracts.lake import DeliveryStream, delivery_streams, lake_spec
 from ordermesh_contracts.lake_queries import NamedQuery, load_queries
 from ordermesh_contracts.manifest import LakeSpec, discover_manifests, load_manifest
 
-from ordermesh_platform.lake.catalog import LAKE_DIR, LakeCatalog
+from ordermesh_platform.lake import LAKE_DIR
+from ordermesh_platform.lake.catalog import LakeCatalog
 from ordermesh_platform.shared.store import DEFAULT_DIR
 
 

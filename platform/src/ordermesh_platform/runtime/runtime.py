@@ -28,6 +28,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from ordermesh_platform.lake import LAKE_DIR
 from ordermesh_platform.runtime.awsjson import json_endpoint
 from ordermesh_platform.runtime.bus import LocalEventBus, Rule
 from ordermesh_platform.runtime.clients import InProcessClients
@@ -62,7 +63,6 @@ logger = logging.getLogger(__name__)
 HOUSEKEEPING_INTERVAL = 2.0  # seconds between WAL checkpoints
 SFN_CLAIM = 8  # executions a Step Functions worker takes at a time
 STREAM_RETRY_BACKOFF = 1.0  # first wait before a stream consumer retries a failed batch
-LAKE_DIR = "lake"
 
 
 @dataclass(frozen=True)
