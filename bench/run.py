@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import bus
+import lake
 import orders
 import patterns
 import reference
@@ -26,6 +27,7 @@ SECTIONS = {
     "validation": validation,
     "patterns": patterns,
     "bus": bus,
+    "lake": lake,
     "sfn": sfn,
     "orders": orders,
     "synth": synth,
