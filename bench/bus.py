@@ -28,7 +28,7 @@ from ordermesh_platform.runtime.delivery_streams import DeliveryStreams
 from ordermesh_platform.runtime.functions import Functions, FunctionSettings
 from ordermesh_platform.runtime.queue_consumer import QueueConsumer, QueueConsumerSettings
 from ordermesh_platform.runtime.queues import Queues, QueueSettings
-from ordermesh_platform.runtime.sinks import DeliveryStreamSink, QueueSink
+from ordermesh_platform.runtime.sinks import QueueSink
 from ordermesh_platform.shared.clock import SystemClock
 from ordermesh_platform.shared.store import Store
 
@@ -54,13 +54,14 @@ def _ours(directory: Path, *, lake: bool = False) -> Callable[[], int]:
     queues = Queues(store, clock)
     functions = Functions(store, clock, queues)
     queues.create("orders", QueueSettings(max_receive_count=5, dead_letter_queue="orders-dlq"))
-    streams = DeliveryStreams(store, clock, directory / "lake")
     bus = LocalEventBus(
         store,
         clock,
-        sinks={"queue": QueueSink(queues), "delivery-stream": DeliveryStreamSink(streams)},
+        sinks={"queue": QueueSink(queues)},
         validator=default_validator(),
+        archive_fed=frozenset({"delivery-stream"}),
     )
+    streams = DeliveryStreams(store, clock, directory / "lake", bus)
     if lake:
         _lake_rules(bus, streams)
     for i in range(20):  # other services' rules, as on the real bus
@@ -185,8 +186,8 @@ def _report(timings: dict[str, Timing]) -> tuple[str, bool]:
             "in process, SQLite on disk (WAL, synchronous=NORMAL), contract validation on, 21 "
             "rules on the bus, the consumer is a function called with the SQS batch event. "
             "With the lake: the same, plus the data lake's rules (one per event version, "
-            "from the platform manifest's `[lake]`) to their delivery streams, each event "
-            "buffered in the store in the bus's transaction, and the flusher's round run after "
+            "from the platform manifest's `[lake]`) to their delivery streams, which read "
+            "the bus archive as their buffer, and the flusher's round run after "
             "each round (local buffering: objects written at 1 MB or 5 s). "
             "moto: its server on loopback through boto3. Median of interleaved rounds."
         ),

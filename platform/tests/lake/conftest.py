@@ -14,11 +14,12 @@ from ordermesh_platform.lake.catalog import LakeCatalog
 from ordermesh_platform.lake.dataset import write_events
 from ordermesh_platform.lake.generate import generate_events
 from ordermesh_platform.lake.project import LocalLake
+from ordermesh_platform.runtime.bus import LocalEventBus
 from ordermesh_platform.runtime.delivery_streams import DeliveryStreams
 from ordermesh_platform.shared.clock import ManualClock
 from ordermesh_platform.shared.store import Store
 from tests.corpus import PROJECT_ROOT
-from tests.lake.support import catalog_streams
+from tests.lake.support import catalog_streams, lake_rules
 
 TODAY = date(2026, 12, 4)
 START = datetime(2026, 11, 23, tzinfo=UTC)  # twelve days, to the end of TODAY
@@ -30,8 +31,17 @@ def lake(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def streams(store: Store, clock: ManualClock, lake: Path) -> DeliveryStreams:
-    created = DeliveryStreams(store, clock, lake)
+def bus(store: Store, clock: ManualClock) -> LocalEventBus:
+    """A bus with the lake's rules, its delivery streams fed from its archive."""
+    created = LocalEventBus(store, clock, archive_fed=frozenset({"delivery-stream"}))
+    for rule in lake_rules():
+        created.put_rule(rule)
+    return created
+
+
+@pytest.fixture
+def streams(store: Store, clock: ManualClock, lake: Path, bus: LocalEventBus) -> DeliveryStreams:
+    created = DeliveryStreams(store, clock, lake, bus)
     for stream in catalog_streams():
         created.create(stream)
     return created

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import copy
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq
+import pytest
 from ordermesh_contracts.catalog import load_catalog
 from ordermesh_contracts.lake import DeliveryStream, delivery_streams
 from ordermesh_contracts.manifest import Buffering, LakeSpec
+from ordermesh_platform.runtime.bus import LocalEventBus, Rule, Target
 from ordermesh_platform.runtime.delivery_streams import DeliveryStreams
-from ordermesh_platform.shared.store import Store
 from tests.corpus import PROJECT_ROOT
 
 CATALOG = load_catalog().raise_for_problems()
@@ -32,11 +34,40 @@ def order_placed(number: int) -> dict[str, Any]:
     return event
 
 
-def put(streams: DeliveryStreams, store: Store, *events: dict[str, Any]) -> None:
-    """Deliver events to the OrderPlaced v2 stream as the bus's sink does, in one transaction."""
-    with store.write() as conn:
-        for event in events:
-            streams.buffer(conn, ORDER_PLACED, event["id"], json.dumps(event))
+def lake_rules() -> list[Rule]:
+    """The lake's rules, one per event version, each to its delivery stream."""
+    return [
+        Rule(
+            f"platform-{stream.rule}",
+            json.dumps(stream.pattern),
+            (Target("lake", "delivery-stream", stream.name),),
+        )
+        for stream in catalog_streams()
+    ]
+
+
+def put(bus: LocalEventBus, *events: dict[str, Any]) -> None:
+    """Archive events in one transaction as the bus does when it accepts them, their ids kept:
+    what the delivery streams read."""
+    now = bus.clock.now()
+    rows = [
+        (
+            bus.name,
+            event["id"],
+            datetime.fromisoformat(event["time"]).timestamp(),
+            now,
+            event["source"],
+            event["detail-type"],
+            json.dumps(event),
+        )
+        for event in events
+    ]
+    with bus.store.write() as conn:
+        conn.executemany(
+            "INSERT INTO archive (bus, id, time, received_at, source, detail_type, event) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
 
 
 def parquet_files(lake: Path) -> list[Path]:
@@ -50,3 +81,24 @@ def lake_ids(lake: Path) -> list[str]:
         for path in parquet_files(lake)
         for i in pq.read_table(path, columns=["id"]).column("id").to_pylist()
     ]
+
+
+def restarted(streams: DeliveryStreams) -> DeliveryStreams:
+    """The delivery streams of a new process on the same store, bus and lake."""
+    again = DeliveryStreams(streams.store, streams.clock, streams.lake, streams.log.bus)
+    for stream in catalog_streams():
+        again.create(stream)
+    return again
+
+
+def flush_killed_before_publishing(
+    streams: DeliveryStreams, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A flush killed once its object is in place, before the batch is published."""
+
+    def killed(*_: object, **__: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(streams.writer, "_published", killed)
+    with pytest.raises(KeyboardInterrupt):
+        streams.flush()

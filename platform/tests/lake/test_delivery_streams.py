@@ -13,20 +13,21 @@ from pathlib import Path
 
 import pytest
 from ordermesh_platform.lake import objects
+from ordermesh_platform.runtime.bus import LocalEventBus
 from ordermesh_platform.runtime.delivery_streams import (
     MEGABYTE,
     DeliveryStreamError,
     DeliveryStreams,
 )
 from ordermesh_platform.shared.clock import ManualClock
-from ordermesh_platform.shared.store import Store
 from tests.lake.support import (
     ORDER_PLACED,
-    catalog_streams,
+    flush_killed_before_publishing,
     lake_ids,
     order_placed,
     parquet_files,
     put,
+    restarted,
 )
 
 PARTITION = "events/event=OrderPlaced/version=2/date=2026-01-01/"
@@ -44,12 +45,12 @@ def _status(streams: DeliveryStreams, name: str = ORDER_PLACED) -> tuple[int, in
 
 
 def test_a_buffer_is_written_once_its_oldest_record_is_interval_seconds_old(
-    streams: DeliveryStreams, store: Store, clock: ManualClock, lake: Path
+    streams: DeliveryStreams, bus: LocalEventBus, clock: ManualClock, lake: Path
 ) -> None:
     # Given three records, the first put at 00:00:00 (the stream's local interval is 5 s)
-    put(streams, store, order_placed(1))
+    put(bus, order_placed(1))
     clock.advance(2)
-    put(streams, store, order_placed(2), order_placed(3))
+    put(bus, order_placed(2), order_placed(3))
     # When 4.9 s have passed, nothing is due; at 5 s the buffer is
     clock.advance(2.9)
     assert streams.run_due() == 0
@@ -68,7 +69,7 @@ def test_a_buffer_is_written_once_its_oldest_record_is_interval_seconds_old(
 
 
 def test_a_buffer_is_written_once_it_holds_size_mb_before_its_interval(
-    streams: DeliveryStreams, store: Store, lake: Path
+    streams: DeliveryStreams, bus: LocalEventBus, lake: Path
 ) -> None:
     # Given records adding up to just over 1 MB, all put at the same moment
     events, total = [], 0
@@ -76,7 +77,7 @@ def test_a_buffer_is_written_once_it_holds_size_mb_before_its_interval(
         event = order_placed(len(events))
         events.append(event)
         total += len(json.dumps(event).encode())
-    put(streams, store, *events)
+    put(bus, *events)
     sizes = [len(json.dumps(e).encode()) for e in events]
     first_full = next(i for i in range(len(sizes)) if sum(sizes[: i + 1]) >= MEGABYTE) + 1
     # When the flusher looks, no time having passed
@@ -88,12 +89,12 @@ def test_a_buffer_is_written_once_it_holds_size_mb_before_its_interval(
 
 
 def test_the_key_and_the_date_partition_come_from_the_oldest_records_arrival(
-    streams: DeliveryStreams, store: Store, clock: ManualClock, lake: Path
+    streams: DeliveryStreams, bus: LocalEventBus, clock: ManualClock, lake: Path
 ) -> None:
     clock.advance(86_400 - 0.5)  # 2026-01-01T23:59:59.5Z
-    put(streams, store, order_placed(1))
+    put(bus, order_placed(1))
     clock.advance(1)  # the next record arrives on 2026-01-02
-    put(streams, store, order_placed(2))
+    put(bus, order_placed(2))
     assert streams.flush() == {ORDER_PLACED: 2}
     (path,) = parquet_files(lake)
     assert path.parent.name == "date=2026-01-01"
@@ -151,48 +152,46 @@ def test_a_record_that_fails_conversion_goes_to_the_error_output_as_firehose_wri
     assert _status(streams) == (0, 1, 2, 2)
 
 
-def test_a_record_already_buffered_or_delivered_is_not_buffered_again(
-    streams: DeliveryStreams, store: Store, lake: Path
+def test_an_archived_event_is_written_once_across_flushes_and_restarts(
+    streams: DeliveryStreams, bus: LocalEventBus, lake: Path
 ) -> None:
-    put(streams, store, order_placed(1), order_placed(1))
-    put(streams, store, order_placed(1))
+    # Given an event written, and one archived after it and not yet written
+    put(bus, order_placed(1))
     assert streams.flush() == {ORDER_PLACED: 1}
-    put(streams, store, order_placed(1), order_placed(2))  # delivered before, and a new one
-    streams.flush()
+    put(bus, order_placed(2))
+    streams.run_due()  # read, not due
+    # When a new process starts on the same store and lake and flushes, twice
+    again = restarted(streams)
+    assert again.flush() == {ORDER_PLACED: 1}
+    assert again.flush() == {}
+    # Then each is in the lake once, and the first process, behind, writes nothing again
+    assert streams.flush() == {}
     assert sorted(lake_ids(lake)) == [order_placed(1)["id"], order_placed(2)["id"]]
+    assert _status(again) == (0, 2, 2, 0)
 
 
 def test_a_batch_sealed_and_not_published_is_written_again_under_its_name_with_its_content(
     streams: DeliveryStreams,
-    store: Store,
+    bus: LocalEventBus,
     clock: ManualClock,
     lake: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # Given a flush killed after its object was renamed into place, before it was published
-    put(streams, store, *(order_placed(n) for n in range(5)))
-
-    def killed(*_: object, **__: object) -> None:
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(streams, "_published", killed)
-    with pytest.raises(KeyboardInterrupt):
-        streams.flush()
+    put(bus, *(order_placed(n) for n in range(5)))
+    flush_killed_before_publishing(streams, monkeypatch)
     (path,) = parquet_files(lake)
     content = path.read_bytes()
-    put(streams, store, order_placed(1))  # re-delivered meanwhile: still buffered, in the batch
     # When a new process starts on the same store and lake, later, and flushes
     clock.advance(60)
-    restarted = DeliveryStreams(store, clock, lake)
-    for stream in catalog_streams():
-        restarted.create(stream)
-    assert restarted.recover() == 5
+    again = restarted(streams)
+    assert again.recover() == 5
     # Then the same object, same bytes, holds each record once, and nothing is left buffered
     assert [p for p in (lake / "events").rglob("*") if p.is_file()] == [path]
     assert path.read_bytes() == content
     assert sorted(lake_ids(lake)) == sorted(order_placed(n)["id"] for n in range(5))
-    assert restarted.flush() == {}
-    assert _status(restarted) == (0, 1, 5, 0)
+    assert again.flush() == {}
+    assert _status(again) == (0, 1, 5, 0)
 
 
 def test_a_staging_file_a_killed_writer_left_is_removed_on_recovery(

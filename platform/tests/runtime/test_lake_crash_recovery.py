@@ -106,10 +106,13 @@ def test_sigkill_during_flushes_leaves_each_event_in_exactly_one_object(tmp_path
             for row in conn.execute("SELECT id FROM archive WHERE detail_type = 'OrderPlaced'")
         }
         left = conn.execute("SELECT COUNT(*) FROM lake_records").fetchone()[0]
+        unpublished = conn.execute(
+            "SELECT COUNT(*) FROM lake_batches WHERE published_at IS NULL"
+        ).fetchone()[0]
     assert set(accepted) <= archived, "every accepted event is archived"
     assert set(rows) == archived, "every archived event is in the lake, and nothing else"
     twice = {event_id: n for event_id, n in rows.items() if n > 1}
     assert twice == {}, f"{len(twice)} event(s) in more than one object"
-    assert left == 0
+    assert (left, unpublished) == (0, 0), "nothing is left buffered or sealed"
     files = sorted(p for p in (lake / "events").rglob("*") if p.is_file())
     assert files == _objects(lake), "the tables hold Parquet objects and nothing else"

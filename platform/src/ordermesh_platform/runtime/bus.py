@@ -5,6 +5,12 @@ replay.
 An accepted event is written to the archive and handed to every matching target in one SQLite
 transaction, so once PutEvents reports an event id the event and its deliveries are durable.
 Targets receive the exact EventBridge event (or the rule's InputPath / InputTransformer result).
+
+Some target kinds are fed from the archive instead (``archive_fed``: the lake's delivery
+streams): the archive already holds every accepted event durably, in order, so their reader
+follows it as a log from its own checkpoint and matches the events against their rules with
+:meth:`LocalEventBus.archive_targets`. PutEvents and replays do no work for them; their rules are
+rules like any other (listed, described, enabled and disabled).
 """
 
 from __future__ import annotations
@@ -136,6 +142,21 @@ class _CompiledRule:
     arn: str
 
 
+@dataclass(frozen=True)
+class ArchiveTarget:
+    """A target fed from the archive, with the enabled rule that matched the event."""
+
+    rule_name: str
+    rule_arn: str
+    target: Target
+
+    def render(self, event: Mapping[str, Any], event_json: str) -> str:
+        """The target's input, as the bus renders it for a target it delivers to."""
+        return self.target.input.render(
+            event, rule_name=self.rule_name, rule_arn=self.rule_arn, event_json=event_json
+        )
+
+
 def entry_from_event(event: Mapping[str, Any], bus: str = "ordermesh") -> dict[str, Any]:
     """The PutEvents entry that puts ``event`` (an EventBridge event, e.g. a contract example)."""
     return {
@@ -161,7 +182,7 @@ def entry_size(entry: Mapping[str, Any]) -> int:
 class LocalEventBus:
     """One custom event bus with its rules, archive and replays."""
 
-    def __init__(
+    def __init__(  # noqa: PLR0913 - the collaborators, keyword-only after the store and clock
         self,
         store: Store,
         clock: Clock,
@@ -170,19 +191,23 @@ class LocalEventBus:
         sinks: Mapping[TargetKind, TargetSink] | None = None,
         validator: ContractValidator | None = None,
         contract_sources: frozenset[str] | None = None,
+        archive_fed: frozenset[TargetKind] = frozenset(),
     ) -> None:
         self.store = store
         self.clock = clock
         self.name = name
         self.arn = bus_arn(name)
         self.sinks: dict[TargetKind, TargetSink] = dict(sinks or {})
+        self.archive_fed = archive_fed  # kinds whose reader follows the archive: no sink
         self.validator = validator
         self._contract_sources = contract_sources
         if validator is not None and contract_sources is None:
             self._contract_sources = frozenset(s for s, _ in validator.catalog.events())
         store.ensure_schema(SCHEMA)
         self._rules: dict[str, _CompiledRule] = {}
-        self._index = RuleIndex()
+        self._index = RuleIndex()  # rules with a target PutEvents delivers to
+        self._archive_index = RuleIndex()  # rules with a target fed from the archive
+        self._archive_routes: dict[str, tuple[ArchiveTarget, ...]] = {}  # of enabled rules
         self._lock = threading.RLock()
         self._listeners: list[Callable[[Mapping[str, Any]], None]] = []
 
@@ -200,21 +225,43 @@ class LocalEventBus:
         if len(set(ids)) != len(ids):
             raise BusError("ValidationException", f"rule {rule.name!r} repeats a target id")
         for target in rule.targets:
-            if target.kind not in self.sinks:
+            if target.kind not in self.sinks and target.kind not in self.archive_fed:
                 message = f"rule {rule.name!r}: no {target.kind} targets in this runtime"
                 raise BusError("ValidationException", message)
         pattern = compile_pattern(rule.event_pattern)
         compiled = _CompiledRule(rule, pattern, rule_arn(self.name, rule.name))
         with self._lock:
             self._rules[rule.name] = compiled
-            self._index.add(rule.name, pattern)
+            for index, kinds in self._indexes():
+                if any(target.kind in kinds for target in rule.targets):
+                    index.add(rule.name, pattern)
+                else:
+                    index.remove(rule.name)
+            self._route_archive(compiled)
         return compiled.arn
+
+    def _route_archive(self, compiled: _CompiledRule) -> None:
+        """What the rule's archive-fed targets take from now on (nothing while disabled)."""
+        enabled = compiled.rule.state == "ENABLED"
+        self._archive_routes[compiled.rule.name] = tuple(
+            ArchiveTarget(compiled.rule.name, compiled.arn, target)
+            for target in compiled.rule.targets
+            if enabled and target.kind in self.archive_fed
+        )
+
+    def _indexes(self) -> tuple[tuple[RuleIndex, frozenset[TargetKind]], ...]:
+        return (
+            (self._index, frozenset(self.sinks)),
+            (self._archive_index, self.archive_fed),
+        )
 
     def delete_rule(self, name: str) -> None:
         with self._lock:
             self._rule(name)
             del self._rules[name]
             self._index.remove(name)
+            self._archive_index.remove(name)
+            self._archive_routes.pop(name, None)
 
     def set_rule_state(self, name: str, state: Literal["ENABLED", "DISABLED"]) -> None:
         with self._lock:
@@ -228,6 +275,7 @@ class LocalEventBus:
                 compiled.rule.managed_by,
             )
             self._rules[name] = _CompiledRule(rule, compiled.pattern, compiled.arn)
+            self._route_archive(self._rules[name])
 
     def _rule(self, name: str) -> _CompiledRule:
         compiled = self._rules.get(name)
@@ -247,10 +295,20 @@ class LocalEventBus:
         return compiled.rule, compiled.arn
 
     def matching_rules(self, event: Mapping[str, Any]) -> list[str]:
-        """Names of the enabled rules whose pattern matches ``event``."""
+        """Names of the enabled rules whose pattern matches ``event`` and that have a target
+        PutEvents delivers to (rules fed from the archive: :meth:`archive_targets`)."""
         with self._lock:
             names = self._index.match(dict(event))
             return [n for n in names if self._rules[n].rule.state == "ENABLED"]
+
+    def archive_targets(self, event: dict[str, Any]) -> list[ArchiveTarget]:
+        """The targets fed from the archive that ``event`` reaches: those of the enabled rules
+        whose pattern matches it, in the rules' order."""
+        found: list[ArchiveTarget] = []
+        with self._lock:
+            for name in self._archive_index.match(event):
+                found.extend(self._archive_routes[name])
+        return found
 
     def on_event(self, listener: Callable[[Mapping[str, Any]], None]) -> None:
         """Call ``listener`` with every event accepted after its transaction commits (tail)."""
@@ -381,6 +439,8 @@ class LocalEventBus:
                 continue
             compiled = self._rules[name]
             for target in compiled.rule.targets:
+                if target.kind in self.archive_fed:  # its reader follows the archive
+                    continue
                 payload = target.input.render(
                     event, rule_name=name, rule_arn=compiled.arn, event_json=event_json
                 )

@@ -1,28 +1,31 @@
 """Firehose delivery streams on SQLite: records buffered in the store, flushed to the lake as
 Parquet objects with the stream's Glue table schema, failures to its error output.
 
-A record is buffered in the transaction that delivers it (the bus's, for a rule's target), so
-an accepted event is never without its lake record. A buffer is flushed when it holds
-``size_mb`` or its oldest record is ``interval_seconds`` old, whichever comes first, and becomes
-exactly one object, even if the process is killed while writing it:
+The records of bus events are the bus archive itself (``lake_log``): the bus does no work for a
+delivery stream when it accepts an event, and the flusher reads the archive after each stream's
+checkpoint, matching the events against the rules that target delivery streams. Records put
+directly (PutRecord, PutRecordBatch, a backfill's re-deliveries) are buffered in
+``lake_records``. Each buffer is flushed when it holds ``size_mb`` or its oldest record is
+``interval_seconds`` old, whichever comes first, and becomes exactly one object, even if the
+process is killed while writing it:
 
-1. *seal*: in one transaction the buffer's records are assigned to a new batch whose object key
-   (named after the oldest record's arrival, its uuid derived from the batch) is recorded;
-2. *write*: the records are converted and the object written to a staging file, flushed,
-   renamed into place and its folder flushed (``lake.objects.publish``);
-3. *publish*: in one transaction the batch is marked published, its record ids kept as
-   delivered, its records dropped and the stream's counts updated.
+1. *seal*: in one transaction a batch is recorded with its object key (named after the oldest
+   record's arrival, its uuid derived from the batch) and its records: the archive seqs it holds
+   (the stream's checkpoint moved past them), or the ``lake_records`` rows given its id;
+2. *write*: the records are read again, converted and the object written to a staging file,
+   flushed, renamed into place and its folder flushed (``lake_writer``, ``lake.objects``);
+3. *publish*: in one transaction the batch is marked published (its direct records dropped) and
+   the stream's counts updated.
 
 A batch sealed and not published (a killed process, or another process's flush under way) is
 written again under the same key with the same content, so no record is lost and none is in two
-objects. Each record id (a bus event's id) is buffered once per stream: a replayed or
-re-delivered event already buffered or delivered is not buffered again, so the lake holds every
-archived event once (Firehose itself is at-least-once: see the decision note lake-delivery-local).
+objects. Each archived event is in each stream it reaches once (the checkpoints and the sealed
+seqs say where it is); a replayed event is not archived again, so it does not reach the lake
+again (Firehose itself is at-least-once: see the decision note lake-delivery-local).
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import sqlite3
 import threading
@@ -30,21 +33,26 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
+from uuid import UUID
 
 from ordermesh_contracts.lake import FORMAT_CONVERSION_FAILED, DeliveryStream
 
 from ordermesh_platform.lake.objects import (
     ERROR_EXTENSION,
     PARQUET_EXTENSION,
-    FailedRecord,
     clean_staging,
-    error_documents,
     object_key,
     object_uuid,
-    parquet_bytes,
-    publish,
 )
-from ordermesh_platform.lake.tables import ConversionError, RowConverter
+from ordermesh_platform.runtime.bus import LocalEventBus
+from ordermesh_platform.runtime.lake_log import (
+    ArchiveLog,
+    CursorMoved,
+    Taken,
+    archived_ids,
+    unpack_seqs,
+)
+from ordermesh_platform.runtime.lake_writer import Batch, BatchWriter
 from ordermesh_platform.shared.aws import AwsError, new_id
 from ordermesh_platform.shared.clock import Clock
 from ordermesh_platform.shared.store import Store
@@ -55,6 +63,10 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS lake_streams (
     id INTEGER PRIMARY KEY,
     name TEXT NOT NULL UNIQUE
+);
+CREATE TABLE IF NOT EXISTS lake_cursors (
+    stream INTEGER PRIMARY KEY,
+    seq INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS lake_records (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -68,11 +80,6 @@ CREATE TABLE IF NOT EXISTS lake_records (
 CREATE UNIQUE INDEX IF NOT EXISTS lake_records_id ON lake_records (stream, record_id);
 CREATE INDEX IF NOT EXISTS lake_records_open ON lake_records (stream, seq) WHERE batch IS NULL;
 CREATE INDEX IF NOT EXISTS lake_records_batch ON lake_records (batch) WHERE batch IS NOT NULL;
-CREATE TABLE IF NOT EXISTS lake_delivered (
-    stream INTEGER NOT NULL,
-    record_id TEXT NOT NULL,
-    PRIMARY KEY (stream, record_id)
-) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS lake_batches (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     stream INTEGER NOT NULL,
@@ -80,7 +87,9 @@ CREATE TABLE IF NOT EXISTS lake_batches (
     error_key TEXT NOT NULL,
     records INTEGER NOT NULL,
     sealed_at REAL NOT NULL,
-    published_at REAL
+    published_at REAL,
+    seqs BLOB,
+    rendered TEXT
 );
 CREATE INDEX IF NOT EXISTS lake_batches_unpublished ON lake_batches (id)
     WHERE published_at IS NULL;
@@ -92,22 +101,18 @@ CREATE TABLE IF NOT EXISTS lake_counts (
     bytes_written INTEGER NOT NULL DEFAULT 0
 );
 """
+# Stores written before batches held archive seqs: their lake_batches gain the columns.
+_BATCH_COLUMNS: Final = {"seqs": "BLOB", "rendered": "TEXT"}
 
 MEGABYTE: Final = 1024 * 1024
 MAX_RECORD_BYTES: Final = 1_000 * 1024  # PutRecord: 1,000 KiB before base64
 MAX_BATCH_RECORDS: Final = 500  # PutRecordBatch
 MAX_BATCH_BYTES: Final = 4 * MEGABYTE
+ATTEMPTS: Final = 3  # flushes of the archived events in a round, if another process seals
 STAGING_GRACE: Final = 300.0  # a staging file this old (seconds) belongs to no live writer
 
-# One statement per record and stream: buffered unless this stream buffered or delivered it.
+# A record put directly, unless this stream holds that record id unwritten.
 _BUFFER = (
-    "INSERT INTO lake_records (stream, record_id, data, size, arrived_at) "
-    "SELECT ?1, ?2, ?3, length(CAST(?3 AS BLOB)), ?4 "
-    "WHERE NOT EXISTS (SELECT 1 FROM lake_delivered WHERE stream = ?1 AND record_id = ?2) "
-    "ON CONFLICT (stream, record_id) DO NOTHING"
-)
-# Buffered again even if delivered before (a backfill rebuilding a deleted object).
-_REBUFFER = (
     "INSERT INTO lake_records (stream, record_id, data, size, arrived_at) "
     "VALUES (?1, ?2, ?3, length(CAST(?3 AS BLOB)), ?4) "
     "ON CONFLICT (stream, record_id) DO NOTHING"
@@ -123,48 +128,44 @@ class DeliveryStreamStatus:
     """What a delivery stream holds and has written."""
 
     name: str
-    records_buffered: int  # in the store, not yet in an object
+    records_buffered: int  # accepted, not yet in an object
     objects_written: int  # Parquet objects
     records_delivered: int  # rows in them
     conversion_failures: int  # records written to the error output instead
     bytes_written: int  # Parquet and error output
 
 
-@dataclass(frozen=True)
-class _Batch:
-    id: int
-    stream: DeliveryStream
-    object_key: str
-    error_key: str
-    sealed_at: float
-
-
 class DeliveryStreams:
-    """The runtime's delivery streams, writing under ``lake`` (laid out as the S3 bucket)."""
+    """The runtime's delivery streams, fed by ``bus``'s archive and by direct puts, writing
+    under ``lake`` (laid out as the S3 bucket)."""
 
-    def __init__(self, store: Store, clock: Clock, lake: Path) -> None:
+    def __init__(self, store: Store, clock: Clock, lake: Path, bus: LocalEventBus) -> None:
         self.store = store
         self.clock = clock
         self.lake = lake
         store.ensure_schema(SCHEMA)
+        _add_batch_columns(store)
+        self.log = ArchiveLog(store, bus)
+        self.writer = BatchWriter(store, clock, lake)
         self._streams: dict[str, DeliveryStream] = {}
         self._ids: dict[str, int] = {}
         self._by_id: dict[int, DeliveryStream] = {}
-        self._converters: dict[str, RowConverter] = {}
         self._flushing = threading.Lock()  # one flush at a time in this process
         self._reported: set[int] = set()
 
     # --- streams ------------------------------------------------------------------------------
     def create(self, stream: DeliveryStream) -> None:
-        """Declare a delivery stream (idempotent: its buffer and counts are kept)."""
+        """Declare a delivery stream (idempotent: its buffer, checkpoint and counts are kept; a
+        new one takes the events archived from now on)."""
         with self.store.write() as conn:
             conn.execute("INSERT OR IGNORE INTO lake_streams (name) VALUES (?)", (stream.name,))
             row = conn.execute("SELECT id FROM lake_streams WHERE name = ?", (stream.name,))
             stream_id = int(row.fetchone()["id"])
+            self.log.declare(conn, stream.name, stream_id)
         self._streams[stream.name] = stream
         self._ids[stream.name] = stream_id
         self._by_id[stream_id] = stream
-        self._converters.pop(stream.name, None)
+        self.writer.forget(stream.name)
 
     def names(self) -> list[str]:
         return sorted(self._streams)
@@ -181,21 +182,12 @@ class DeliveryStreams:
         self.stream(name)
         return self._ids[name]
 
-    # --- records in -------------------------------------------------------------------------
-    def buffer(self, conn: sqlite3.Connection, stream: str, record_id: str, data: str) -> None:
-        """Buffer one record (JSON text) in ``conn``'s transaction, unless this stream already
-        buffered or delivered ``record_id``."""
-        stream_id = self._ids.get(stream)
-        if stream_id is None:
-            raise DeliveryStreamError(
-                "ResourceNotFoundException", f"Firehose stream {stream} not found."
-            )
-        conn.execute(_BUFFER, (stream_id, record_id, data, round(self.clock.now(), 3)))
-
+    # --- records put directly -----------------------------------------------------------------
     def rebuffer(self, conn: sqlite3.Connection, stream: str, record_id: str, data: str) -> None:
-        """Buffer a record again although it was delivered (unless it is buffered now)."""
+        """Buffer a record of an archived event again (a backfill), unless the stream holds a
+        record of that id unwritten."""
         now = round(self.clock.now(), 3)
-        conn.execute(_REBUFFER, (self.stream_id(stream), record_id, data, now))
+        conn.execute(_BUFFER, (self.stream_id(stream), record_id, data, now))
 
     def put_record(self, stream: str, data: bytes) -> str:
         """Firehose's PutRecord: one record (the bytes of a JSON document); its record id."""
@@ -220,13 +212,13 @@ class DeliveryStreams:
         now = round(self.clock.now(), 3)
         with self.store.write() as conn:
             rows = [(stream_id, i, bytes(d), now) for i, d in zip(ids, records, strict=True)]
-            conn.executemany(_REBUFFER, rows)
+            conn.executemany(_BUFFER, rows)
         return ids
 
     # --- flushing -----------------------------------------------------------------------------
     def run_due(self) -> int:
-        """One flusher round: write the batches left sealed, then flush every buffer that is
-        due (size or age); how many records went out."""
+        """One flusher round: write the batches left sealed, read the archive's new events,
+        then flush every buffer that is due (size or age); how many records went out."""
         return sum(self._flush(force=False).values())
 
     def flush(self) -> dict[str, int]:
@@ -242,41 +234,94 @@ class DeliveryStreams:
     def _flush(self, *, force: bool) -> dict[str, int]:
         with self._flushing:
             written = self._publish_sealed()
+            for _ in range(ATTEMPTS):
+                try:
+                    self._flush_archived(written, force=force)
+                    break
+                except CursorMoved:  # another process sealed: again from the checkpoints
+                    self.log.reset()
             rows = self.store.connection().execute(
                 "SELECT DISTINCT stream FROM lake_records WHERE batch IS NULL"
             )
             for stream_id in [int(r["stream"]) for r in rows]:
                 stream = self._declared(stream_id)
-                while stream is not None and (batch := self._seal(stream, force=force)):
-                    written[stream.name] = written.get(stream.name, 0) + self._write(batch)
+                while stream is not None and (batch := self._seal_direct(stream, force=force)):
+                    _add(written, stream.name, self.writer.write(batch))
         return written
 
-    def _publish_sealed(self) -> dict[str, int]:
-        rows = self.store.connection().execute(
-            "SELECT id, stream, object_key, error_key, sealed_at FROM lake_batches "
-            "WHERE published_at IS NULL ORDER BY id"
+    def _flush_archived(self, written: dict[str, int], *, force: bool) -> None:
+        limits = {
+            name: stream.local_buffering.size_mb * MEGABYTE
+            for name, stream in self._streams.items()
+        }
+        while self.log.scan():  # a page at a time: full buffers are written as they fill
+            for name in self.log.full(limits):
+                while self.log.size(name) >= limits[name]:
+                    _add(written, name, self._seal_archived(self._streams[name], force=True))
+        for name, stream in self._streams.items():
+            while count := self._seal_archived(stream, force=force):
+                _add(written, name, count)
+        self.log.catch_up(force=force)
+
+    def _seal_archived(self, stream: DeliveryStream, *, force: bool) -> int:
+        """Seal the oldest archived events waiting for ``stream``, up to its size, if they are
+        due (or ``force``), and write them; how many."""
+        limit = stream.local_buffering.size_mb * MEGABYTE
+        taken = self.log.take(stream.name, limit)
+        if taken is None:
+            return 0
+        total = sum(r.size for r in taken.records)
+        oldest = min(r.arrived_at for r in taken.records)
+        age = self.clock.now() - oldest
+        if not (force or total >= limit or age >= stream.local_buffering.interval_seconds):
+            return 0
+        first, last = taken.records[0].seq, taken.records[-1].seq
+        name = object_uuid(stream.name, "archive", first, last, oldest)
+        try:
+            with self.store.write() as conn:
+                self.log.move(conn, stream.name, taken.cursor)
+                batch = self._record_batch(conn, stream, name, oldest, len(taken.records), taken)
+        except BaseException:
+            self.log.reset()  # what it holds may not be what the store holds
+            raise
+        self.log.sealed(taken)
+        return self.writer.write(batch)
+
+    def _record_batch(
+        self,
+        conn: sqlite3.Connection,
+        stream: DeliveryStream,
+        name: UUID,
+        oldest: float,
+        count: int,
+        taken: Taken | None = None,
+    ) -> Batch:
+        """Record a new batch of ``stream``, of ``count`` records whose oldest arrived at
+        ``oldest``: ``taken``'s archived events, or records put directly."""
+        key = object_key(stream.prefix, stream.name, oldest, name, PARQUET_EXTENSION)
+        error_key = object_key(
+            stream.error_output_prefix,
+            stream.name,
+            oldest,
+            name,
+            ERROR_EXTENSION,
+            error_output_type=FORMAT_CONVERSION_FAILED,
         )
-        written: dict[str, int] = {}
-        for row in rows.fetchall():
-            stream = self._declared(row["stream"])
-            if stream is not None:
-                batch = _Batch(
-                    row["id"], stream, row["object_key"], row["error_key"], row["sealed_at"]
-                )
-                written[stream.name] = written.get(stream.name, 0) + self._write(batch)
-        return written
+        sealed_at = self.clock.now()
+        seqs = taken.seqs if taken is not None else None
+        rendered = taken.rendered if taken is not None else None
+        stream_id = self._ids[stream.name]
+        batch_id = conn.execute(
+            "INSERT INTO lake_batches (stream, object_key, error_key, records, sealed_at, seqs, "
+            "rendered) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (stream_id, key, error_key, count, sealed_at, seqs, rendered),
+        ).lastrowid
+        assert batch_id is not None  # noqa: S101 - sqlite sets it after an INSERT
+        return Batch(batch_id, stream_id, stream, key, error_key, sealed_at, seqs, rendered)
 
-    def _declared(self, stream_id: int) -> DeliveryStream | None:
-        """The stream of that id, or None (logged once) if this runtime does not declare it."""
-        stream = self._by_id.get(stream_id)
-        if stream is None and stream_id not in self._reported:
-            self._reported.add(stream_id)
-            logger.warning("records of delivery stream #%s wait: it is not declared", stream_id)
-        return stream
-
-    def _seal(self, stream: DeliveryStream, *, force: bool) -> _Batch | None:
-        """Assign the oldest records of ``stream``'s buffer, up to its size, to a new batch,
-        if the buffer is due (or ``force``); the batch, or None."""
+    def _seal_direct(self, stream: DeliveryStream, *, force: bool) -> Batch | None:
+        """Assign the oldest records put directly to ``stream``, up to its size, to a new batch,
+        if they are due (or ``force``); the batch, or None."""
         limit = stream.local_buffering.size_mb * MEGABYTE
         stream_id = self._ids[stream.name]
         with self.store.write() as conn:
@@ -300,111 +345,56 @@ class DeliveryStreams:
             if not (force or total >= limit or age >= stream.local_buffering.interval_seconds):
                 return None
             name = object_uuid(stream.name, first, last, oldest)
-            key = object_key(stream.prefix, stream.name, oldest, name, PARQUET_EXTENSION)
-            error_key = object_key(
-                stream.error_output_prefix,
-                stream.name,
-                oldest,
-                name,
-                ERROR_EXTENSION,
-                error_output_type=FORMAT_CONVERSION_FAILED,
-            )
-            sealed_at = self.clock.now()
-            batch_id = conn.execute(
-                "INSERT INTO lake_batches (stream, object_key, error_key, records, sealed_at) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (stream_id, key, error_key, count, sealed_at),
-            ).lastrowid
-            assert batch_id is not None  # noqa: S101 - sqlite sets it after an INSERT
+            batch = self._record_batch(conn, stream, name, oldest, count)
             conn.execute(
                 "UPDATE lake_records SET batch = ? WHERE stream = ? AND batch IS NULL AND seq <= ?",
-                (batch_id, stream_id, last),
+                (batch.id, stream_id, last),
             )
-        return _Batch(batch_id, stream, key, error_key, sealed_at)
+        return batch
 
-    def _write(self, batch: _Batch) -> int:
-        """Write a sealed batch's objects and publish it; its records (0 if another process
-        published it first)."""
-        rows = (
-            self.store.connection()
-            .execute(  # one statement: one snapshot of the batch and its records
-                "SELECT r.seq, r.data, r.arrived_at FROM lake_records r "
-                "JOIN lake_batches b ON b.id = r.batch "
-                "WHERE b.id = ? AND b.published_at IS NULL ORDER BY r.seq",
-                (batch.id,),
-            )
-            .fetchall()
+    def _publish_sealed(self) -> dict[str, int]:
+        rows = self.store.connection().execute(
+            "SELECT id, stream, object_key, error_key, sealed_at, seqs, rendered "
+            "FROM lake_batches WHERE published_at IS NULL ORDER BY id"
         )
-        if not rows:
-            return 0
-        converter = self._converter(batch.stream)
-        table = converter.read([data for _, data, _ in rows])  # every record at once, if it can
-        converted, failed = [], []
-        for seq, data, arrived_at in rows if table is None else ():
-            try:
-                converted.append(converter.row(json.loads(data)))
-            except ConversionError as exc:
-                failed.append(_failure(seq, data, arrived_at, f"{exc.path}: {exc.reason}"))
-            except ValueError as exc:  # not JSON at all
-                failed.append(_failure(seq, data, arrived_at, f"$: not a JSON document: {exc}"))
-        written = 0
-        if table is None and converted:
-            table = converter.table(converted)
-        if table is not None:
-            content = parquet_bytes(table)
-            publish(self.lake, batch.object_key, content)
-            written += len(content)
-        if failed:
-            errors = error_documents(
-                failed,
-                database=batch.stream.database,
-                table=batch.stream.table,
-                attempt_ended=batch.sealed_at,
-            )
-            publish(self.lake, batch.error_key, errors)
-            written += len(errors)
-        delivered = len(rows) - len(failed)
-        self._published(batch, rows=delivered, failures=len(failed), size=written)
-        return len(rows)
+        written: dict[str, int] = {}
+        for row in rows.fetchall():
+            stream = self._declared(row["stream"])
+            if stream is not None:
+                batch = Batch(
+                    row["id"],
+                    row["stream"],
+                    stream,
+                    row["object_key"],
+                    row["error_key"],
+                    row["sealed_at"],
+                    row["seqs"],
+                    row["rendered"],
+                )
+                _add(written, stream.name, self.writer.write(batch))
+        return written
 
-    def _published(self, batch: _Batch, *, rows: int, failures: int, size: int) -> None:
-        objects = 1 if rows else 0  # no Parquet object for a batch whose every record failed
-        stream_id = self._ids[batch.stream.name]
-        with self.store.write() as conn:
-            marked = conn.execute(
-                "UPDATE lake_batches SET published_at = ? WHERE id = ? AND published_at IS NULL",
-                (self.clock.now(), batch.id),
-            )
-            if marked.rowcount == 0:  # another process published it: same objects, counted
-                return
-            conn.execute(
-                "INSERT OR IGNORE INTO lake_delivered (stream, record_id) "
-                "SELECT stream, record_id FROM lake_records WHERE batch = ?",
-                (batch.id,),
-            )
-            conn.execute("DELETE FROM lake_records WHERE batch = ?", (batch.id,))
-            conn.execute(
-                "INSERT INTO lake_counts (stream, objects, records_delivered, "
-                "conversion_failures, bytes_written) VALUES (?, ?, ?, ?, ?) "
-                "ON CONFLICT (stream) DO UPDATE SET objects = objects + excluded.objects, "
-                "records_delivered = records_delivered + excluded.records_delivered, "
-                "conversion_failures = conversion_failures + excluded.conversion_failures, "
-                "bytes_written = bytes_written + excluded.bytes_written",
-                (stream_id, objects, rows, failures, size),
-            )
-
-    def _converter(self, stream: DeliveryStream) -> RowConverter:
-        converter = self._converters.get(stream.name)
-        if converter is None:
-            converter = self._converters[stream.name] = RowConverter.of(stream.columns)
-        return converter
+    def _declared(self, stream_id: int) -> DeliveryStream | None:
+        """The stream of that id, or None (logged once) if this runtime does not declare it."""
+        stream = self._by_id.get(stream_id)
+        if stream is None and stream_id not in self._reported:
+            self._reported.add(stream_id)
+            logger.warning("records of delivery stream #%s wait: it is not declared", stream_id)
+        return stream
 
     # --- status -------------------------------------------------------------------------------
     def status(self) -> list[DeliveryStreamStatus]:
         """Each declared stream's counts, by name."""
         conn = self.store.connection()
+        waiting = {name: len(found) for name, found in self.log.unsealed().items()}
         buffered = dict(
             conn.execute("SELECT stream, COUNT(*) FROM lake_records GROUP BY stream").fetchall()
+        )
+        sealed = dict(
+            conn.execute(
+                "SELECT stream, SUM(records) FROM lake_batches "
+                "WHERE published_at IS NULL AND seqs IS NOT NULL GROUP BY stream"
+            ).fetchall()
         )
         counts = {
             row["stream"]: row for row in conn.execute("SELECT * FROM lake_counts").fetchall()
@@ -416,7 +406,9 @@ class DeliveryStreams:
             result.append(
                 DeliveryStreamStatus(
                     name=name,
-                    records_buffered=int(buffered.get(stream_id, 0)),
+                    records_buffered=waiting.get(name, 0)
+                    + int(buffered.get(stream_id, 0))
+                    + int(sealed.get(stream_id, 0)),
                     objects_written=row["objects"] if row else 0,
                     records_delivered=row["records_delivered"] if row else 0,
                     conversion_failures=row["conversion_failures"] if row else 0,
@@ -426,13 +418,32 @@ class DeliveryStreams:
         return result
 
     def buffered_ids(self, stream: str) -> set[str]:
-        """Record ids in ``stream``'s buffer (sealed or not)."""
-        rows = self.store.connection().execute(
-            "SELECT record_id FROM lake_records WHERE stream = ?", (self.stream_id(stream),)
-        )
-        return {r["record_id"] for r in rows}
+        """Record ids ``stream`` holds unwritten: archived events after its checkpoint or in its
+        unpublished batches, and records put directly (sealed or not)."""
+        stream_id = self.stream_id(stream)
+        conn = self.store.connection()
+        ids = {event_id for _, event_id in self.log.unsealed()[stream]}
+        rows = conn.execute("SELECT record_id FROM lake_records WHERE stream = ?", (stream_id,))
+        ids.update(r["record_id"] for r in rows)
+        for (packed,) in conn.execute(
+            "SELECT seqs FROM lake_batches WHERE stream = ? AND published_at IS NULL "
+            "AND seqs IS NOT NULL",
+            (stream_id,),
+        ).fetchall():
+            ids.update(archived_ids(conn, unpack_seqs(packed)))
+        return ids
 
 
-def _failure(seq: int, data: str | bytes, arrived_at: float, message: str) -> FailedRecord:
-    raw = data.encode() if isinstance(data, str) else bytes(data)
-    return FailedRecord(raw, arrived_at, str(seq), message)
+def _add(written: dict[str, int], name: str, count: int) -> None:
+    if count:
+        written[name] = written.get(name, 0) + count
+
+
+def _add_batch_columns(store: Store) -> None:
+    conn = store.connection()
+    present = {row[1] for row in conn.execute("PRAGMA table_info(lake_batches)")}
+    missing = {n: t for n, t in _BATCH_COLUMNS.items() if n not in present}
+    if missing:
+        with store.write() as writing:
+            for name, kind in missing.items():
+                writing.execute(f"ALTER TABLE lake_batches ADD COLUMN {name} {kind}")

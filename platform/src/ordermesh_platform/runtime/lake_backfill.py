@@ -1,10 +1,11 @@
 """Backfill: the lake rebuilt from the bus archive.
 
 Archived events in a time range are delivered again to the delivery streams alone (through the
-rules that target them, as the bus would render them), and to no other target. An event whose
-id is already a row of one of its stream's Parquet objects, or is in its buffer, is left out,
-so a deleted object is rebuilt and nothing is written twice: run twice, the tables hold the same
-rows.
+rules that target them, rendered as the flusher renders them), and to no other target, as
+records put directly. An event whose id is already a row of one of its stream's Parquet objects,
+or that the stream holds unwritten (after its checkpoint, in a batch not yet published, or put
+directly), is left out, so a deleted object is rebuilt and nothing is written twice: run twice,
+the tables hold the same rows.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from ordermesh_platform.lake.objects import PARQUET_EXTENSION
-from ordermesh_platform.runtime.bus import LocalEventBus, Rule
+from ordermesh_platform.runtime.bus import LocalEventBus
 from ordermesh_platform.runtime.delivery_streams import DeliveryStreams
 
 PAGE = 500  # archived events read and delivered per transaction
@@ -38,7 +39,6 @@ def backfill(
 ) -> dict[str, int]:
     """Buffer the archived events with ``start <= time < end`` that the lake lacks; how many per
     delivery stream. The flusher (or ``DeliveryStreams.flush``) writes them."""
-    rules = _lake_rules(bus)
     present = {
         name: ids_in_objects(streams.lake, streams.stream(name).location)
         | streams.buffered_ids(name)
@@ -49,30 +49,14 @@ def backfill(
         with bus.store.write() as conn:
             for text in page:
                 event = json.loads(text)
-                for name in bus.matching_rules(event):
-                    rule = rules.get(name)
-                    if rule is None:
+                for route in bus.archive_targets(event):
+                    name = route.target.name
+                    if route.target.kind != "delivery-stream" or event["id"] in present[name]:
                         continue
-                    arn = bus.describe_rule(name)[1]
-                    for target in rule.targets:
-                        if target.kind != "delivery-stream" or event["id"] in present[target.name]:
-                            continue
-                        payload = target.input.render(
-                            event, rule_name=name, rule_arn=arn, event_json=text
-                        )
-                        streams.rebuffer(conn, target.name, event["id"], payload)
-                        present[target.name].add(event["id"])
-                        delivered[target.name] = delivered.get(target.name, 0) + 1
+                    streams.rebuffer(conn, name, event["id"], route.render(event, text))
+                    present[name].add(event["id"])
+                    delivered[name] = delivered.get(name, 0) + 1
     return delivered
-
-
-def _lake_rules(bus: LocalEventBus) -> dict[str, Rule]:
-    """The bus's enabled rules with a delivery stream among their targets."""
-    return {
-        rule.name: rule
-        for rule in bus.rules()
-        if rule.state == "ENABLED" and any(t.kind == "delivery-stream" for t in rule.targets)
-    }
 
 
 def _archive_pages(bus: LocalEventBus, start: float, end: float) -> Iterator[list[str]]:

@@ -42,7 +42,6 @@ from ordermesh_platform.runtime.scheduler import Scheduler, Worker
 from ordermesh_platform.runtime.sfn_integrations import LocalIntegrations
 from ordermesh_platform.runtime.sfn_wire import sfn_service
 from ordermesh_platform.runtime.sinks import (
-    DeliveryStreamSink,
     FunctionSink,
     QueueSink,
     StateMachineSink,
@@ -102,7 +101,6 @@ class LocalRuntime:
             self.logs.open()
         self.functions = Functions(self.store, self.clock, self.queues, logs=self.logs)
         self.streams = Streams(self.store, self.clock)
-        self.delivery_streams = DeliveryStreams(self.store, self.clock, self.options.lake)
         if validator is None and self.options.validate_contracts:
             validator = default_validator()
         self.bus = LocalEventBus(
@@ -114,10 +112,11 @@ class LocalRuntime:
                 "function": FunctionSink(self.functions),
                 "stream": StreamSink(self.streams),
                 "state-machine": StateMachineSink(self.store, self.clock),
-                "delivery-stream": DeliveryStreamSink(self.delivery_streams),
             },
             validator=validator if self.options.validate_contracts else None,
+            archive_fed=frozenset({"delivery-stream"}),
         )
+        self.delivery_streams = DeliveryStreams(self.store, self.clock, self.options.lake, self.bus)
         self.sfn = StepFunctions(
             self.store,
             self.clock,

@@ -1,5 +1,5 @@
-"""Bus targets: how a matched event reaches a queue, a function, a stream, a state machine or a
-delivery stream.
+"""Bus targets: how a matched event reaches a queue, a function, a stream or a state machine
+(delivery streams read the bus archive instead: ``lake_log``).
 
 Each sink writes inside the bus's transaction, so an event is never accepted without its
 deliveries. Functions are invoked asynchronously (the invoke queue), as EventBridge invokes them.
@@ -15,7 +15,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from ordermesh_platform.runtime.bus import Target
-from ordermesh_platform.runtime.delivery_streams import DeliveryStreams
 from ordermesh_platform.runtime.functions import Functions
 from ordermesh_platform.runtime.queues import Queues
 from ordermesh_platform.runtime.streams import Streams
@@ -79,19 +78,6 @@ class StreamSink:
             key = resolve(event, parse_path(target.partition_key_path))
         key_text = key if isinstance(key, str) else json.dumps(key)
         self.streams.put_record(target.name, key_text, payload.encode(), conn=conn)
-
-
-class DeliveryStreamSink:
-    """Firehose targets: the event (its JSON text as the rule renders it) is buffered under its
-    id, one INSERT in the bus's transaction; the flusher converts it later."""
-
-    def __init__(self, streams: DeliveryStreams) -> None:
-        self.streams = streams
-
-    def deliver(
-        self, conn: sqlite3.Connection, target: Target, payload: str, event: Mapping[str, Any]
-    ) -> None:
-        self.streams.buffer(conn, target.name, event["id"], payload)
 
 
 class StateMachineSink:
