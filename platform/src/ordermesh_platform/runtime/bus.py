@@ -20,17 +20,40 @@ import sqlite3
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any, Literal, Protocol
 
 from ordermesh_contracts.validation import ContractValidator
 
 from ordermesh_platform.patterns import EventPattern, RuleIndex, compile_pattern
-from ordermesh_platform.runtime.shapes import eventbridge_event
+from ordermesh_platform.runtime.bus_entries import (
+    MAX_ENTRIES,
+    MAX_REQUEST_BYTES,
+    EntryOutcome,
+    PutEventsResult,
+    admit,
+    entry_from_event,
+    entry_size,
+    event_epoch,
+)
 from ordermesh_platform.runtime.transform import TargetInput
-from ordermesh_platform.shared.aws import AwsError, bus_arn, new_id, rule_arn
+from ordermesh_platform.shared.aws import AwsError, bus_arn, rule_arn
 from ordermesh_platform.shared.clock import Clock
 from ordermesh_platform.shared.store import Store
+
+__all__ = [  # entries and results live in bus_entries; callers take them from the bus
+    "ArchiveTarget",
+    "BusError",
+    "EntryOutcome",
+    "LocalEventBus",
+    "PutEventsResult",
+    "Replay",
+    "Rule",
+    "Target",
+    "TargetKind",
+    "TargetSink",
+    "entry_from_event",
+    "entry_size",
+]
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS archive (
@@ -58,9 +81,6 @@ CREATE TABLE IF NOT EXISTS replays (
 );
 """
 
-MAX_ENTRIES = 10
-MAX_REQUEST_BYTES = 256 * 1024
-TIME_BYTES = 14
 MAX_TARGETS_PER_RULE = 5
 MAX_PATTERN_CHARS = 4096
 
@@ -100,33 +120,6 @@ class TargetSink(Protocol):
 
 
 @dataclass(frozen=True)
-class EntryOutcome:
-    event_id: str | None = None
-    error_code: str | None = None
-    error_message: str | None = None
-
-    def to_aws(self) -> dict[str, str]:
-        if self.event_id is not None:
-            return {"EventId": self.event_id}
-        return {"ErrorCode": self.error_code or "", "ErrorMessage": self.error_message or ""}
-
-
-@dataclass(frozen=True)
-class PutEventsResult:
-    entries: tuple[EntryOutcome, ...]
-
-    @property
-    def failed_entry_count(self) -> int:
-        return sum(1 for e in self.entries if e.event_id is None)
-
-    def to_aws(self) -> dict[str, Any]:
-        return {
-            "FailedEntryCount": self.failed_entry_count,
-            "Entries": [e.to_aws() for e in self.entries],
-        }
-
-
-@dataclass(frozen=True)
 class Replay:
     name: str
     state: str
@@ -155,28 +148,6 @@ class ArchiveTarget:
         return self.target.input.render(
             event, rule_name=self.rule_name, rule_arn=self.rule_arn, event_json=event_json
         )
-
-
-def entry_from_event(event: Mapping[str, Any], bus: str = "ordermesh") -> dict[str, Any]:
-    """The PutEvents entry that puts ``event`` (an EventBridge event, e.g. a contract example)."""
-    return {
-        "Source": event["source"],
-        "DetailType": event["detail-type"],
-        "Detail": json.dumps(event.get("detail", {})),
-        "Resources": list(event.get("resources", [])),
-        "EventBusName": bus,
-    }
-
-
-def entry_size(entry: Mapping[str, Any]) -> int:
-    """An entry's size as EventBridge counts it against the 256 KB limit."""
-    size = TIME_BYTES if entry.get("Time") is not None else 0
-    for key in ("Source", "DetailType", "Detail"):
-        value = entry.get(key)
-        if isinstance(value, str):
-            size += len(value.encode())
-    resources = entry.get("Resources") or []
-    return size + sum(len(r.encode()) for r in resources if isinstance(r, str))
 
 
 class LocalEventBus:
@@ -333,7 +304,13 @@ class LocalEventBus:
         outcomes: list[EntryOutcome] = []
         accepted: list[dict[str, Any]] = []
         for entry in entries:
-            event_or_error = self._admit(entry, now)
+            event_or_error = admit(
+                entry,
+                now,
+                bus_names=(self.name, self.arn),
+                validator=self.validator,
+                contract_sources=self._contract_sources,
+            )
             if isinstance(event_or_error, EntryOutcome):
                 outcomes.append(event_or_error)
             else:
@@ -348,7 +325,7 @@ class LocalEventBus:
                         (
                             self.name,
                             event["id"],
-                            _event_epoch(event, now),
+                            event_epoch(event, now),
                             now,
                             event["source"],
                             event["detail-type"],
@@ -366,64 +343,6 @@ class LocalEventBus:
                 for listener in self._listeners:
                     listener(event)
         return PutEventsResult(tuple(outcomes))
-
-    def _admit(  # noqa: C901, PLR0911 - one branch per entry error EventBridge reports
-        self, entry: Mapping[str, Any], now: float
-    ) -> dict[str, Any] | EntryOutcome:
-        """The event an entry becomes, or the entry error EventBridge would report."""
-        bus = entry.get("EventBusName") or "default"
-        if bus not in (self.name, self.arn):
-            return EntryOutcome(
-                None, "ResourceNotFoundException", f"Event bus {bus} does not exist."
-            )
-        for key in ("Source", "DetailType", "Detail"):
-            value = entry.get(key)
-            if not isinstance(value, str) or not value:
-                return EntryOutcome(
-                    None,
-                    "InvalidArgument",
-                    f"Parameter {key} is not valid. Reason: {key} is a required argument.",
-                )
-        source, detail_type = str(entry["Source"]), str(entry["DetailType"])
-        if source.startswith("aws."):
-            return EntryOutcome(
-                None, "NotAuthorizedForSourceException", "Not authorized for the source."
-            )
-        try:
-            detail = json.loads(entry["Detail"])
-        except ValueError:
-            return EntryOutcome(None, "MalformedDetail", "Detail is malformed.")
-        if not isinstance(detail, dict):
-            return EntryOutcome(None, "MalformedDetail", "Detail is malformed.")
-        resources = entry.get("Resources") or []
-        if not isinstance(resources, list) or not all(isinstance(r, str) for r in resources):
-            return EntryOutcome(None, "InvalidArgument", "Parameter Resources is not valid.")
-        time = _entry_time(entry.get("Time"), now)
-        if time is None:
-            return EntryOutcome(None, "InvalidArgument", "Parameter Time is not valid.")
-        event = eventbridge_event(
-            event_id=new_id(),
-            source=source,
-            detail_type=detail_type,
-            detail=detail,
-            time=time,
-            resources=resources,
-        )
-        if (
-            self.validator is not None
-            and self._contract_sources
-            and source in self._contract_sources
-        ):
-            violations = self.validator.violations(event)
-            if violations:
-                first = violations[0]
-                message = "; ".join(
-                    f"{v.event} {v.pointer or '/'}: {v.reason}" for v in violations[:5]
-                )
-                return EntryOutcome(
-                    None, "ContractViolation", f"{first.event} breaks its contract: {message}"
-                )
-        return event
 
     def _route(
         self,
@@ -547,25 +466,3 @@ class LocalEventBus:
             Replay(r["name"], r["state"], r["event_start"], r["event_end"], r["events_replayed"])
             for r in rows
         ]
-
-
-def _entry_time(value: Any, now: float) -> float | None:
-    if value is None:
-        return now
-    if isinstance(value, datetime):
-        return value.timestamp()
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return datetime.fromisoformat(value).timestamp()
-        except ValueError:
-            return None
-    return None
-
-
-def _event_epoch(event: Mapping[str, Any], fallback: float) -> float:
-    try:
-        return datetime.fromisoformat(str(event["time"])).timestamp()
-    except ValueError:
-        return fallback
