@@ -39,7 +39,6 @@ from ordermesh_platform.lake.sql import run_named
 from ordermesh_platform.lake.tables import RowConverter
 from ordermesh_platform.runtime.bus import LocalEventBus
 from ordermesh_platform.runtime.delivery_streams import DeliveryStreams
-from ordermesh_platform.runtime.sinks import DeliveryStreamSink
 from ordermesh_platform.shared.clock import SystemClock
 from ordermesh_platform.shared.store import Store
 
@@ -82,13 +81,10 @@ def _ours(directory: Path) -> tuple[int, float, float, Path]:
     clock = SystemClock()
     store = Store(directory / "runtime.sqlite3")
     lake = directory / "lake"
-    streams = DeliveryStreams(store, clock, lake)
     bus = LocalEventBus(
-        store,
-        clock,
-        sinks={"delivery-stream": DeliveryStreamSink(streams)},
-        validator=default_validator(),
+        store, clock, validator=default_validator(), archive_fed=frozenset({"delivery-stream"})
     )
+    streams = DeliveryStreams(store, clock, lake, bus)
     _lake_rules(bus, streams)
     entries = [_entry(event) for event in _events()]
     started, cpu = time.perf_counter(), time.process_time()
