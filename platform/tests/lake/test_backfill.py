@@ -100,9 +100,17 @@ def test_backfill_takes_only_the_time_range(runtime: LocalRuntime, tmp_path: Pat
 # --- the command line ---------------------------------------------------------------------------
 def _cli(*args: str, state: Path) -> tuple[int, str]:
     result = CliRunner().invoke(
-        app, [*args, "--root", str(PROJECT_ROOT), "--state-dir", str(state)]
+        app,
+        [*args, "--root", str(PROJECT_ROOT), "--state-dir", str(state)],
+        env={"COLUMNS": "200"},  # the status table's stream names in full
     )
     return result.exit_code, result.output
+
+
+def _status_row(output: str, stream: str) -> list[str]:
+    """The figures ``lake status`` prints for ``stream``."""
+    (line,) = [line for line in output.splitlines() if f" {stream} " in line]
+    return line.replace("│", " ").split()[1:]
 
 
 def test_flush_and_backfill_on_the_command_line(tmp_path: Path) -> None:
@@ -115,9 +123,16 @@ def test_flush_and_backfill_on_the_command_line(tmp_path: Path) -> None:
         ]
     finally:
         runtime.close()
+    code, output = _cli("status", state=state)
+    assert code == 0, output
+    assert _status_row(output, "ordermesh-lake-order-placed-v2") == ["2", "0", "0", "0", "0"]
     code, output = _cli("flush", state=state)
     assert code == 0, output
     assert "ordermesh-lake-order-placed-v2: 2 record(s) written" in output
+    row = _status_row(_cli("status", state=state)[1], "ordermesh-lake-order-placed-v2")
+    assert row[:4] == ["0", "1", "2", "0"]
+    (written,) = [p for p in parquet_files(state / "lake") if "version=2" in p.parts]
+    assert int(row[4].replace(",", "")) == written.stat().st_size
     assert sorted(lake_ids(state / "lake")) == sorted(ids)
     for path in parquet_files(state / "lake"):
         path.unlink()

@@ -1,5 +1,5 @@
-"""``ordermesh lake flush`` and ``ordermesh lake backfill``: the delivery streams' buffers
-written to the lake now, and the lake rebuilt from the bus archive.
+"""``ordermesh lake status``, ``flush`` and ``backfill``: what each delivery stream holds and has
+written, its buffer written to the lake now, and the lake rebuilt from the bus archive.
 
 Like the other commands they open the runtime's store directly, so they work whether or not
 ``ordermesh up`` is running and do not stop it: each batch is sealed in its own short
@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.table import Table
 
 from ordermesh_platform.cli.common import (
     RootOption,
@@ -31,6 +32,33 @@ LakeOption = Annotated[
     Path | None,
     typer.Option("--lake-dir", help="The lake's folder (default: <state-dir>/lake)."),
 ]
+
+
+@app.command("status")
+def status(
+    root: RootOption = None, state_dir: StateOption = None, lake_dir: LakeOption = None
+) -> None:
+    """Each delivery stream's records waiting, objects, rows and bytes written, and records that
+    failed conversion (written to the error output instead)."""
+    runtime = open_runtime(root, state_dir, validate_contracts=False, lake_dir=lake_dir)
+    try:
+        streams = runtime.lake_status()
+        folder = runtime.delivery_streams.lake
+    finally:
+        runtime.close()
+    table = Table(title=f"delivery streams writing to {folder}")
+    for column in ("stream", "waiting", "objects", "rows", "failed conversion", "bytes"):
+        table.add_column(column, justify="left" if column == "stream" else "right")
+    for stream in streams:
+        table.add_row(
+            stream.name,
+            f"{stream.records_buffered:,}",
+            f"{stream.objects_written:,}",
+            f"{stream.records_delivered:,}",
+            f"[red]{stream.conversion_failures:,}[/red]" if stream.conversion_failures else "0",
+            f"{stream.bytes_written:,}",
+        )
+    console.print(table)
 
 
 @app.command("flush")
