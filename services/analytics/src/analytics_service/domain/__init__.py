@@ -1,0 +1,1 @@
+"""The analytics domain: pure Python, no AWS SDK, no powertools."""

@@ -1,0 +1,1 @@
+"""Seeded, labelled scenarios of traffic and incidents, and how well detection does on them."""
