@@ -12,6 +12,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+import analytics
 import bus
 import lake
 import orders
@@ -30,6 +31,7 @@ SECTIONS = {
     "lake": lake,
     "sfn": sfn,
     "orders": orders,
+    "analytics": analytics,
     "synth": synth,
 }
 
