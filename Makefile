@@ -79,7 +79,7 @@ pipeline: env  ## one unit's pipeline but the deploy: make pipeline SERVICE=orde
 bench: env  ## run the benchmarks and rewrite BENCHMARKS.md
 	$(RUN) python bench/run.py
 
-conformance: env  ## score the runtime on the conformance corpora (patterns, Step Functions), rewrite CONFORMANCE.md
+conformance: env  ## score the runtime on the conformance corpora (patterns, SNS filter policies, Step Functions), rewrite CONFORMANCE.md
 	cd platform && $(RUN) python -m tests.conformance_report
 
 synth: env  ## synthesize every CDK app into its cdk.out (cdk-nag, cfn-lint) and print a table

@@ -2,13 +2,14 @@
 
 Run from ``platform/``: ``uv run python -m tests.conformance_report`` (``make conformance``).
 The scores come from the runners the tests assert (``tests/patterns/conformance.py``,
-``tests/sfn/conformance_score.py``), and ``test_conformance_report.py`` checks that the committed
-file is what this renders.
+``tests/sns/conformance.py``, ``tests/sfn/conformance_score.py``), and
+``test_conformance_report.py`` checks that the committed file is what this renders.
 """
 
 from __future__ import annotations
 
 import sys
+from collections import Counter
 from pathlib import Path
 
 from tests.corpus import PROJECT_ROOT
@@ -22,6 +23,10 @@ from tests.sfn.conformance_score import (
     score_corpus,
     short_name,
 )
+from tests.sns.conformance import KNOWN_DISAGREEMENTS as SNS_KNOWN
+from tests.sns.conformance import SnsScore
+from tests.sns.conformance import score_corpus as score_sns
+from tests.sns.conformance import short_name as sns_short_name
 
 REPORT = PROJECT_ROOT / "CONFORMANCE.md"
 
@@ -48,7 +53,8 @@ its listed reason, so one regression fails the tests.
   {unvalidated} ({largest} of them one parametrised test of Map labels) carry no validation date,
   and their recorded messages are the emulator's text (`Error=ValueError Args=[...]`), not
   AWS's: the message figure proves AWS's wording for the {validated} validated cases only.
-- **SNS filter policies: not measured yet**; the local runtime has no SNS topic so far.
+- **SNS filter policies: all of them.** Every case comes from a LocalStack snapshot test last
+  validated against AWS; the recorded responses are AWS's.
 """
 
 _SFN_INTRO = """\
@@ -79,6 +85,16 @@ def _percent(share: float) -> str:
     return f"{share:.1%}"
 
 
+def _family_table(
+    heading: str, families: list[str], agreed: Counter[str], totals: Counter[str]
+) -> list[str]:
+    rows = [f"| {heading} | agree | cases | share |", "| --- | ---: | ---: | ---: |"]
+    for family in families:
+        agree, total = agreed[family], totals[family]
+        rows.append(f"| {family} | {agree} | {total} | {_percent(agree / total)} |")
+    return rows
+
+
 def _pattern_section(score: PatternScore) -> list[str]:
     lines = [
         "## EventBridge event patterns",
@@ -88,15 +104,39 @@ def _pattern_section(score: PatternScore) -> list[str]:
         "rejected exactly when the label says it is invalid and, with an event, matches it exactly",
         "when the label says it does (array-consistent matching, EventBridge's behaviour).",
         "",
-        "| operator family | agree | cases | share |",
-        "| --- | ---: | ---: | ---: |",
+        *_family_table("operator family", score.families(), score.agreed, score.totals),
     ]
-    for family in score.families():
-        agree, total = score.agreed[family], score.totals[family]
-        lines.append(f"| {family} | {agree} | {total} | {_percent(agree / total)} |")
     lines += ["", "Known disagreements:", ""]
     lines += [f"- `{case}`: {reason}" for case, reason in KNOWN_DISAGREEMENTS.items()] or [
         "None: every case agrees with its label."
+    ]
+    return [*lines, ""]
+
+
+def _sns_section(score: SnsScore) -> list[str]:
+    lines = [
+        "## SNS subscription filter policies",
+        "",
+        "The filter policies of the local runtime's topics (`ordermesh_platform.sns`) against",
+        "`conformance/sns` (LocalStack's AWS-validated snapshot tests; Apache-2.0). A validation",
+        "case agrees when the policy is rejected exactly when AWS rejected it, with AWS's error",
+        "code; a delivery case agrees when the policy matches the message exactly when AWS",
+        "delivered it.",
+        "",
+        *_family_table("kind or scope", score.families(), score.agreed, score.totals),
+    ]
+    lines += [
+        "",
+        (
+            "Rejections worded as AWS words them (first line, for information): "
+            f"{score.messages_agreeing} of {score.messages_compared}."
+        ),
+        "",
+        "Known disagreements:",
+        "",
+    ]
+    lines += [f"- `{sns_short_name(case)}`: {reason}" for case, reason in SNS_KNOWN.items()] or [
+        "None: every case agrees with AWS."
     ]
     return [*lines, ""]
 
@@ -182,11 +222,12 @@ def _intro(sfn: CorpusScore) -> str:
     )
 
 
-def render(patterns: PatternScore, sfn: CorpusScore) -> str:
+def render(patterns: PatternScore, sfn: CorpusScore, sns: SnsScore) -> str:
     text = "\n".join(
         [
             _intro(sfn),
             *_pattern_section(patterns),
+            *_sns_section(sns),
             _SFN_INTRO,
             *_scores(sfn),
             *_features(sfn),
@@ -197,11 +238,15 @@ def render(patterns: PatternScore, sfn: CorpusScore) -> str:
 
 
 def main(path: Path = REPORT) -> int:
-    patterns, sfn = score_patterns(), score_corpus()
-    path.write_text(render(patterns, sfn), encoding="utf-8")
+    patterns, sfn, sns = score_patterns(), score_corpus(), score_sns()
+    path.write_text(render(patterns, sfn, sns), encoding="utf-8")
     measures = ", ".join(f"{key} {m.tally}" for key, m in sfn.measures().items())
     total = Tally(patterns.agreed["all"], patterns.totals["all"])
-    print(f"wrote {path}: patterns {total}; Step Functions {measures}")  # noqa: T201
+    sns_total = Tally(sns.agreed["all"], sns.totals["all"])
+    print(  # noqa: T201
+        f"wrote {path}: patterns {total}; SNS filter policies {sns_total}; "
+        f"Step Functions {measures}"
+    )
     return 0
 
 

@@ -8,6 +8,7 @@ score reached is the score held.
 from __future__ import annotations
 
 import pytest
+from tests.known_disagreements import unlisted_and_stale
 from tests.patterns.conformance import CASES, CORPUS, KNOWN_DISAGREEMENTS, score_corpus
 
 
@@ -24,14 +25,8 @@ def test_agrees_with_event_ruler_labels(capsys: pytest.CaptureFixture[str]) -> N
         f"  {case}: {problem} | pattern {score.patterns[case][:160]!r}"
         for case, problem in score.disagreements.items()
     ]
-    unexpected = sorted(
-        case
-        for case, problem in score.disagreements.items()
-        if KNOWN_DISAGREEMENTS.get(case) != problem
-    )
-    stale = sorted(KNOWN_DISAGREEMENTS.keys() - score.disagreements.keys())
-    report += [f"not a known disagreement (or not for this reason): {case}" for case in unexpected]
-    report += [f"listed as known but agrees now (remove it): {case}" for case in stale]
+    unexpected, stale, lines = unlisted_and_stale(score.disagreements, KNOWN_DISAGREEMENTS)
+    report += lines
     summary = "\n".join(report)
     with capsys.disabled():
         print(f"\n{summary}")  # noqa: T201 - the per-family summary belongs in the test output
