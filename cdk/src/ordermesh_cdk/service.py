@@ -23,10 +23,17 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_destinations as destinations
 from aws_cdk import aws_lambda_event_sources as sources
+from aws_cdk import aws_sns as sns
 from constructs import Construct
 from ordermesh_contracts.catalog import Catalog, load_catalog
 from ordermesh_contracts.idempotency import DYNAMODB_TABLE, DYNAMODB_TTL_ATTRIBUTE
-from ordermesh_contracts.manifest import ServiceManifest, Subscription, Target, load_manifest
+from ordermesh_contracts.manifest import (
+    ServiceManifest,
+    Subscription,
+    Target,
+    TopicSpec,
+    load_manifest,
+)
 from ordermesh_contracts.routing import subscription_pattern
 
 from ordermesh_cdk.alarms import Alarms, alarm_topic
@@ -36,6 +43,7 @@ from ordermesh_cdk.http_api import ServiceHttpApi
 from ordermesh_cdk.messaging import WorkQueue, dead_letter_queue
 from ordermesh_cdk.rules import DELIVERY_MAX_EVENT_AGE, DELIVERY_RETRY_ATTEMPTS, pattern_rule
 from ordermesh_cdk.table import table_from_layout
+from ordermesh_cdk.topics import ManifestTopic
 
 TABLE_ACTIONS = (
     "dynamodb:GetItem",
@@ -126,6 +134,9 @@ class ServiceStack(Stack):
         self.functions: dict[str, ServiceFunction] = {}
         self.queues: dict[str, WorkQueue] = {}
         self.rules: dict[str, events.Rule] = {}
+        self.topics: dict[str, ManifestTopic] = {}
+        for topic in props.manifest.topics:
+            self._topic(topic)
         for spec in props.manifest.rules:
             name = f"{self.service}-{spec.name}"
             self.rules[name] = self._rule(
@@ -195,6 +206,136 @@ class ServiceStack(Stack):
         self.functions[name] = function
         return function
 
+    def _work_queue(  # noqa: PLR0913 - the queue's and its consumer's settings
+        self,
+        name: str,
+        *,
+        handler: str | None,
+        timeout: int,
+        memory: int,
+        description: str,
+        visibility_timeout: int,
+        max_receive_count: int,
+        delay_seconds: int = 0,
+        batch_size: int = 10,
+        batching_window: int = 0,
+    ) -> WorkQueue:
+        """The queue ``name`` with its dead-letter queue (alarmed) and, given a handler, its
+        consumer ``<name>-consumer``."""
+        work = WorkQueue(
+            self,
+            pascal(name) + "Queue",
+            visibility_timeout_seconds=visibility_timeout,
+            max_receive_count=max_receive_count,
+            delay_seconds=delay_seconds,
+        )
+        self.queues[name] = work
+        self.alarms.dead_letters(pascal(name) + "DeadLetters", work.dead_letter_queue, name)
+        if handler is None:
+            return work
+        consumer = self._function(
+            f"{name}-consumer",
+            handler=handler,
+            timeout=timeout,
+            memory=memory,
+            description=description,
+        )
+        consumer.function.add_event_source(
+            sources.SqsEventSource(
+                work.queue,
+                batch_size=batch_size,
+                max_batching_window=Duration.seconds(batching_window) if batching_window else None,
+                report_batch_item_failures=True,
+            )
+        )
+        acknowledge(
+            consumer.function,
+            {
+                "Serverless-LambdaDLQ": (
+                    "the function consumes a queue: failed messages go to that queue's "
+                    "dead-letter queue"
+                ),
+                "Serverless-LambdaEventSourceMappingDestination": (
+                    "SQS event source mappings take no on-failure destination; the queue's "
+                    "redrive policy sends failures to its dead-letter queue"
+                ),
+            },
+        )
+        return work
+
+    def _async_function(  # noqa: PLR0913 - the function's settings
+        self,
+        name: str,
+        *,
+        handler: str,
+        timeout: int,
+        memory: int,
+        description: str,
+        retry_attempts: int = 2,
+        max_event_age: int = 21600,
+    ) -> ServiceFunction:
+        """A function invoked asynchronously: failures, after Lambda's retries (or grown too
+        old), go with their error to an on-failure queue (alarmed)."""
+        function_dlq = dead_letter_queue(self, pascal(name) + "DeadLetters")
+        self.alarms.dead_letters(pascal(name) + "DeadLetters", function_dlq, name)
+        function = self._function(
+            name, handler=handler, timeout=timeout, memory=memory, description=description
+        )
+        function.function.configure_async_invoke(
+            retry_attempts=retry_attempts,
+            max_event_age=Duration.seconds(max_event_age),
+            on_failure=destinations.SqsDestination(function_dlq),
+        )
+        acknowledge(
+            function.function,
+            {
+                "Serverless-LambdaDLQ": (
+                    "failed asynchronous invocations go to the on-failure destination, an "
+                    "SQS queue with an alarm, which keeps the error with the event"
+                )
+            },
+        )
+        return function
+
+    def _topic(self, spec: TopicSpec) -> None:
+        """The topic, and each subscription's queue (and consumer) or function."""
+        topic = ManifestTopic(self, pascal(spec.name) + "Topic", spec=spec)
+        self.topics[spec.name] = topic
+        self.alarms.dead_letters(
+            pascal(spec.name) + "Undeliverable", topic.undeliverable, f"{spec.name} deliveries"
+        )
+        for subscription in spec.subscriptions:
+            name = f"{self.service}-{spec.name}-{subscription.name}"
+            description = subscription.description or f"{spec.name} to {name}"
+            if subscription.protocol == "sqs":
+                work = self._work_queue(
+                    name,
+                    handler=subscription.handler,
+                    timeout=subscription.timeout,
+                    memory=subscription.memory,
+                    description=description,
+                    visibility_timeout=subscription.visibility_timeout,
+                    max_receive_count=subscription.max_receive_count,
+                    batch_size=subscription.batch_size,
+                )
+                topic.subscribe_queue(subscription, work.queue)
+            else:
+                function = self._async_function(
+                    name,
+                    handler=str(subscription.handler),
+                    timeout=subscription.timeout,
+                    memory=subscription.memory,
+                    description=description,
+                )
+                topic.subscribe_function(subscription, function.function)
+
+    def _topic_named(self, name: str) -> sns.ITopic:
+        """This unit's topic ``name``, or another unit's found by name."""
+        if name in self.topics:
+            return self.topics[name].topic
+        arn = self.format_arn(service="sns", resource=name)
+        return sns.Topic.from_topic_arn(self, pascal(name) + "ImportedTopic", arn)
+
     def _grant_tables(self, role: iam.IRole) -> None:
         """Item reads and writes on the service's tables and their indexes, each by name."""
         resources = []
@@ -241,44 +382,17 @@ class ServiceStack(Stack):
     ) -> events.Rule:
         description = description or name
         if spec.kind == "queue":
-            work = WorkQueue(
-                self,
-                pascal(name) + "Queue",
-                visibility_timeout_seconds=spec.visibility_timeout,
-                max_receive_count=spec.max_receive_count,
-                delay_seconds=spec.delay_seconds,
-            )
-            self.queues[name] = work
-            self.alarms.dead_letters(pascal(name) + "DeadLetters", work.dead_letter_queue, name)
-            consumer = self._function(
-                f"{name}-consumer",
-                handler=str(spec.handler),
+            work = self._work_queue(
+                name,
+                handler=spec.handler,
                 timeout=spec.timeout,
                 memory=spec.memory,
                 description=description,
-            )
-            consumer.function.add_event_source(
-                sources.SqsEventSource(
-                    work.queue,
-                    batch_size=spec.batch_size,
-                    max_batching_window=Duration.seconds(spec.batching_window)
-                    if spec.batching_window
-                    else None,
-                    report_batch_item_failures=True,
-                )
-            )
-            acknowledge(
-                consumer.function,
-                {
-                    "Serverless-LambdaDLQ": (
-                        "the function consumes a queue: failed messages go to that queue's "
-                        "dead-letter queue"
-                    ),
-                    "Serverless-LambdaEventSourceMappingDestination": (
-                        "SQS event source mappings take no on-failure destination; the queue's "
-                        "redrive policy sends failures to its dead-letter queue"
-                    ),
-                },
+                visibility_timeout=spec.visibility_timeout,
+                max_receive_count=spec.max_receive_count,
+                delay_seconds=spec.delay_seconds,
+                batch_size=spec.batch_size,
+                batching_window=spec.batching_window,
             )
             target: events.IRuleTarget = targets.SqsQueue(
                 work.queue,
@@ -286,30 +400,14 @@ class ServiceStack(Stack):
                 retry_attempts=DELIVERY_RETRY_ATTEMPTS,
             )
         elif spec.kind == "function":
-            function_dlq = dead_letter_queue(self, pascal(name) + "DeadLetters")
-            self.alarms.dead_letters(pascal(name) + "DeadLetters", function_dlq, name)
-            handler = self._function(
+            handler = self._async_function(
                 name,
                 handler=str(spec.handler),
                 timeout=spec.timeout,
                 memory=spec.memory,
                 description=description,
-            )
-            # Invocations that fail after Lambda's retries (or grow too old) go to the queue
-            # with their error, as an on-failure destination records them.
-            handler.function.configure_async_invoke(
                 retry_attempts=spec.max_retry_attempts,
-                max_event_age=Duration.seconds(spec.max_event_age),
-                on_failure=destinations.SqsDestination(function_dlq),
-            )
-            acknowledge(
-                handler.function,
-                {
-                    "Serverless-LambdaDLQ": (
-                        "failed asynchronous invocations go to the on-failure destination, an "
-                        "SQS queue with an alarm, which keeps the error with the event"
-                    )
-                },
+                max_event_age=spec.max_event_age,
             )
             target = targets.LambdaFunction(
                 handler.function,
@@ -317,8 +415,17 @@ class ServiceStack(Stack):
                 retry_attempts=DELIVERY_RETRY_ATTEMPTS,
                 max_event_age=DELIVERY_MAX_EVENT_AGE,
             )
+        elif spec.kind == "topic":
+            target = targets.SnsTopic(
+                self._topic_named(str(spec.name)),
+                dead_letter_queue=self.delivery_dead_letters,
+                retry_attempts=DELIVERY_RETRY_ATTEMPTS,
+                max_event_age=DELIVERY_MAX_EVENT_AGE,
+            )
         else:
-            message = f"{name}: a service's rule targets a queue or a function, not {spec.kind}"
+            message = (
+                f"{name}: a service's rule targets a queue, a function or a topic, not {spec.kind}"
+            )
             raise ValueError(message)
         rule = pattern_rule(
             self,

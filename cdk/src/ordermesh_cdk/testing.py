@@ -11,6 +11,7 @@ own source only, and the HTTP API's routes behind IAM.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -37,6 +38,46 @@ def _targets(stack: ServiceStack) -> list[Target]:
     """The targets of the stack's rules: its subscriptions' and its other rules'."""
     manifest = stack.props.manifest
     return [s.target for s in manifest.subscriptions] + [r.target for r in manifest.rules]
+
+
+@dataclass(frozen=True)
+class _Unit:
+    """A queue or function the stack makes for a rule target or a topic subscription."""
+
+    kind: str  # "queue" or "function"
+    consumer: bool = True  # a queue's consumer function
+    max_receive_count: int = 0
+    visibility_timeout: int = 0
+    batch_size: int = 0
+
+
+def _units(stack: ServiceStack) -> list[_Unit]:
+    units = [
+        _Unit(
+            t.kind,
+            consumer=True,
+            max_receive_count=t.max_receive_count,
+            visibility_timeout=t.visibility_timeout,
+            batch_size=t.batch_size,
+        )
+        for t in _targets(stack)
+        if t.kind in ("queue", "function")
+    ]
+    for topic in stack.props.manifest.topics:
+        for sub in topic.subscriptions:
+            if sub.protocol == "sqs":
+                units.append(
+                    _Unit(
+                        "queue",
+                        consumer=sub.handler is not None,
+                        max_receive_count=sub.max_receive_count,
+                        visibility_timeout=sub.visibility_timeout,
+                        batch_size=sub.batch_size,
+                    )
+                )
+            else:
+                units.append(_Unit("function"))
+    return units
 
 
 def _logical_id(stack: ServiceStack, table_environment: str) -> str:
@@ -79,14 +120,16 @@ class ServiceStackTests:
     def test_every_queue_is_encrypted_refuses_plain_http_and_has_a_dead_letter_queue(
         self, stack: ServiceStack, raw: dict[str, Any]
     ) -> None:
-        targets = _targets(stack)
-        on_queues = [t for t in targets if t.kind == "queue"]
+        units = _units(stack)
+        on_queues = [u for u in units if u.kind == "queue"]
         queues = resources(raw, "AWS::SQS::Queue")
         work = [q for q in queues.values() if "RedrivePolicy" in q]
-        # each work queue and its dead-letter queue, a dead-letter queue per function target,
-        # and the one for deliveries EventBridge could not make
+        # each work queue and its dead-letter queue, a dead-letter queue per function (rule
+        # target or topic subscription), the one for deliveries EventBridge could not make and
+        # one per topic for the deliveries SNS could not make
         assert len(work) == len(on_queues)
-        assert len(queues) == 2 * len(on_queues) + (len(targets) - len(on_queues)) + 1
+        topics = len(stack.props.manifest.topics)
+        assert len(queues) == 2 * len(on_queues) + (len(units) - len(on_queues)) + 1 + topics
         assert all(q["SqsManagedSseEnabled"] is True for q in queues.values())
         assert sorted(
             (q["RedrivePolicy"]["maxReceiveCount"], q["VisibilityTimeout"]) for q in work
@@ -100,12 +143,54 @@ class ServiceStackTests:
         ]
         assert len(denies) == len(queues)
 
+    def test_topics_are_encrypted_tls_only_with_the_manifest_s_subscriptions(
+        self, stack: ServiceStack, raw: dict[str, Any]
+    ) -> None:
+        manifest = stack.props.manifest
+        topics = resources(raw, "AWS::SNS::Topic")
+        assert sorted(t["TopicName"] for t in topics.values()) == sorted(
+            t.name for t in manifest.topics
+        )
+        assert all("KmsMasterKeyId" in t for t in topics.values())
+        denies = [
+            s
+            for policy in resources(raw, "AWS::SNS::TopicPolicy").values()
+            for s in policy["PolicyDocument"]["Statement"]
+            if s["Effect"] == "Deny"
+            and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+        ]
+        assert len(denies) == len(topics)
+        deployed = sorted(
+            (
+                s["Protocol"],
+                json.dumps(s.get("FilterPolicy"), sort_keys=True),
+                s.get("FilterPolicyScope"),
+                s.get("RawMessageDelivery"),
+            )
+            for s in resources(raw, "AWS::SNS::Subscription").values()
+        )
+        assert all(
+            "deadLetterTargetArn" in s["RedrivePolicy"]
+            for s in resources(raw, "AWS::SNS::Subscription").values()
+        )
+        declared = sorted(
+            (
+                sub.protocol,
+                json.dumps(sub.filter_policy, sort_keys=True),
+                sub.filter_policy_scope if sub.filter_policy else None,
+                sub.raw_message_delivery or None,
+            )
+            for topic in manifest.topics
+            for sub in topic.subscriptions
+        )
+        assert deployed == declared
+
     def test_consumers_report_partial_batch_failures(
         self, stack: ServiceStack, raw: dict[str, Any]
     ) -> None:
-        on_queues = [t for t in _targets(stack) if t.kind == "queue"]
+        consumed = [u for u in _units(stack) if u.kind == "queue" and u.consumer]
         mappings = list(resources(raw, "AWS::Lambda::EventSourceMapping").values())
-        assert sorted(m["BatchSize"] for m in mappings) == sorted(t.batch_size for t in on_queues)
+        assert sorted(m["BatchSize"] for m in mappings) == sorted(u.batch_size for u in consumed)
         assert all(m["FunctionResponseTypes"] == ["ReportBatchItemFailures"] for m in mappings)
 
     def test_functions_are_python312_on_arm64_traced_with_json_logs_kept_a_month(
@@ -113,7 +198,8 @@ class ServiceStackTests:
     ) -> None:
         functions = resources(raw, "AWS::Lambda::Function")
         manifest = stack.props.manifest
-        assert len(functions) == len(_targets(stack)) + (manifest.http is not None)
+        consumers = [u for u in _units(stack) if u.consumer]
+        assert len(functions) == len(consumers) + (manifest.http is not None)
         for function in functions.values():
             assert function["Runtime"] == "python3.12"
             assert function["Architectures"] == ["arm64"]

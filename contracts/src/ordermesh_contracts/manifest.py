@@ -79,9 +79,10 @@ class Target(_Strict):
     ``queue``: an SQS queue with a dead-letter queue, consumed by ``handler`` in batches.
     ``stream``: the Kinesis stream ``name``. ``state-machine``: starts the state machine ``name``.
     ``delivery-stream``: the Firehose delivery stream ``name`` (the data lake's).
+    ``topic``: publishes the event (its JSON is the message) to the SNS topic ``name``.
     """
 
-    kind: Literal["function", "queue", "stream", "state-machine", "delivery-stream"]
+    kind: Literal["function", "queue", "stream", "state-machine", "delivery-stream", "topic"]
     handler: str | None = Field(default=None, pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
     name: str | None = None
     timeout: int = Field(default=30, ge=1, le=900)  # the function's timeout, seconds
@@ -101,11 +102,63 @@ class Target(_Strict):
     def _complete(self) -> Target:
         if self.kind in ("function", "queue") and self.handler is None:
             raise ValueError(f"a {self.kind} target needs a handler ('package.module:function')")
-        if self.kind in ("stream", "state-machine", "delivery-stream") and self.name is None:
+        if (
+            self.kind in ("stream", "state-machine", "delivery-stream", "topic")
+            and self.name is None
+        ):
             raise ValueError(f"a {self.kind} target needs the name of the {self.kind}")
         if self.input_path is not None and self.input_transformer is not None:
             raise ValueError("a target takes input_path or input_transformer, not both")
         return self
+
+
+class TopicSubscriptionSpec(_Strict):
+    """A subscription to a topic (``[[topics.subscriptions]]``).
+
+    ``protocol = "sqs"``: a queue (with a dead-letter queue) named ``<service>-<topic>-<name>``,
+    consumed by ``handler`` when one is given (else it is read by whoever polls it, an on-call
+    pager in AWS). ``protocol = "lambda"``: the function ``handler``, invoked asynchronously as SNS
+    invokes it (retries, then a dead-letter queue). ``filter_policy`` is an SNS filter policy for
+    ``filter_policy_scope``; the runtime and the CDK check it as SNS does.
+    """
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
+    protocol: Literal["sqs", "lambda"]
+    handler: str | None = Field(default=None, pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
+    raw_message_delivery: bool = False
+    filter_policy: dict[str, Any] | None = None
+    filter_policy_scope: Literal["MessageAttributes", "MessageBody"] = "MessageAttributes"
+    description: str = ""
+    timeout: int = Field(default=30, ge=1, le=900)
+    memory: int = Field(default=256, ge=128, le=10240)
+    visibility_timeout: int = Field(default=180, ge=0, le=43200)  # queues
+    max_receive_count: int = Field(default=5, ge=1, le=1000)
+    batch_size: int = Field(default=10, ge=1, le=10000)
+
+    @model_validator(mode="after")
+    def _complete(self) -> TopicSubscriptionSpec:
+        if self.protocol == "lambda" and self.handler is None:
+            raise ValueError("a lambda subscription needs a handler ('package.module:function')")
+        if self.protocol == "lambda" and self.raw_message_delivery:
+            raise ValueError("raw message delivery is for sqs subscriptions, not lambda")
+        return self
+
+
+class TopicSpec(_Strict):
+    """An SNS topic the unit owns (``[[topics]]``) and its subscriptions; rules publish to it with
+    a ``topic`` target. The CDK deploys it (encrypted, TLS only) and the runtime runs it."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_-]{1,256}$")
+    description: str = ""
+    subscriptions: list[TopicSubscriptionSpec] = Field(default_factory=list)
+
+    @field_validator("subscriptions")
+    @classmethod
+    def _unique(cls, value: list[TopicSubscriptionSpec]) -> list[TopicSubscriptionSpec]:
+        names = [subscription.name for subscription in value]
+        if len(set(names)) != len(names):
+            raise ValueError("a subscription name is used twice")
+        return value
 
 
 class StreamSpec(_Strict):
@@ -277,6 +330,7 @@ class ServiceManifest(_Strict):
     streams: list[StreamSpec] = Field(default_factory=list)
     stream_consumers: list[StreamConsumer] = Field(default_factory=list)
     state_machines: list[StateMachineSpec] = Field(default_factory=list)
+    topics: list[TopicSpec] = Field(default_factory=list)
     lake: LakeSpec | None = None
     path: Path | None = Field(default=None, exclude=True)
 

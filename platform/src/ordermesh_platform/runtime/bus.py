@@ -84,7 +84,7 @@ CREATE TABLE IF NOT EXISTS replays (
 MAX_TARGETS_PER_RULE = 5
 MAX_PATTERN_CHARS = 4096
 
-TargetKind = Literal["function", "queue", "stream", "state-machine", "delivery-stream"]
+TargetKind = Literal["function", "queue", "stream", "state-machine", "delivery-stream", "topic"]
 
 
 class BusError(AwsError):
@@ -97,7 +97,7 @@ class Target:
 
     id: str
     kind: TargetKind
-    name: str  # the function, queue, stream, state machine or delivery stream
+    name: str  # the function, queue, stream, state machine, delivery stream or topic
     input: TargetInput = field(default_factory=TargetInput)
     partition_key_path: str | None = None  # streams: default is the event id
 

@@ -21,6 +21,7 @@ from ordermesh_contracts import environment
 from ordermesh_contracts.catalog import Catalog, load_catalog
 from ordermesh_contracts.environment import LocalEnvironment
 from ordermesh_contracts.manifest import ServiceManifest, discover_manifests, load_manifest
+from ordermesh_contracts.manifest import StreamConsumer as StreamConsumerSpec
 from ordermesh_contracts.models.index import MODELS
 from ordermesh_contracts.validation import ContractValidator, default_validator
 from starlette.applications import Starlette
@@ -47,11 +48,19 @@ from ordermesh_platform.runtime.sinks import (
     StateMachineSink,
     StateMachineStarts,
     StreamSink,
+    TopicSink,
 )
 from ordermesh_platform.runtime.stream_consumer import StreamConsumer, StreamConsumerSettings
 from ordermesh_platform.runtime.streams import Streams, stream_channel
+from ordermesh_platform.runtime.topics import Topics
 from ordermesh_platform.runtime.wire import events_service
-from ordermesh_platform.runtime.wiring import StateMachineSettings, Wiring, wire
+from ordermesh_platform.runtime.wiring import (
+    StateMachineSettings,
+    TopicSettings,
+    TopicSubscriptionSettings,
+    Wiring,
+    wire,
+)
 from ordermesh_platform.sfn.engine import EXECUTIONS_CHANNEL, StepFunctions
 from ordermesh_platform.shared.aws import AwsError, state_machine_arn
 from ordermesh_platform.shared.clock import Clock, SystemClock
@@ -101,6 +110,7 @@ class LocalRuntime:
             self.logs.open()
         self.functions = Functions(self.store, self.clock, self.queues, logs=self.logs)
         self.streams = Streams(self.store, self.clock)
+        self.topics = Topics(self.store, self.clock, self.queues, self.functions)
         if validator is None and self.options.validate_contracts:
             validator = default_validator()
         self.bus = LocalEventBus(
@@ -112,6 +122,7 @@ class LocalRuntime:
                 "function": FunctionSink(self.functions),
                 "stream": StreamSink(self.streams),
                 "state-machine": StateMachineSink(self.store, self.clock),
+                "topic": TopicSink(self.topics),
             },
             validator=validator if self.options.validate_contracts else None,
             archive_fed=frozenset({"delivery-stream"}),
@@ -174,35 +185,8 @@ class LocalRuntime:
         for consumer in wiring.queue_consumers:
             self.queue_consumers.append(QueueConsumer(consumer, self.queues, self.functions))
         for name, consumer_spec in wiring.stream_consumers:
-            self.functions.register(
-                name,
-                FunctionSettings(
-                    handler=consumer_spec.handler,
-                    timeout=consumer_spec.timeout,
-                    retry_base_delay=self.options.retry_base_delay,
-                ),
-            )
-            self.queues.create(f"{name}-dlq")
-            self.stream_consumers.append(
-                StreamConsumer(
-                    StreamConsumerSettings(
-                        name=name,
-                        stream=consumer_spec.stream,
-                        function=name,
-                        starting_position=consumer_spec.starting_position,
-                        batch_size=consumer_spec.batch_size,
-                        maximum_batching_window=consumer_spec.batching_window,
-                        bisect_batch_on_function_error=consumer_spec.bisect_batch_on_function_error,
-                        maximum_retry_attempts=consumer_spec.max_retry_attempts,
-                        on_failure=f"{name}-dlq",
-                        report_batch_item_failures=True,
-                        retry_backoff=STREAM_RETRY_BACKOFF,
-                    ),
-                    self.streams,
-                    self.functions,
-                    self.queues,
-                )
-            )
+            self._add_stream_consumer(name, consumer_spec)
+        self.apply_topics(wiring.topics)
         for delivery_stream in wiring.delivery_streams:
             self.delivery_streams.create(delivery_stream)
         for rule in wiring.rules:
@@ -212,6 +196,55 @@ class LocalRuntime:
         for route in wiring.routes:
             self.routes.add(route)
         self.openapi.update(wiring.openapi)
+
+    def _add_stream_consumer(self, name: str, consumer_spec: StreamConsumerSpec) -> None:
+        self.functions.register(
+            name,
+            FunctionSettings(
+                handler=consumer_spec.handler,
+                timeout=consumer_spec.timeout,
+                retry_base_delay=self.options.retry_base_delay,
+            ),
+        )
+        self.queues.create(f"{name}-dlq")
+        self.stream_consumers.append(
+            StreamConsumer(
+                StreamConsumerSettings(
+                    name=name,
+                    stream=consumer_spec.stream,
+                    function=name,
+                    starting_position=consumer_spec.starting_position,
+                    batch_size=consumer_spec.batch_size,
+                    maximum_batching_window=consumer_spec.batching_window,
+                    bisect_batch_on_function_error=consumer_spec.bisect_batch_on_function_error,
+                    maximum_retry_attempts=consumer_spec.max_retry_attempts,
+                    on_failure=f"{name}-dlq",
+                    report_batch_item_failures=True,
+                    retry_backoff=STREAM_RETRY_BACKOFF,
+                ),
+                self.streams,
+                self.functions,
+                self.queues,
+            )
+        )
+
+    def apply_topics(self, topics: Sequence[TopicSettings]) -> None:
+        """Create the topics and (re)subscribe their manifest subscriptions under stable ARNs."""
+        for topic in topics:
+            self.topics.create_topic(topic.name)
+            for subscription in topic.subscriptions:
+                self._subscribe(topic.name, subscription)
+
+    def _subscribe(self, topic: str, subscription: TopicSubscriptionSettings) -> None:
+        self.topics.subscribe(
+            topic,
+            subscription.protocol,
+            subscription.endpoint,
+            raw_message_delivery=subscription.raw_message_delivery,
+            filter_policy=subscription.filter_policy,
+            filter_policy_scope=subscription.filter_policy_scope,
+            name=subscription.name,
+        )
 
     def add_rule(self, rule: Rule) -> None:
         self.bus.put_rule(rule)

@@ -1,5 +1,5 @@
-"""Bus targets: how a matched event reaches a queue, a function, a stream or a state machine
-(delivery streams read the bus archive instead: ``lake_log``).
+"""Bus targets: how a matched event reaches a queue, a function, a stream, a state machine or an
+SNS topic (delivery streams read the bus archive instead: ``lake_log``).
 
 Each sink writes inside the bus's transaction, so an event is never accepted without its
 deliveries. Functions are invoked asynchronously (the invoke queue), as EventBridge invokes them.
@@ -18,6 +18,7 @@ from ordermesh_platform.runtime.bus import Target
 from ordermesh_platform.runtime.functions import Functions
 from ordermesh_platform.runtime.queues import Queues
 from ordermesh_platform.runtime.streams import Streams
+from ordermesh_platform.runtime.topics import Topics
 from ordermesh_platform.runtime.transform import parse_path, resolve
 from ordermesh_platform.sfn.engine import EXECUTIONS_CHANNEL, StepFunctions, execution_arn
 from ordermesh_platform.shared.aws import AwsError, state_machine_arn
@@ -78,6 +79,20 @@ class StreamSink:
             key = resolve(event, parse_path(target.partition_key_path))
         key_text = key if isinstance(key, str) else json.dumps(key)
         self.streams.put_record(target.name, key_text, payload.encode(), conn=conn)
+
+
+class TopicSink:
+    """SNS targets: the event's JSON (or the rule's input) is the message, as EventBridge
+    publishes it, with no subject and no message attributes."""
+
+    def __init__(self, topics: Topics) -> None:
+        self.topics = topics
+
+    def deliver(
+        self, conn: sqlite3.Connection, target: Target, payload: str, event: Mapping[str, Any]
+    ) -> None:
+        del event
+        self.topics.publish(target.name, payload, conn=conn)
 
 
 class StateMachineSink:

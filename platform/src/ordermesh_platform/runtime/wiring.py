@@ -28,6 +28,7 @@ from ordermesh_contracts.manifest import (
     StreamConsumer,
     StreamSpec,
     Subscription,
+    TopicSubscriptionSpec,
 )
 from ordermesh_contracts.manifest import Target as TargetSpec
 from ordermesh_contracts.routing import PatternConflictError, subscription_pattern
@@ -39,6 +40,7 @@ from ordermesh_platform.runtime.queue_consumer import QueueConsumerSettings
 from ordermesh_platform.runtime.queues import QueueSettings
 from ordermesh_platform.runtime.transform import InputTransformer, TargetInput
 from ordermesh_platform.sfn.validation import InvalidDefinition, validate_definition
+from ordermesh_platform.sns import InvalidFilterPolicyError, compile_filter_policy
 
 DLQ_RETENTION = 1_209_600.0  # 14 days, the most SQS keeps a message
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -65,6 +67,23 @@ class Wiring:
     routes: list[HttpRoute] = field(default_factory=list)
     openapi: dict[str, Path] = field(default_factory=dict)  # service -> its OpenAPI document
     delivery_streams: list[DeliveryStream] = field(default_factory=list)
+    topics: list[TopicSettings] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class TopicSubscriptionSettings:
+    name: str  # stable within the topic: the subscription's ARN derives from it
+    protocol: Literal["sqs", "lambda"]
+    endpoint: str  # the queue or function
+    raw_message_delivery: bool
+    filter_policy: str | None  # JSON text, checked
+    filter_policy_scope: Literal["MessageAttributes", "MessageBody"]
+
+
+@dataclass(frozen=True)
+class TopicSettings:
+    name: str
+    subscriptions: tuple[TopicSubscriptionSettings, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -80,6 +99,7 @@ def wire(
     """The resources the manifests declare."""
     wiring = Wiring()
     _add_lake(wiring, manifests, catalog)
+    _add_topics(wiring, manifests, retry_base_delay)
     for manifest in manifests:
         service = manifest.service.name
         wiring.streams.extend(manifest.streams)
@@ -155,6 +175,79 @@ def _add_lake(wiring: Wiring, manifests: Sequence[ServiceManifest], catalog: Cat
                 managed_by=service,
             )
         )
+
+
+def _add_topics(
+    wiring: Wiring, manifests: Sequence[ServiceManifest], retry_base_delay: float
+) -> None:
+    """Every unit's topics, each subscription's queue or function, its filter policy checked
+    (before the rules, so that a rule may publish to the topic of any unit)."""
+    for manifest in manifests:
+        _add_unit_topics(wiring, manifest, retry_base_delay)
+
+
+def _add_unit_topics(wiring: Wiring, manifest: ServiceManifest, retry_base_delay: float) -> None:
+    service = manifest.service.name
+    for index, topic in enumerate(manifest.topics):
+        where = f"{manifest.path or service}#/topics/{index}"
+        if any(t.name == topic.name for t in wiring.topics):
+            raise WiringError(f"{where}/name", f"topic {topic.name!r} is declared twice")
+        subscriptions = tuple(
+            _topic_subscription(
+                wiring,
+                f"{service}-{topic.name}",
+                spec,
+                f"{where}/subscriptions/{position}",
+                retry_base_delay,
+            )
+            for position, spec in enumerate(topic.subscriptions)
+        )
+        wiring.topics.append(TopicSettings(topic.name, subscriptions))
+
+
+def _topic_subscription(
+    wiring: Wiring, prefix: str, spec: TopicSubscriptionSpec, where: str, retry_base_delay: float
+) -> TopicSubscriptionSettings:
+    text = None
+    if spec.filter_policy is not None:
+        try:
+            policy = compile_filter_policy(spec.filter_policy, spec.filter_policy_scope)
+        except InvalidFilterPolicyError as exc:
+            inside = f" at {exc.path}" if exc.path else ""
+            reason = f"not a valid SNS filter policy{inside}: {exc.reason}"
+            raise WiringError(f"{where}/filter_policy", reason) from exc
+        text = policy.text
+    name = f"{prefix}-{spec.name}"
+    dlq = f"{name}-dlq"
+    wiring.queues[dlq] = QueueSettings(retention_seconds=DLQ_RETENTION)
+    if spec.protocol == "lambda":
+        wiring.functions[name] = FunctionSettings(
+            handler=str(spec.handler),
+            timeout=spec.timeout,
+            memory_mb=spec.memory,
+            dead_letter_queue=dlq,
+            retry_base_delay=retry_base_delay,
+        )
+    else:
+        wiring.queues[name] = QueueSettings(
+            visibility_timeout=spec.visibility_timeout,
+            max_receive_count=spec.max_receive_count,
+            dead_letter_queue=dlq,
+        )
+        if spec.handler is not None:
+            consumer = f"{name}-consumer"
+            wiring.functions[consumer] = FunctionSettings(
+                handler=spec.handler,
+                timeout=spec.timeout,
+                memory_mb=spec.memory,
+                retry_base_delay=retry_base_delay,
+            )
+            wiring.queue_consumers.append(
+                QueueConsumerSettings(queue=name, function=consumer, batch_size=spec.batch_size)
+            )
+    return TopicSubscriptionSettings(
+        spec.name, spec.protocol, name, spec.raw_message_delivery, text, spec.filter_policy_scope
+    )
 
 
 def _add_state_machines(wiring: Wiring, manifest: ServiceManifest) -> None:
@@ -309,6 +402,10 @@ def _rule(  # noqa: PLR0913
             reason = f"no delivery stream {spec.name!r}: the lake's streams are declared by [lake]"
             raise _TargetError("name", reason)
         target = Target("delivery-stream", "delivery-stream", str(spec.name), target_input)
+    elif spec.kind == "topic":
+        if spec.name not in {topic.name for topic in wiring.topics}:
+            raise _TargetError("name", f"no topic {spec.name!r}: topics are declared by [[topics]]")
+        target = Target("topic", "topic", str(spec.name), target_input)
     else:
         raise _TargetError("kind", f"{spec.kind!r} is not a target kind of the runtime")
     return Rule(

@@ -26,7 +26,7 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from ordermesh_platform.patterns._values import CidrError, parse_cidr
 from ordermesh_platform.sns.conditions import (
@@ -41,6 +41,9 @@ from ordermesh_platform.sns.conditions import (
     Prefix,
     Suffix,
 )
+
+if TYPE_CHECKING:
+    from ordermesh_platform.sns.matching import MessageView
 
 Scope = Literal["MessageAttributes", "MessageBody"]
 SCOPES: tuple[Scope, ...] = ("MessageAttributes", "MessageBody")
@@ -103,6 +106,12 @@ class FilterPolicy:
         from ordermesh_platform.sns.matching import policy_matches
 
         return policy_matches(self, message, attributes)
+
+    def matches_view(self, view: MessageView) -> bool:
+        """Whether SNS delivers the message this view reads (read once for many policies)."""
+        from ordermesh_platform.sns.matching import policy_matches
+
+        return policy_matches(self, view)
 
 
 def compile_filter_policy(
