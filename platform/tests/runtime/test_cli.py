@@ -118,3 +118,31 @@ def test_up_says_when_its_port_is_taken(state: list[str]) -> None:
     assert result.exit_code == 1
     assert f"cannot serve on 127.0.0.1:{port}" in result.output
     assert environment.current() is None  # the runtime it had opened is closed again
+
+
+def test_alerts_tail_prints_the_alerts_the_bus_routed_to_the_alert_topic(
+    state: list[str],
+) -> None:
+    # Given a WARNING and a CRITICAL anomaly put on the bus, with no `ordermesh up` running
+    folder = ROOT / "contracts/schemas/analytics/AnomalyDetected/examples/v1"
+    ids = {}
+    for name in ("orders-per-minute-drop", "payment-decline-rate-spike"):
+        put = runner.invoke(app, ["events", "put", "--file", str(folder / f"{name}.json"), *state])
+        assert put.exit_code == 0, put.output
+        data = json.loads((folder / f"{name}.json").read_text())["detail"]["data"]
+        ids[data["severity"]] = data["anomalyId"]
+    # When the alerts are tailed, Then each is printed on one line with its severity and metric
+    tail = runner.invoke(app, ["alerts", "tail", *state])
+    assert tail.exit_code == 0, tail.output
+    lines = tail.output.splitlines()
+    assert [line.split()[1] for line in lines] == ["WARNING", "CRITICAL"]
+    assert ids["WARNING"] in lines[0]
+    assert "payment_decline_rate" in lines[1]
+    assert ids["CRITICAL"] in lines[1]
+    # and --severity keeps the ones at or above it
+    critical = runner.invoke(app, ["alerts", "tail", "--severity", "critical", *state])
+    assert ids["WARNING"] not in critical.output
+    assert ids["CRITICAL"] in critical.output
+    bad = runner.invoke(app, ["alerts", "tail", "--severity", "LOUD", *state])
+    assert bad.exit_code == 2
+    assert "--severity" in bad.output

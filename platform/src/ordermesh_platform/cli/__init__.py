@@ -13,7 +13,7 @@ from ordermesh_contracts.cli import app as contracts_app
 from ordermesh_contracts.cli import print_problems
 from ordermesh_contracts.errors import ContractError
 
-from ordermesh_platform.cli import dlq, events, lake, sfn, system
+from ordermesh_platform.cli import alerts, dlq, events, lake, sfn, system
 
 app = typer.Typer(
     help="ordermesh: an event-driven order platform, and its local runtime.", no_args_is_help=True
@@ -30,6 +30,7 @@ app.add_typer(events.app, name="events")
 app.add_typer(dlq.app, name="dlq")
 app.add_typer(sfn.app, name="sfn")
 app.add_typer(lake.app, name="lake")
+app.add_typer(alerts.app, name="alerts")
 
 
 def main() -> None:

@@ -303,6 +303,14 @@ class Topics:
             rows = conn.execute(sql, (topic_name(topic), after, limit))
         return [_topic_message(row) for row in rows]
 
+    def recent(self, topic: str, count: int) -> list[TopicMessage]:
+        """The topic's last ``count`` messages, oldest first."""
+        rows = self.store.connection().execute(
+            "SELECT * FROM topic_messages WHERE topic = ? ORDER BY seq DESC LIMIT ?",
+            (topic_name(topic), count),
+        )
+        return [_topic_message(row) for row in reversed(rows.fetchall())]
+
     # --- internals --------------------------------------------------------------------------
     def _deliver(self, conn: sqlite3.Connection, topic: str, published: PublishedMessage) -> None:
         view = MessageView(published.message, published.attributes)
