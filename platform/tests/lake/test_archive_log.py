@@ -5,13 +5,14 @@ range of its rowid."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
 from ordermesh_platform.runtime.bus import LocalEventBus, Rule, Target, entry_from_event
 from ordermesh_platform.runtime.delivery_streams import DeliveryStreams
-from ordermesh_platform.runtime.lake_log import SCAN
+from ordermesh_platform.runtime.lake_log import SCAN, unpack_seqs
 from ordermesh_platform.runtime.transform import InputTransformer, TargetInput
 from ordermesh_platform.shared.clock import ManualClock
 from ordermesh_platform.shared.store import Store
@@ -21,6 +22,7 @@ from tests.lake.support import (
     flush_killed_before_publishing,
     lake_ids,
     order_placed,
+    parquet_files,
     put,
     restarted,
 )
@@ -106,6 +108,34 @@ def test_the_record_is_the_rules_rendered_input_and_is_written_again_the_same(
     assert table.column("source").to_pylist() == [LAKE_RULE, LAKE_RULE]
     assert table.column("detail_type").to_pylist() == [None, None]
     assert table.column("id").to_pylist() == [order_placed(n)["id"] for n in (1, 2)]
+
+
+def test_rendered_records_stay_with_their_events_when_a_buffer_is_written_in_parts(
+    streams: DeliveryStreams, bus: LocalEventBus, store: Store, lake: Path
+) -> None:
+    # Given the lake's rule rendering its records, and over 1 MB of them waiting
+    rule, _ = bus.describe_rule(LAKE_RULE)
+    template = '{"id": <id>, "source": "<aws.events.rule-name>", "detail": <detail>}'
+    paths = {"id": "$.id", "detail": "$.detail"}
+    transformer = TargetInput(input_transformer=InputTransformer(template, paths))
+    target = Target("lake", "delivery-stream", ORDER_PLACED, transformer)
+    bus.put_rule(Rule(LAKE_RULE, rule.event_pattern, (target,)))
+    events = [order_placed(n) for n in range(2500)]
+    put(bus, *events)
+    # When the first MB is written once it is there, and then the rest
+    streams.run_due()
+    streams.flush()
+    # Then each batch recorded the rendered records of its own events, and each row is one
+    batches = store.connection().execute("SELECT seqs, rendered FROM lake_batches ORDER BY id")
+    seqs = [(unpack_seqs(packed), json.loads(rendered)) for packed, rendered in batches]
+    assert len(seqs) == 2
+    for held, records in seqs:
+        assert [int(seq) for seq in records] == held
+    tables = [pq.read_table(path, columns=["id", "source"]) for path in parquet_files(lake)]
+    assert sorted(i for t in tables for i in t.column("id").to_pylist()) == sorted(
+        e["id"] for e in events
+    )
+    assert {s for t in tables for s in t.column("source").to_pylist()} == {LAKE_RULE}
 
 
 def test_the_archive_is_read_as_a_range_of_its_rowid(store: Store, bus: LocalEventBus) -> None:

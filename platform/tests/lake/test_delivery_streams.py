@@ -88,6 +88,27 @@ def test_a_buffer_is_written_once_it_holds_size_mb_before_its_interval(
     assert _status(streams) == (len(events) - first_full, 1, first_full, 0)
 
 
+def test_what_is_left_after_a_full_buffer_is_written_waits_its_own_interval(
+    streams: DeliveryStreams, bus: LocalEventBus, clock: ManualClock, lake: Path
+) -> None:
+    # Given records of under 1 MB put at 0 s, and at 3 s more than make up the MB
+    size = len(json.dumps(order_placed(0)).encode())
+    early = [order_placed(n) for n in range(MEGABYTE // size - 10)]
+    late = [order_placed(n) for n in range(len(early), len(early) + 100)]
+    put(bus, *early)
+    clock.advance(3)
+    put(bus, *late)
+    # When the flusher looks at 3 s, the first MB is written: every early record, some late
+    first_full = -(-MEGABYTE // size)
+    assert streams.run_due() == first_full > len(early)
+    # Then the late ones left wait 5 s from their own arrival, not from the early ones'
+    clock.advance(4.9)
+    assert streams.run_due() == 0
+    clock.advance(0.1)
+    assert streams.run_due() == len(early) + len(late) - first_full
+    assert sorted(lake_ids(lake)) == sorted(e["id"] for e in early + late)
+
+
 def test_the_key_and_the_date_partition_come_from_the_oldest_records_arrival(
     streams: DeliveryStreams, bus: LocalEventBus, clock: ManualClock, lake: Path
 ) -> None:

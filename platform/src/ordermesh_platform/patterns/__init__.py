@@ -2,11 +2,20 @@
 
 ``compile_pattern`` checks a pattern as EventBridge does (raising InvalidEventPatternError) and
 returns an :class:`EventPattern`; ``EventPattern.matches`` tests a parsed event;
-:class:`RuleIndex` finds every rule that matches an event without trying each one.
+:class:`RuleIndex` finds every rule that matches an event without trying each one;
+:class:`CachedRuleIndex` also remembers the result by the values of the fields the rules read.
 """
 
 from .errors import InvalidEventPatternError
 from .index import RuleIndex
 from .matcher import EventPattern, compile_pattern
+from .projection import CachedRuleIndex, Projection
 
-__all__ = ["EventPattern", "InvalidEventPatternError", "RuleIndex", "compile_pattern"]
+__all__ = [
+    "CachedRuleIndex",
+    "EventPattern",
+    "InvalidEventPatternError",
+    "Projection",
+    "RuleIndex",
+    "compile_pattern",
+]

@@ -24,7 +24,7 @@ from typing import Any, Literal, Protocol
 
 from ordermesh_contracts.validation import ContractValidator
 
-from ordermesh_platform.patterns import EventPattern, RuleIndex, compile_pattern
+from ordermesh_platform.patterns import CachedRuleIndex, EventPattern, RuleIndex, compile_pattern
 from ordermesh_platform.runtime.bus_entries import (
     MAX_ENTRIES,
     MAX_REQUEST_BYTES,
@@ -177,7 +177,7 @@ class LocalEventBus:
         store.ensure_schema(SCHEMA)
         self._rules: dict[str, _CompiledRule] = {}
         self._index = RuleIndex()  # rules with a target PutEvents delivers to
-        self._archive_index = RuleIndex()  # rules with a target fed from the archive
+        self._archive_index = CachedRuleIndex()  # rules with a target fed from the archive
         self._archive_routes: dict[str, tuple[ArchiveTarget, ...]] = {}  # of enabled rules
         self._lock = threading.RLock()
         self._listeners: list[Callable[[Mapping[str, Any]], None]] = []

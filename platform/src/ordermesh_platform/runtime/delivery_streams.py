@@ -267,25 +267,30 @@ class DeliveryStreams:
         """Seal the oldest archived events waiting for ``stream``, up to its size, if they are
         due (or ``force``), and write them; how many."""
         limit = stream.local_buffering.size_mb * MEGABYTE
+        waiting_since = self.log.oldest(stream.name)
+        if waiting_since is None:
+            return 0
+        if not (  # what waits is due if the batch it makes is: checked before taking it
+            force
+            or self.log.size(stream.name) >= limit
+            or self.clock.now() - waiting_since >= stream.local_buffering.interval_seconds
+        ):
+            return 0
         taken = self.log.take(stream.name, limit)
         if taken is None:
             return 0
-        total = sum(r.size for r in taken.records)
-        oldest = min(r.arrived_at for r in taken.records)
-        age = self.clock.now() - oldest
-        if not (force or total >= limit or age >= stream.local_buffering.interval_seconds):
-            return 0
-        first, last = taken.records[0].seq, taken.records[-1].seq
+        oldest = min(taken.arrivals)
+        first, last = taken.seqs[0], taken.seqs[-1]
         name = object_uuid(stream.name, "archive", first, last, oldest)
         try:
             with self.store.write() as conn:
                 self.log.move(conn, stream.name, taken.cursor)
-                batch = self._record_batch(conn, stream, name, oldest, len(taken.records), taken)
+                batch = self._record_batch(conn, stream, name, oldest, len(taken.seqs), taken)
         except BaseException:
             self.log.reset()  # what it holds may not be what the store holds
             raise
         self.log.sealed(taken)
-        return self.writer.write(batch)
+        return self.writer.write(batch, taken.rows())  # from what the scan read
 
     def _record_batch(
         self,
@@ -308,8 +313,8 @@ class DeliveryStreams:
             error_output_type=FORMAT_CONVERSION_FAILED,
         )
         sealed_at = self.clock.now()
-        seqs = taken.seqs if taken is not None else None
-        rendered = taken.rendered if taken is not None else None
+        seqs = taken.packed if taken is not None else None
+        rendered = taken.rendered_json if taken is not None else None
         stream_id = self._ids[stream.name]
         batch_id = conn.execute(
             "INSERT INTO lake_batches (stream, object_key, error_key, records, sealed_at, seqs, "

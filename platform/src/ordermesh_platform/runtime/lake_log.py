@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import sqlite3
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -39,45 +40,83 @@ CURSOR_LAG: Final = 1000  # archive rows a stream with nothing waiting may trail
 
 # A range of the archive's rowid: `+bus` keeps SQLite from the (bus, time) index, which would
 # visit every archived event of the bus and sort them.
+# The JSON as its bytes: the records are written as bytes, and orjson reads them as fast.
 SCAN: Final = (
-    "SELECT seq, received_at, event FROM archive WHERE seq > ? AND +bus = ? ORDER BY seq LIMIT ?"
+    "SELECT seq, received_at, CAST(event AS BLOB) FROM archive WHERE seq > ? AND +bus = ? "
+    "ORDER BY seq LIMIT ?"
 )
+Data = str | bytes  # an archived event's JSON (bytes), or what a rule rendered of it (text)
 
 
 class CursorMoved(Exception):  # noqa: N818 - not an error: another process sealed first
     """A stream's checkpoint is not where this reader left it: another process sealed."""
 
 
-@dataclass(frozen=True, slots=True)
-class Waiting:
-    """An archived event waiting for a stream's batch: its archive seq, its size as the stream
-    counts it, its arrival (the bus's ``received_at``) and, when the rule renders it (Input,
-    InputPath, InputTransformer), the rendered record; None means the archived JSON itself."""
-
-    seq: int
-    size: int
-    arrived_at: float
-    rendered: str | None
-
-
 @dataclass(frozen=True)
 class Taken:
     """The oldest waiting records of a stream that make one batch, and where the stream's
-    checkpoint moves when the batch is sealed."""
+    checkpoint moves when the batch is sealed: their archive seqs, arrivals (the bus's
+    ``received_at``) and records (the archived JSON, or what the rule rendered), and their size
+    as the stream counts it."""
 
     stream: str
-    records: list[Waiting]
+    seqs: array[int]
+    arrivals: array[float]
+    records: list[Data]
+    rendered: dict[int, str]  # the records a rule rendered (Input, InputPath, InputTransformer)
+    size: int
     cursor: int
 
     @property
-    def seqs(self) -> bytes:
-        return array("q", (r.seq for r in self.records)).tobytes()
+    def packed(self) -> bytes:
+        return self.seqs.tobytes()
 
     @property
-    def rendered(self) -> str | None:
+    def rendered_json(self) -> str | None:
         """The rendered records by seq (JSON), or None if every record is the archived JSON."""
-        found = {str(r.seq): r.rendered for r in self.records if r.rendered is not None}
+        found = {str(seq): record for seq, record in self.rendered.items()}
         return json.dumps(found) if found else None
+
+    def rows(self) -> list[tuple[int, Data, float]]:
+        """(seq, record, arrival) of each, in order: what the batch's writer reads."""
+        return list(zip(self.seqs, self.records, self.arrivals, strict=True))
+
+
+class _Waiting:
+    """The archived events waiting for one stream's batch, oldest first, in columns (a
+    stream's buffer holds thousands)."""
+
+    __slots__ = ("arrivals", "oldest", "records", "rendered", "seqs", "size", "sizes")
+
+    def __init__(self) -> None:
+        self.seqs = array("q")
+        self.sizes = array("q")
+        self.arrivals = array("d")
+        self.records: list[Data] = []
+        self.rendered: dict[int, str] = {}
+        self.size = 0
+        self.oldest = math.inf
+
+    def append(self, seq: int, size: int, arrived_at: float, record: Data) -> None:
+        self.seqs.append(seq)
+        self.sizes.append(size)
+        self.arrivals.append(arrived_at)
+        self.records.append(record)
+        if isinstance(record, str):
+            self.rendered[seq] = record
+        self.size += size
+        self.oldest = min(self.oldest, arrived_at)
+
+    def drop(self, count: int) -> None:
+        """The oldest ``count`` are in a batch: they wait no more."""
+        for seq in self.seqs[:count] if self.rendered else ():
+            self.rendered.pop(seq, None)
+        self.size -= sum(self.sizes[:count])
+        del self.seqs[:count]
+        del self.sizes[:count]
+        del self.arrivals[:count]
+        del self.records[:count]
+        self.oldest = min(self.arrivals, default=math.inf)
 
 
 def unpack_seqs(packed: bytes) -> list[int]:
@@ -95,8 +134,7 @@ class ArchiveLog:
         self._ids: dict[str, int] = {}  # declared streams: name -> store id
         self._cursors: dict[str, int] | None = None  # checkpoints as last read or written
         self._scanned = 0
-        self._waiting: dict[str, list[Waiting]] = {}
-        self._sizes: dict[str, int] = {}
+        self._waiting: dict[str, _Waiting] = {}
         self._reported: set[str] = set()
 
     def declare(self, conn: sqlite3.Connection, name: str, stream_id: int) -> None:
@@ -119,13 +157,13 @@ class ArchiveLog:
         """Read the next page of the archive; how many rows it held (0: at the end)."""
         cursors = self._loaded()
         rows = self.store.connection().execute(SCAN, (self._scanned, self.bus.name, PAGE))
+        waiting = self._waiting
         count = 0
         for seq, arrived_at, text in rows:
             count += 1
-            for name, record in self._reached(seq, arrived_at, text):
+            for name, size, record in self._reached(text):
                 if seq > cursors[name]:
-                    self._waiting[name].append(record)
-                    self._sizes[name] += record.size
+                    waiting[name].append(seq, size, arrived_at, record)
             self._scanned = seq
         return count
 
@@ -133,17 +171,18 @@ class ArchiveLog:
         if self._cursors is None:
             self._cursors = self._read_cursors(self.store.connection())
             self._scanned = min(self._cursors.values(), default=0)
-            self._waiting = {name: [] for name in self._ids}
-            self._sizes = dict.fromkeys(self._ids, 0)
+            self._waiting = {name: _Waiting() for name in self._ids}
         return self._cursors
 
     def _read_cursors(self, conn: sqlite3.Connection) -> dict[str, int]:
         stored = dict(conn.execute("SELECT stream, seq FROM lake_cursors").fetchall())
         return {name: int(stored.get(stream_id, 0)) for name, stream_id in self._ids.items()}
 
-    def _reached(self, seq: int, arrived_at: float, text: str) -> Iterator[tuple[str, Waiting]]:
-        """The declared streams an archived event reaches, each once, with its record."""
+    def _reached(self, text: bytes) -> list[tuple[str, int, Data]]:
+        """The declared streams an archived event (its JSON) reaches, each once, with the size
+        and the record: the archived JSON itself (bytes), or what the rule rendered (text)."""
         event = _parsed(text)
+        reached: list[tuple[str, int, Data]] = []
         seen: set[str] = set()
         for route in self.bus.archive_targets(event):
             name = route.target.name
@@ -152,11 +191,13 @@ class ArchiveLog:
             seen.add(name)
             if name not in self._ids:
                 self._report(name)
-                continue
-            payload = route.render(event, text)
-            size = len(payload) if payload.isascii() else len(payload.encode())
-            rendered = None if payload is text else payload
-            yield name, Waiting(seq, size, arrived_at, rendered)
+            elif route.target.input.whole_event:
+                reached.append((name, len(text), text))
+            else:
+                payload = route.render(event, text.decode())
+                size = len(payload) if payload.isascii() else len(payload.encode())
+                reached.append((name, size, payload))
+        return reached
 
     def _report(self, name: str) -> None:
         if name not in self._reported:
@@ -165,26 +206,43 @@ class ArchiveLog:
 
     # --- what waits ---------------------------------------------------------------------------
     def size(self, name: str) -> int:
-        return self._sizes.get(name, 0)
+        """The size of the records waiting for ``name``."""
+        waiting = self._waiting.get(name)
+        return waiting.size if waiting is not None else 0
+
+    def oldest(self, name: str) -> float | None:
+        """When the oldest record waiting for ``name`` arrived, or None if none waits."""
+        waiting = self._waiting.get(name)
+        return waiting.oldest if waiting is not None and waiting.seqs else None
 
     def full(self, limits: dict[str, int]) -> list[str]:
         """The streams whose waiting records reach their size limit."""
-        return [name for name, limit in limits.items() if self._sizes.get(name, 0) >= limit]
+        return [name for name, limit in limits.items() if self.size(name) >= limit]
 
     def take(self, name: str, limit: int) -> Taken | None:
         """The oldest waiting records of ``name`` up to ``limit`` bytes (the one that reaches
         it included), or None if none waits."""
         waiting = self._waiting.get(name)
-        if not waiting:
+        if waiting is None or not waiting.seqs:
             return None
         total = count = 0
-        for record in waiting:
-            total += record.size
+        for size in waiting.sizes:
+            total += size
             count += 1
             if total >= limit:
                 break
-        cursor = waiting[count].seq - 1 if count < len(waiting) else self._scanned
-        return Taken(name, waiting[:count], cursor)
+        seqs = waiting.seqs[:count]
+        cursor = waiting.seqs[count] - 1 if count < len(waiting.seqs) else self._scanned
+        rendered = waiting.rendered
+        return Taken(
+            name,
+            seqs,
+            waiting.arrivals[:count],
+            waiting.records[:count],
+            {seq: rendered[seq] for seq in seqs if seq in rendered} if rendered else {},
+            total,
+            cursor,
+        )
 
     def move(self, conn: sqlite3.Connection, name: str, cursor: int) -> None:
         """Move ``name``'s checkpoint to ``cursor`` in ``conn``'s transaction, if it is where this
@@ -200,8 +258,7 @@ class ArchiveLog:
     def sealed(self, taken: Taken) -> None:
         """``taken`` is in a committed batch: it waits no more."""
         assert self._cursors is not None  # noqa: S101 - records were taken from a loaded log
-        del self._waiting[taken.stream][: len(taken.records)]
-        self._sizes[taken.stream] -= sum(r.size for r in taken.records)
+        self._waiting[taken.stream].drop(len(taken.seqs))
         self._cursors[taken.stream] = taken.cursor
 
     def catch_up(self, *, force: bool) -> None:
@@ -210,7 +267,7 @@ class ArchiveLog:
         if self._cursors is None:
             return
         targets = {
-            name: waiting[0].seq - 1 if waiting else self._scanned
+            name: waiting.seqs[0] - 1 if waiting.seqs else self._scanned
             for name, waiting in self._waiting.items()
         }
         behind = {n: t for n, t in targets.items() if t > self._cursors[n]}
@@ -233,8 +290,8 @@ class ArchiveLog:
         after = min(cursors.values(), default=0)
         while True:
             rows = conn.execute(SCAN, (after, self.bus.name, PAGE)).fetchall()
-            for seq, arrived_at, text in rows:
-                for name, _ in self._reached(seq, arrived_at, text):
+            for seq, _, text in rows:
+                for name, _, _ in self._reached(text):
                     if seq > cursors[name]:
                         found[name].append((seq, json.loads(text)["id"]))
             if len(rows) < PAGE:
@@ -251,7 +308,7 @@ def archived_ids(conn: sqlite3.Connection, seqs: Iterable[int]) -> list[str]:
     return [row[0] for row in rows]
 
 
-def _parsed(text: str) -> dict[str, Any]:
+def _parsed(text: bytes) -> dict[str, Any]:
     """An archived event: orjson reads it several times faster than json; json takes over for
     what orjson refuses (an integer over 64 bits), so every archived event is read."""
     try:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,10 +56,14 @@ class BatchWriter:
         """A stream was declared again: its converter is made again."""
         self._converters.pop(stream, None)
 
-    def write(self, batch: Batch) -> int:
+    def write(self, batch: Batch, records: Sequence[Record] | None = None) -> int:
         """Write a sealed batch's objects and publish it; its records (0 if another process
-        published it first)."""
-        rows = self._records(batch)
+        published it first). ``records``: the batch's records as its sealer read them (a batch
+        just sealed), else they are read again from where they are kept."""
+        if records is None:
+            rows = self._records(batch)
+        else:
+            rows = list(records) if self._unpublished(batch) else []
         if not rows:
             return 0
         converter = self._converter(batch.stream)
@@ -101,12 +106,17 @@ class BatchWriter:
                 "WHERE b.id = ? AND b.published_at IS NULL ORDER BY r.seq",
                 (batch.id,),
             ).fetchall()
-        published = conn.execute(
-            "SELECT published_at FROM lake_batches WHERE id = ?", (batch.id,)
-        ).fetchone()
-        if published is None or published[0] is not None:
+        if not self._unpublished(batch):
             return []
         return _archived(conn, batch, unpack_seqs(batch.seqs))
+
+    def _unpublished(self, batch: Batch) -> bool:
+        published = (
+            self.store.connection()
+            .execute("SELECT published_at FROM lake_batches WHERE id = ?", (batch.id,))
+            .fetchone()
+        )
+        return published is not None and published[0] is None
 
     def _published(self, batch: Batch, *, rows: int, failures: int, size: int) -> None:
         objects = 1 if rows else 0  # no Parquet object for a batch whose every record failed

@@ -106,6 +106,11 @@ class TargetInput:
             except ValueError as exc:
                 raise TransformError(f"Input is not valid JSON: {exc}") from exc
 
+    @property
+    def whole_event(self) -> bool:
+        """Whether the target takes the event's own JSON (no Input, InputPath or transformer)."""
+        return self.input is None and self.input_path is None and self.input_transformer is None
+
     def render(
         self, event: Mapping[str, Any], *, rule_name: str, rule_arn: str, event_json: str
     ) -> str:
