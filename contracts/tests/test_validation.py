@@ -131,3 +131,30 @@ def test_violations_lists_every_problem_without_raising(catalog: Catalog) -> Non
     event = example(catalog, "StockLevelLow@1")
     event["detail"]["data"]["available"] = -1
     assert [v.pointer for v in validator.violations(event)] == ["/detail/data/available"]
+
+
+@pytest.mark.parametrize(
+    ("version", "reason"), [(True, "not an integer"), (1.0, "not an integer"), (3, "no version 3")]
+)
+def test_violations_of_an_event_like_one_seen_before_name_its_own_contract(
+    catalog: Catalog, version: Any, reason: str
+) -> None:
+    # Given the validator has seen a valid OrderPlaced v1 (True == 1.0 == 1 in Python)
+    validator = ContractValidator(catalog, MODELS)
+    assert validator.violations(example(catalog, "OrderPlaced@1")) == []
+    # Then an event claiming another version, or none as JSON reads it, is not taken for it
+    event = example(catalog, "OrderPlaced@1")
+    event["detail"]["metadata"]["eventVersion"] = version
+    (violation,) = validator.violations(event)
+    assert violation.pointer == "/detail/metadata/eventVersion"
+    assert reason in violation.reason
+    # And a v2 event is checked against v2, however many v1 events were seen
+    assert {v.event for v in validator.violations(event | {"detail": _as_v2(event)})} == {
+        "OrderPlaced@2"
+    }
+
+
+def _as_v2(event: dict[str, Any]) -> dict[str, Any]:
+    detail = copy.deepcopy(event["detail"])
+    detail["metadata"]["eventVersion"] = 2
+    return detail

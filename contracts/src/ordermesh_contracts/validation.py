@@ -26,10 +26,13 @@ def pointer(path: list[str | int] | tuple[str | int, ...]) -> str:
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
 
 
+_Validator = jsonschema_rs.Draft4Validator
+
+
 @dataclass(frozen=True)
 class _Compiled:
-    event: jsonschema_rs.Draft4Validator
-    detail: jsonschema_rs.Draft4Validator
+    event: _Validator
+    detail: _Validator
 
 
 class ContractValidator:
@@ -41,6 +44,8 @@ class ContractValidator:
         self.catalog = catalog.raise_for_problems()
         self.models = dict(models or {})
         self._compiled: dict[EventKey, _Compiled] = {}
+        # (source, detail-type, version) an event claims -> its contract and event validator
+        self._claims: dict[tuple[str, str, int], tuple[EventContract, _Validator]] = {}
 
     def contract_for(self, event: Any) -> EventContract:
         """The contract an event claims, or a ContractViolation saying why there is none."""
@@ -54,11 +59,17 @@ class ContractValidator:
 
     def violations(self, event: Any) -> list[ContractViolation]:
         """Every schema violation of ``event`` (empty when it is valid); no model is built."""
-        try:
-            contract = self.contract_for(event)
-        except ContractViolation as exc:
-            return [exc]
-        validator = self._compile(contract).event
+        claim = _claim(event)
+        found = self._claims.get(claim) if claim is not None else None
+        if found is None:
+            try:
+                contract = self.contract_for(event)
+            except ContractViolation as exc:
+                return [exc]
+            found = (contract, self._compile(contract).event)
+            if claim is not None:
+                self._claims[claim] = found
+        contract, validator = found
         if validator.is_valid(event):
             return []
         return [_violation(contract, e, "") for e in validator.iter_errors(event)]
@@ -132,6 +143,18 @@ class ContractValidator:
             raise ContractViolation(
                 contract.key.ref, prefix + pointer(error["loc"]), error["msg"]
             ) from exc
+
+
+def _claim(event: Any) -> tuple[str, str, int] | None:
+    """The source, detail-type and version an event claims, if each has its type (the contract
+    they name is then the same for every event that claims them), else None."""
+    if event.__class__ is not dict:
+        return None
+    source, detail_type = event.get("source"), event.get("detail-type")
+    version = _version(event.get("detail"))
+    if source.__class__ is str and detail_type.__class__ is str and version.__class__ is int:
+        return source, detail_type, version
+    return None
 
 
 def _version(detail: Any) -> Any:

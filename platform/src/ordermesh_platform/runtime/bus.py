@@ -302,7 +302,7 @@ class LocalEventBus:
             )
         now = self.clock.now()
         outcomes: list[EntryOutcome] = []
-        accepted: list[dict[str, Any]] = []
+        accepted: list[tuple[dict[str, Any], str]] = []  # each event and its JSON
         for entry in entries:
             event_or_error = admit(
                 entry,
@@ -315,12 +315,11 @@ class LocalEventBus:
                 outcomes.append(event_or_error)
             else:
                 accepted.append(event_or_error)
-                outcomes.append(EntryOutcome(event_id=event_or_error["id"]))
+                outcomes.append(EntryOutcome(event_id=event_or_error[0]["id"]))
         if accepted:
             with self.store.write() as conn:
                 rows = []
-                for event in accepted:
-                    event_json = json.dumps(event, separators=(",", ":"))
+                for event, event_json in accepted:
                     rows.append(
                         (
                             self.name,
@@ -339,7 +338,7 @@ class LocalEventBus:
                     "VALUES (?, ?, ?, ?, ?, ?, ?)",
                     rows,
                 )
-            for event in accepted:
+            for event, _ in accepted:
                 for listener in self._listeners:
                     listener(event)
         return PutEventsResult(tuple(outcomes))

@@ -11,6 +11,7 @@ from typing import Any
 
 from ordermesh_contracts.validation import ContractValidator
 
+from ordermesh_platform.runtime.event_json import dumps, parse_detail
 from ordermesh_platform.runtime.shapes import eventbridge_event
 from ordermesh_platform.shared.aws import new_id
 
@@ -63,9 +64,13 @@ def entry_size(entry: Mapping[str, Any]) -> int:
     for key in ("Source", "DetailType", "Detail"):
         value = entry.get(key)
         if isinstance(value, str):
-            size += len(value.encode())
+            size += _utf8_length(value)
     resources = entry.get("Resources") or []
-    return size + sum(len(r.encode()) for r in resources if isinstance(r, str))
+    return size + sum(_utf8_length(r) for r in resources if isinstance(r, str))
+
+
+def _utf8_length(text: str) -> int:
+    return len(text) if text.isascii() else len(text.encode())
 
 
 def admit(  # noqa: C901, PLR0911 - one branch per entry error EventBridge reports
@@ -75,8 +80,9 @@ def admit(  # noqa: C901, PLR0911 - one branch per entry error EventBridge repor
     bus_names: tuple[str, str],
     validator: ContractValidator | None,
     contract_sources: frozenset[str] | None,
-) -> dict[str, Any] | EntryOutcome:
-    """The event an entry becomes, or the entry error EventBridge would report."""
+) -> tuple[dict[str, Any], str] | EntryOutcome:
+    """The event an entry becomes, with its JSON text, or the entry error EventBridge would
+    report."""
     bus = entry.get("EventBusName") or "default"
     if bus not in bus_names:
         return EntryOutcome(None, "ResourceNotFoundException", f"Event bus {bus} does not exist.")
@@ -94,7 +100,7 @@ def admit(  # noqa: C901, PLR0911 - one branch per entry error EventBridge repor
             None, "NotAuthorizedForSourceException", "Not authorized for the source."
         )
     try:
-        detail = json.loads(entry["Detail"])
+        detail, whole = parse_detail(entry["Detail"])
     except ValueError:
         return EntryOutcome(None, "MalformedDetail", "Detail is malformed.")
     if not isinstance(detail, dict):
@@ -121,7 +127,7 @@ def admit(  # noqa: C901, PLR0911 - one branch per entry error EventBridge repor
             return EntryOutcome(
                 None, "ContractViolation", f"{first.event} breaks its contract: {message}"
             )
-    return event
+    return event, dumps(event, whole=whole)
 
 
 def _entry_time(value: Any, now: float) -> float | None:
