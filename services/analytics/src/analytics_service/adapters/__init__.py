@@ -1,0 +1,1 @@
+"""Ports of the analytics service and their implementations: in memory, SQLite and DynamoDB."""

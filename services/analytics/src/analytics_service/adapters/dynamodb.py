@@ -1,0 +1,349 @@
+"""The KPI store in DynamoDB: one table, counters added with ``ADD`` in transactions.
+
+=================  ==================================  ================  =====================
+item               pk                                  sk                other attributes
+=================  ==================================  ================  =====================
+window             ``WINDOW#<granularity>#<period>``   window start      ``c:<counter>`` (N)
+counted event      ``EVENT#<event id>``                ``EVENT``         ``expires_at`` (TTL)
+saga               ``SAGA#<correlation id>``           ``SAGA``          ``started_at``,
+                                                                         ``finished_at``,
+                                                                         ``outcome``,
+                                                                         ``expires_at`` (TTL)
+shard              ``SHARD``                           shard id          ``latest``, ``seen_at``
+final watermark    ``FINAL``                           ``FINAL``         ``watermark``
+=================  ==================================  ================  =====================
+
+A window's period is its day (``2026-11-21``; its month for day windows), so one partition
+holds a day of a granularity's windows and a range is a ``Query`` per period; the sort key is
+the window's start (ISO 8601, UTC, fixed width). Times are whole microseconds since the epoch.
+
+``apply`` sends a batch's effects as few ``TransactWriteItems`` as the 100-item limit allows:
+each holds a ``Put`` of every one of its events' records, conditional on
+``attribute_not_exists(pk)``, one ``Update`` per window adding the chunk's counters (``ADD``,
+exact decimal arithmetic) and the chunk's saga writes. A transaction is all or nothing, so a
+counter never moves without its events' records; a cancelled one whose reasons name failed
+conditions on event records raises ``AlreadyCountedError`` with those ids, and the caller
+applies the rest again. Chunks committed before a failure stay, and their events are then
+known as counted: applying the batch again counts every event once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from analytics_service.adapters.ports import (
+    COUNTED_RETENTION,
+    SAGA_RETENTION,
+    AlreadyCountedError,
+    KpiStore,
+    from_micros,
+    micros,
+)
+from analytics_service.domain.windows import (
+    Counters,
+    Effect,
+    Granularity,
+    SagaMark,
+    SagaState,
+    ShardState,
+    WindowKey,
+    WindowKpis,
+    rolled_up,
+)
+
+TABLE: dict[str, Any] = {
+    "AttributeDefinitions": [
+        {"AttributeName": "pk", "AttributeType": "S"},
+        {"AttributeName": "sk", "AttributeType": "S"},
+    ],
+    "KeySchema": [
+        {"AttributeName": "pk", "KeyType": "HASH"},
+        {"AttributeName": "sk", "KeyType": "RANGE"},
+    ],
+    "BillingMode": "PAY_PER_REQUEST",
+}
+TTL_ATTRIBUTE = "expires_at"
+MAX_TRANSACTION_ITEMS = 100
+MAX_BATCH_GET = 100
+COUNTER = "c:"
+_CONDITION_FAILED = "ConditionalCheckFailed"
+Item = dict[str, Any]
+
+
+def create_table(client: Any, name: str) -> None:
+    """Create the service's table (``TABLE``) with its time to live, and wait until active."""
+    client.create_table(TableName=name, **TABLE)
+    client.get_waiter("table_exists").wait(TableName=name)
+    client.update_time_to_live(
+        TableName=name,
+        TimeToLiveSpecification={"Enabled": True, "AttributeName": TTL_ATTRIBUTE},
+    )
+
+
+def window_pk(key: WindowKey) -> str:
+    period = key.start.strftime("%Y-%m" if key.granularity is Granularity.DAY else "%Y-%m-%d")
+    return f"WINDOW#{key.granularity.value}#{period}"
+
+
+def _iso(at: datetime) -> str:
+    return at.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _n(value: int | Decimal) -> dict[str, str]:
+    return {"N": str(value)}
+
+
+@dataclass
+class _Chunk:
+    """Effects that fit in one transaction: their events, windows and sagas."""
+
+    effects: list[Effect] = field(default_factory=list)
+    windows: set[WindowKey] = field(default_factory=set)
+    sagas: set[str] = field(default_factory=set)
+
+    def items_with(self, effect: Effect) -> int:
+        windows = {w for minute, _ in effect.counts for w in minute.rollups()} - self.windows
+        sagas = {effect.saga_id} - self.sagas - {None}
+        return len(self.effects) + 1 + len(self.windows | windows) + len(self.sagas | sagas)
+
+    def add(self, effect: Effect) -> None:
+        self.effects.append(effect)
+        self.windows |= {w for minute, c in effect.counts if c for w in minute.rollups()}
+        if effect.saga_id is not None:
+            self.sagas.add(effect.saga_id)
+
+
+def chunks(effects: Sequence[Effect], limit: int = MAX_TRANSACTION_ITEMS) -> Iterator[list[Effect]]:
+    chunk = _Chunk()
+    for effect in effects:
+        if chunk.effects and chunk.items_with(effect) > limit:
+            yield chunk.effects
+            chunk = _Chunk()
+        chunk.add(effect)
+    if chunk.effects:
+        yield chunk.effects
+
+
+class DynamoDbKpiStore(KpiStore):
+    def __init__(self, client: Any, table_name: str) -> None:
+        self._client = client
+        self._name = table_name
+
+    # --- counting -----------------------------------------------------------------------------
+    def counted(self, event_ids: Collection[str]) -> set[str]:
+        keys = [(f"EVENT#{i}", "EVENT") for i in event_ids]
+        return {item["pk"]["S"].removeprefix("EVENT#") for item in self._get_many(keys)}
+
+    def apply(self, effects: Sequence[Effect], now: datetime) -> None:
+        for chunk in chunks(effects):
+            self._transact(chunk, now)
+
+    def _transact(self, effects: list[Effect], now: datetime) -> None:
+        expires = _n(int((now + COUNTED_RETENTION).timestamp()))
+        items: list[Item] = [
+            {
+                "Put": {
+                    "TableName": self._name,
+                    "Item": {
+                        "pk": {"S": f"EVENT#{e.event_id}"},
+                        "sk": {"S": "EVENT"},
+                        TTL_ATTRIBUTE: expires,
+                    },
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            }
+            for e in effects
+        ]
+        items += [self._add(key, counters) for key, counters in rolled_up(effects).items()]
+        items += self._saga_writes(effects, now)
+        try:
+            self._client.transact_write_items(TransactItems=items)
+        except ClientError as error:
+            reasons = error.response.get("CancellationReasons") or []
+            failed = {
+                effects[i].event_id
+                for i, reason in enumerate(reasons[: len(effects)])
+                if reason.get("Code") == _CONDITION_FAILED
+            }
+            if failed:
+                raise AlreadyCountedError(failed) from error
+            raise
+
+    def _add(self, key: WindowKey, counters: Counters) -> Item:
+        names = {f"#c{i}": COUNTER + name for i, name in enumerate(counters)}
+        values = {f":c{i}": _n(value) for i, value in enumerate(counters.values())}
+        return {
+            "Update": {
+                "TableName": self._name,
+                "Key": {"pk": {"S": window_pk(key)}, "sk": {"S": _iso(key.start)}},
+                "UpdateExpression": "ADD " + ", ".join(f"{n} {n.replace('#', ':')}" for n in names),
+                "ExpressionAttributeNames": names,
+                "ExpressionAttributeValues": values,
+            }
+        }
+
+    def _saga_writes(self, effects: Sequence[Effect], now: datetime) -> list[Item]:
+        last: dict[str, SagaState | None] = {}
+        for effect in effects:
+            if effect.saga_id is not None:
+                last[effect.saga_id] = effect.saga_write
+        writes: list[Item] = []
+        for saga_id, state in last.items():
+            key = {"pk": {"S": f"SAGA#{saga_id}"}, "sk": {"S": "SAGA"}}
+            if state is None:
+                writes.append({"Delete": {"TableName": self._name, "Key": key}})
+                continue
+            item: Item = {**key, TTL_ATTRIBUTE: _n(int((now + SAGA_RETENTION).timestamp()))}
+            if state.started_at is not None:
+                item["started_at"] = _n(micros(state.started_at))
+            if state.finished_at is not None:
+                item["finished_at"] = _n(micros(state.finished_at))
+            if state.outcome is not None:
+                item["outcome"] = {"S": state.outcome.value}
+            writes.append({"Put": {"TableName": self._name, "Item": item}})
+        return writes
+
+    def sagas(self, correlation_ids: Collection[str]) -> dict[str, SagaState]:
+        found: dict[str, SagaState] = {}
+        for item in self._get_many([(f"SAGA#{c}", "SAGA") for c in correlation_ids]):
+            cid = item["pk"]["S"].removeprefix("SAGA#")
+            found[cid] = SagaState(
+                cid,
+                _time(item.get("started_at")),
+                _time(item.get("finished_at")),
+                SagaMark(item["outcome"]["S"]) if "outcome" in item else None,
+            )
+        return found
+
+    def _get_many(self, keys: Sequence[tuple[str, str]]) -> list[Item]:
+        found: list[Item] = []
+        unique = list(dict.fromkeys(keys))
+        for i in range(0, len(unique), MAX_BATCH_GET):
+            request: Mapping[str, Any] = {
+                self._name: {
+                    "Keys": [{"pk": {"S": pk}, "sk": {"S": sk}} for pk, sk in unique[i : i + 100]],
+                    "ConsistentRead": True,
+                }
+            }
+            while request:
+                answer = self._client.batch_get_item(RequestItems=request)
+                found += answer.get("Responses", {}).get(self._name, [])
+                request = answer.get("UnprocessedKeys") or {}
+        return found
+
+    # --- progress -----------------------------------------------------------------------------
+    def shards(self) -> dict[str, ShardState]:
+        found: dict[str, ShardState] = {}
+        for item in self._query("SHARD"):
+            shard = item["sk"]["S"]
+            found[shard] = ShardState(
+                shard, from_micros(int(item["latest"]["N"])), from_micros(int(item["seen_at"]["N"]))
+            )
+        return found
+
+    def save_shard(self, state: ShardState) -> None:
+        key = {"pk": {"S": "SHARD"}, "sk": {"S": state.shard_id}}
+        latest, seen = _n(micros(state.latest)), _n(micros(state.seen_at))
+        try:
+            self._client.update_item(
+                TableName=self._name,
+                Key=key,
+                UpdateExpression="SET latest = :l, seen_at = :s",
+                ConditionExpression="attribute_not_exists(latest) OR latest < :l",
+                ExpressionAttributeValues={":l": latest, ":s": seen},
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != _CONDITION_FAILED + "Exception":
+                raise
+            self._client.update_item(
+                TableName=self._name,
+                Key=key,
+                UpdateExpression="SET seen_at = :s",
+                ExpressionAttributeValues={":s": seen},
+            )
+
+    def final_watermark(self) -> datetime | None:
+        answer = self._client.get_item(
+            TableName=self._name,
+            Key={"pk": {"S": "FINAL"}, "sk": {"S": "FINAL"}},
+            ConsistentRead=True,
+        )
+        return _time(answer.get("Item", {}).get("watermark"))
+
+    def advance_final(self, before: datetime | None, after: datetime) -> bool:
+        values = {":a": _n(micros(after))}
+        condition = "attribute_not_exists(watermark)"
+        if before is not None:
+            condition = "watermark = :b"
+            values[":b"] = _n(micros(before))
+        try:
+            self._client.update_item(
+                TableName=self._name,
+                Key={"pk": {"S": "FINAL"}, "sk": {"S": "FINAL"}},
+                UpdateExpression="SET watermark = :a",
+                ConditionExpression=condition,
+                ExpressionAttributeValues=values,
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] == _CONDITION_FAILED + "Exception":
+                return False
+            raise
+        return True
+
+    # --- reading ------------------------------------------------------------------------------
+    def windows(self, granularity: Granularity, start: datetime, end: datetime) -> list[WindowKpis]:
+        found: list[WindowKpis] = []
+        periods = sorted({window_pk(WindowKey(granularity, d)) for d in _days(start, end)})
+        for pk in periods:
+            for item in self._query(pk, (_iso(start), _iso(end))):
+                at = datetime.fromisoformat(item["sk"]["S"])
+                if not start <= at < end:
+                    continue
+                counters: Counters = {
+                    name.removeprefix(COUNTER): _number(value["N"])
+                    for name, value in item.items()
+                    if name.startswith(COUNTER)
+                }
+                found.append(WindowKpis(WindowKey(granularity, at), counters))
+        return found
+
+    def _query(self, pk: str, between: tuple[str, str] | None = None) -> Iterator[Item]:
+        arguments: dict[str, Any] = {
+            "TableName": self._name,
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": pk}},
+            "ConsistentRead": True,
+        }
+        if between is not None:
+            arguments["KeyConditionExpression"] += " AND sk BETWEEN :from AND :to"
+            arguments["ExpressionAttributeValues"].update(
+                {":from": {"S": between[0]}, ":to": {"S": between[1]}}
+            )
+        while True:
+            answer = self._client.query(**arguments)
+            yield from answer.get("Items", [])
+            if "LastEvaluatedKey" not in answer:
+                return
+            arguments["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+
+
+def _days(start: datetime, end: datetime) -> Iterator[datetime]:
+    day = start.replace(hour=0, minute=0, second=0, microsecond=0)
+    while day < end:
+        yield day
+        day += timedelta(days=1)
+
+
+def _time(value: Mapping[str, str] | None) -> datetime | None:
+    return None if value is None else from_micros(int(value["N"]))
+
+
+def _number(text: str) -> int | Decimal:
+    value = Decimal(text)
+    return int(value) if value == value.to_integral_value() and "." not in text else value

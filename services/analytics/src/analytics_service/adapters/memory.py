@@ -1,0 +1,73 @@
+"""The KPI store in memory: the fake the use cases' unit tests run against."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import datetime
+
+from analytics_service.adapters.ports import AlreadyCountedError, KpiStore
+from analytics_service.domain.windows import (
+    Counters,
+    Effect,
+    Granularity,
+    SagaState,
+    ShardState,
+    WindowKey,
+    WindowKpis,
+    rolled_up,
+)
+from analytics_service.domain.windows.counters import add
+
+
+class InMemoryKpiStore(KpiStore):
+    def __init__(self) -> None:
+        self.counters: dict[WindowKey, Counters] = {}
+        self.counted_at: dict[str, datetime] = {}
+        self.saga_states: dict[str, SagaState] = {}
+        self.shard_states: dict[str, ShardState] = {}
+        self.final: datetime | None = None
+
+    def counted(self, event_ids: Collection[str]) -> set[str]:
+        return {i for i in event_ids if i in self.counted_at}
+
+    def apply(self, effects: Sequence[Effect], now: datetime) -> None:
+        already = self.counted({e.event_id for e in effects})
+        if already:
+            raise AlreadyCountedError(already)
+        for window, counts in rolled_up(effects).items():
+            add(self.counters.setdefault(window, {}), counts.items())
+        for effect in effects:
+            self.counted_at[effect.event_id] = now
+            if effect.saga_id is None:
+                continue
+            if effect.saga_write is None:
+                self.saga_states.pop(effect.saga_id, None)
+            else:
+                self.saga_states[effect.saga_id] = effect.saga_write
+
+    def sagas(self, correlation_ids: Collection[str]) -> dict[str, SagaState]:
+        return {c: self.saga_states[c] for c in correlation_ids if c in self.saga_states}
+
+    def shards(self) -> dict[str, ShardState]:
+        return dict(self.shard_states)
+
+    def save_shard(self, state: ShardState) -> None:
+        stored = self.shard_states.get(state.shard_id)
+        latest = state.latest if stored is None else max(stored.latest, state.latest)
+        self.shard_states[state.shard_id] = ShardState(state.shard_id, latest, state.seen_at)
+
+    def final_watermark(self) -> datetime | None:
+        return self.final
+
+    def advance_final(self, before: datetime | None, after: datetime) -> bool:
+        if self.final != before:
+            return False
+        self.final = after
+        return True
+
+    def windows(self, granularity: Granularity, start: datetime, end: datetime) -> list[WindowKpis]:
+        return [
+            WindowKpis(key, dict(counters))
+            for key, counters in sorted(self.counters.items())
+            if key.granularity is granularity and start <= key.start < end
+        ]

@@ -1,0 +1,232 @@
+"""The KPI store in SQLite (the local runtime's): one transaction per batch.
+
+The record of counted events has the event id as its primary key, so a chunk holding an event
+already counted fails its insert and the whole transaction rolls back. Counters are added with
+an upsert through ``kpi_add``, a function of the connection that adds integers as integers and
+decimal amounts (stored as text) exactly.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Collection, Iterator, Sequence
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+from ordermesh_contracts.sqlite import ThreadConnections
+
+from analytics_service.adapters.ports import (
+    AlreadyCountedError,
+    KpiStore,
+    from_micros,
+    micros,
+)
+from analytics_service.domain.windows import (
+    Counters,
+    Effect,
+    Granularity,
+    SagaMark,
+    SagaState,
+    ShardState,
+    WindowKey,
+    WindowKpis,
+    rolled_up,
+)
+from analytics_service.domain.windows.counters import Number
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS kpi_counters (
+    granularity TEXT NOT NULL,
+    start INTEGER NOT NULL,  -- microseconds since the epoch
+    name TEXT NOT NULL,
+    value NOT NULL,          -- an integer, or a decimal amount as text
+    PRIMARY KEY (granularity, start, name)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS kpi_counted_events (
+    event_id TEXT PRIMARY KEY,
+    counted_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS kpi_counted_events_by_age ON kpi_counted_events (counted_at);
+CREATE TABLE IF NOT EXISTS kpi_sagas (
+    correlation_id TEXT PRIMARY KEY,
+    started_at INTEGER,
+    finished_at INTEGER,
+    outcome TEXT
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS kpi_shards (
+    shard_id TEXT PRIMARY KEY,
+    latest INTEGER NOT NULL,
+    seen_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS kpi_final_watermark (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    watermark INTEGER NOT NULL
+);
+"""
+_ADD = (
+    "INSERT INTO kpi_counters (granularity, start, name, value) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT (granularity, start, name) DO UPDATE SET value = kpi_add(value, excluded.value)"
+)
+_MAX_VARIABLES = 500
+
+
+def kpi_add(a: int | str, b: int | str) -> int | str:
+    if isinstance(a, int) and isinstance(b, int):
+        return a + b
+    return str(Decimal(str(a)) + Decimal(str(b)))
+
+
+def _stored(value: Number) -> int | str:
+    return value if isinstance(value, int) else str(value)
+
+
+def _number(value: int | str) -> Number:
+    return value if isinstance(value, int) else Decimal(value)
+
+
+def _open(conn: sqlite3.Connection) -> None:
+    conn.create_function("kpi_add", 2, kpi_add, deterministic=True)
+    conn.executescript(SCHEMA)
+
+
+def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
+    for i in range(0, len(items), _MAX_VARIABLES):
+        yield items[i : i + _MAX_VARIABLES]
+
+
+class SqliteKpiStore(KpiStore):
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._db = ThreadConnections(path, busy_timeout_ms=30_000, on_open=_open)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def counted(self, event_ids: Collection[str]) -> set[str]:
+        return self._counted(self._db.connection(), list(event_ids))
+
+    @staticmethod
+    def _counted(conn: sqlite3.Connection, ids: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        for part in _chunks(ids):
+            marks = ",".join("?" * len(part))
+            sql = f"SELECT event_id FROM kpi_counted_events WHERE event_id IN ({marks})"  # noqa: S608
+            found.update(row[0] for row in conn.execute(sql, part))
+        return found
+
+    def apply(self, effects: Sequence[Effect], now: datetime) -> None:
+        ids = [e.event_id for e in effects]
+        stamp = micros(now)
+        try:
+            with self._db.transaction() as conn:
+                conn.executemany(
+                    "INSERT INTO kpi_counted_events (event_id, counted_at) VALUES (?, ?)",
+                    [(i, stamp) for i in ids],
+                )
+                conn.executemany(_ADD, _rows(rolled_up(effects)))
+                self._write_sagas(conn, effects)
+        except sqlite3.IntegrityError:  # rolled back: which were counted before
+            raise AlreadyCountedError(self.counted(ids) or set(ids)) from None
+
+    @staticmethod
+    def _write_sagas(conn: sqlite3.Connection, effects: Sequence[Effect]) -> None:
+        for effect in effects:
+            if effect.saga_id is None:
+                continue
+            state = effect.saga_write
+            if state is None:
+                conn.execute("DELETE FROM kpi_sagas WHERE correlation_id = ?", (effect.saga_id,))
+                continue
+            conn.execute(
+                "INSERT OR REPLACE INTO kpi_sagas VALUES (?, ?, ?, ?)",
+                (
+                    state.correlation_id,
+                    None if state.started_at is None else micros(state.started_at),
+                    None if state.finished_at is None else micros(state.finished_at),
+                    None if state.outcome is None else state.outcome.value,
+                ),
+            )
+
+    def forget_counted(self, before: datetime) -> int:
+        """Delete the records of events counted before ``before``; how many."""
+        with self._db.transaction() as conn:
+            cursor = conn.execute(
+                "DELETE FROM kpi_counted_events WHERE counted_at < ?", (micros(before),)
+            )
+            return cursor.rowcount
+
+    def sagas(self, correlation_ids: Collection[str]) -> dict[str, SagaState]:
+        found: dict[str, SagaState] = {}
+        conn = self._db.connection()
+        for part in _chunks(list(correlation_ids)):
+            marks = ",".join("?" * len(part))
+            sql = f"SELECT * FROM kpi_sagas WHERE correlation_id IN ({marks})"  # noqa: S608
+            for row in conn.execute(sql, part):
+                found[row["correlation_id"]] = SagaState(
+                    row["correlation_id"],
+                    None if row["started_at"] is None else from_micros(row["started_at"]),
+                    None if row["finished_at"] is None else from_micros(row["finished_at"]),
+                    None if row["outcome"] is None else SagaMark(row["outcome"]),
+                )
+        return found
+
+    def shards(self) -> dict[str, ShardState]:
+        rows = self._db.connection().execute("SELECT * FROM kpi_shards")
+        return {
+            r["shard_id"]: ShardState(
+                r["shard_id"], from_micros(r["latest"]), from_micros(r["seen_at"])
+            )
+            for r in rows
+        }
+
+    def save_shard(self, state: ShardState) -> None:
+        with self._db.transaction() as conn:
+            conn.execute(
+                "INSERT INTO kpi_shards (shard_id, latest, seen_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (shard_id) DO UPDATE SET latest = max(latest, excluded.latest), "
+                "seen_at = excluded.seen_at",
+                (state.shard_id, micros(state.latest), micros(state.seen_at)),
+            )
+
+    def final_watermark(self) -> datetime | None:
+        row = (
+            self._db.connection()
+            .execute("SELECT watermark FROM kpi_final_watermark WHERE id = 1")
+            .fetchone()
+        )
+        return None if row is None else from_micros(row[0])
+
+    def advance_final(self, before: datetime | None, after: datetime) -> bool:
+        with self._db.transaction() as conn:
+            if before is None:
+                cursor = conn.execute(
+                    "INSERT OR IGNORE INTO kpi_final_watermark VALUES (1, ?)", (micros(after),)
+                )
+            else:
+                cursor = conn.execute(
+                    "UPDATE kpi_final_watermark SET watermark = ? WHERE id = 1 AND watermark = ?",
+                    (micros(after), micros(before)),
+                )
+            return cursor.rowcount == 1
+
+    def windows(self, granularity: Granularity, start: datetime, end: datetime) -> list[WindowKpis]:
+        rows = self._db.connection().execute(
+            "SELECT start, name, value FROM kpi_counters "
+            "WHERE granularity = ? AND start >= ? AND start < ? ORDER BY start",
+            (granularity.value, micros(start), micros(end)),
+        )
+        found: dict[int, Counters] = {}
+        for row in rows:
+            found.setdefault(row[0], {})[row[1]] = _number(row[2])
+        return [
+            WindowKpis(WindowKey(granularity, from_micros(s)), counters)
+            for s, counters in found.items()
+        ]
+
+
+def _rows(windows: dict[WindowKey, Counters]) -> Iterator[tuple[str, int, str, int | str]]:
+    for key, counters in windows.items():
+        start = micros(key.start)
+        for name, value in counters.items():
+            yield key.granularity.value, start, name, _stored(value)

@@ -1,0 +1,30 @@
+"""Windowed KPIs: one-minute tumbling windows by event time, rolled up to five minutes, an hour
+and a day, with a watermark per shard, allowed lateness and an event counted once."""
+
+from .aggregator import Effect, Known, Processed, SagaState, process
+from .counters import Counters, Number
+from .facts import Fact, SagaMark
+from .kpis import WindowKpis
+from .rollup import rolled_up
+from .watermark import ShardState, WindowSettings, became_final, final_watermark
+from .window import Granularity, WindowKey
+
+__all__ = [
+    "Counters",
+    "Effect",
+    "Fact",
+    "Granularity",
+    "Known",
+    "Number",
+    "Processed",
+    "SagaMark",
+    "SagaState",
+    "ShardState",
+    "WindowKey",
+    "WindowKpis",
+    "WindowSettings",
+    "became_final",
+    "final_watermark",
+    "process",
+    "rolled_up",
+]

@@ -1,0 +1,64 @@
+"""Event-time progress: a watermark per shard and the finality of windows across shards.
+
+A shard's watermark is the latest event time it has delivered minus the allowed lateness.
+Windows are shared by every shard, so a window is final when the watermark of every shard still
+delivering has passed its end: the final watermark is the lowest watermark of the shards seen
+within ``idle_after`` (processing time), so a shard without traffic does not hold windows open
+for ever. It only moves forward. An event is late when its minute window ended at or before its
+shard's watermark or the final watermark: it is counted in ``late_events`` and left to the lake.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from .window import Granularity, WindowKey, windows_ending_in
+
+DEFAULT_LATENESS = timedelta(minutes=2)
+DEFAULT_IDLE_AFTER = timedelta(minutes=1)
+# Windows that end more than this before the final watermark are not reported as having become
+# final when the watermark first jumps there (after a pause, or on the first batch).
+MAX_FINAL_SPAN = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class WindowSettings:
+    allowed_lateness: timedelta = DEFAULT_LATENESS
+    idle_after: timedelta = DEFAULT_IDLE_AFTER
+
+    def __post_init__(self) -> None:
+        if self.allowed_lateness < timedelta(0) or self.idle_after <= timedelta(0):
+            raise ValueError("allowed lateness must be at least 0 and idle_after above 0")
+
+
+@dataclass(frozen=True)
+class ShardState:
+    """What one shard has delivered: its latest event time, and when (processing time)."""
+
+    shard_id: str
+    latest: datetime
+    seen_at: datetime
+
+    def watermark(self, settings: WindowSettings) -> datetime:
+        return self.latest - settings.allowed_lateness
+
+
+def final_watermark(
+    shards: Iterable[ShardState], now: datetime, settings: WindowSettings
+) -> datetime | None:
+    """The lowest watermark of the shards seen within ``idle_after`` (of all, if none was)."""
+    known = list(shards)
+    active = [s for s in known if now - s.seen_at <= settings.idle_after] or known
+    if not active:
+        return None
+    return min(s.watermark(settings) for s in active)
+
+
+def became_final(before: datetime | None, now_final: datetime, first: datetime) -> list[WindowKey]:
+    """The windows of every granularity that the final watermark passed in moving from
+    ``before`` (None: from ``first``, the earliest event the batch saw) to ``now_final``."""
+    start = before if before is not None else first
+    start = max(start, now_final - MAX_FINAL_SPAN)
+    return [key for g in Granularity for key in windows_ending_in(g, start, now_final)]

@@ -1,0 +1,40 @@
+"""The analytics stream's consumer: a Kinesis batch counted into the KPI windows.
+
+Records that are not ordermesh events are reported in ``batchItemFailures`` (the mapping
+retries from the lowest, then sends the batch's record to its on-failure destination); a
+storage failure fails the whole batch, which the mapping bisects and retries. Counting is
+idempotent, so whatever is delivered again counts once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.parser import parse
+from aws_lambda_powertools.utilities.parser.models import KinesisDataStreamModel
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from analytics_service import bootstrap
+from analytics_service.entrypoints import logger, metrics, tracer
+from analytics_service.service_layer.count_events import StreamRecord, count_events
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:  # noqa: ARG001 - the decorators read it
+    batch = parse(event=event, model=KinesisDataStreamModel)
+    records = [
+        StreamRecord(r.eventID.split(":", 1)[0], r.kinesis.sequenceNumber, r.kinesis.data)
+        for r in batch.Records
+        if isinstance(r.kinesis.data, bytes)
+    ]
+    container = bootstrap.container()
+    result = count_events(records, container.store, container.settings, container.clock())
+    metrics.add_metric(name="EventsCounted", unit=MetricUnit.Count, value=result.counted)
+    metrics.add_metric(name="LateEvents", unit=MetricUnit.Count, value=result.late)
+    if result.became_final:
+        logger.info("windows final", extra={"windows": len(result.became_final)})
+    return {"batchItemFailures": [{"itemIdentifier": s} for s in result.failed]}

@@ -1,0 +1,110 @@
+"""Use case: count a batch of the analytics stream's records into the KPI windows.
+
+Per shard (a Kinesis batch holds one): read the records, ask the store which events are
+already counted, which sagas are waiting and how far the shard and the final watermark are,
+judge the events in arrival order (pure domain), apply their effects (storage writes batched,
+atomic per chunk) and save the shard's progress. Then move the final watermark; the windows it
+passed are returned as having become final (what anomaly scoring starts from). A record that
+is not an ordermesh event is reported as failed and counts nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from analytics_service.adapters.ports import AlreadyCountedError, KpiStore
+from analytics_service.domain.windows import (
+    Effect,
+    Fact,
+    Known,
+    WindowKey,
+    WindowSettings,
+    became_final,
+    final_watermark,
+    process,
+)
+from analytics_service.service_layer.reading import UnreadableEventError, read
+
+
+@dataclass(frozen=True)
+class StreamRecord:
+    shard_id: str
+    sequence_number: str
+    data: bytes
+
+
+@dataclass
+class Counted:
+    counted: int = 0  # events recorded (late ones too: in late_events)
+    duplicates: int = 0
+    late: int = 0
+    failed: list[str] = field(default_factory=list)  # sequence numbers of unreadable records
+    became_final: list[WindowKey] = field(default_factory=list)
+
+
+def count_events(
+    records: Sequence[StreamRecord], store: KpiStore, settings: WindowSettings, now: datetime
+) -> Counted:
+    result = Counted()
+    by_shard: dict[str, list[Fact]] = {}
+    for record in records:
+        try:
+            by_shard.setdefault(record.shard_id, []).append(read(record.data))
+        except UnreadableEventError:
+            result.failed.append(record.sequence_number)
+    for shard_id, facts in by_shard.items():
+        _count_shard(shard_id, facts, store, settings, now, result)
+    first = min((f.occurred_at for facts in by_shard.values() for f in facts), default=None)
+    result.became_final = _advance_final(store, settings, now, first)
+    return result
+
+
+def _count_shard(
+    shard_id: str,
+    facts: list[Fact],
+    store: KpiStore,
+    settings: WindowSettings,
+    now: datetime,
+    result: Counted,
+) -> None:
+    known = Known(
+        shard=store.shards().get(shard_id),
+        final=store.final_watermark(),
+        counted=store.counted({f.event_id for f in facts}),
+        sagas=store.sagas({f.correlation_id for f in facts if f.saga is not None}),
+    )
+    processed = process(facts, shard_id, known, settings, now)
+    applied = _apply(store, processed.effects, now)
+    result.counted += applied
+    result.duplicates += processed.duplicates + len(processed.effects) - applied
+    result.late += processed.late
+    if processed.shard is not None:
+        store.save_shard(processed.shard)
+
+
+def _apply(store: KpiStore, effects: list[Effect], now: datetime) -> int:
+    """Apply ``effects``, leaving out any found already counted meanwhile; how many applied."""
+    while effects:
+        try:
+            store.apply(effects, now)
+        except AlreadyCountedError as error:
+            effects = [e for e in effects if e.event_id not in error.event_ids]
+        else:
+            break
+    return len(effects)
+
+
+def _advance_final(
+    store: KpiStore, settings: WindowSettings, now: datetime, first: datetime | None
+) -> list[WindowKey]:
+    before = store.final_watermark()
+    candidate = final_watermark(store.shards().values(), now, settings)
+    if candidate is None or (before is not None and candidate <= before):
+        return []
+    if before is None and first is None:
+        return []
+    if not store.advance_final(before, candidate):
+        return []  # another invocation moved it, and reports what it passed
+    return became_final(before, candidate, first or candidate)
