@@ -170,7 +170,12 @@ class StreamSpec(_Strict):
 
 
 class StreamConsumer(_Strict):
-    """A function reading a stream (a Kinesis event source mapping)."""
+    """A function reading a stream (a Kinesis event source mapping).
+
+    ``on_failure`` names the queue that gets the record of a batch discarded after its retries
+    (the mapping's on-failure destination; by default ``<unit>-<name>-dlq``), and
+    ``report_batch_item_failures`` lets the function answer ``batchItemFailures``.
+    """
 
     name: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
     stream: str
@@ -181,6 +186,8 @@ class StreamConsumer(_Strict):
     bisect_batch_on_function_error: bool = True
     max_retry_attempts: int = Field(default=3, ge=-1, le=10000)
     timeout: int = Field(default=60, ge=1, le=900)
+    on_failure: str | None = Field(default=None, pattern=r"^[a-zA-Z0-9_-]{1,80}$")
+    report_batch_item_failures: bool = True
 
 
 class Subscription(_Strict):

@@ -107,6 +107,36 @@ def test_a_subscription_to_an_unknown_event_names_the_manifest_field() -> None:
     assert "OrderPlaced@7" in error.value.reason
 
 
+def test_a_stream_consumer_has_the_on_failure_queue_and_responses_its_manifest_declares(
+    tmp_path: Path,
+) -> None:
+    stream = {"name": "feed", "shards": 1}
+    declared = {"name": "kpis", "stream": "feed", "handler": "probe_handlers:on_batch"}
+    manifests = [
+        ServiceManifest.model_validate(
+            {
+                "service": {"name": "probe", "source": "ordermesh.probe"},
+                "streams": [stream],
+                "stream_consumers": [
+                    {**declared, "on_failure": "kpis-failed"},
+                    {**declared, "name": "plain", "report_batch_item_failures": False},
+                ],
+            }
+        )
+    ]
+    runtime = LocalRuntime(RuntimeOptions(state_dir=tmp_path), clock=ManualClock())
+    try:
+        runtime.apply(wire(manifests, load_catalog()))
+        settings = {c.settings.name: c.settings for c in runtime.stream_consumers}
+        assert settings["probe-kpis"].on_failure == "kpis-failed"
+        assert settings["probe-kpis"].report_batch_item_failures
+        assert settings["probe-plain"].on_failure == "probe-plain-dlq"
+        assert not settings["probe-plain"].report_batch_item_failures
+        assert {"kpis-failed", "probe-plain-dlq"} <= set(runtime.queues.names())
+    finally:
+        runtime.close()
+
+
 def test_state_survives_a_restart_on_the_same_directory(
     tmp_path: Path, order_placed: dict[str, Any]
 ) -> None:

@@ -206,7 +206,8 @@ class LocalRuntime:
                 retry_base_delay=self.options.retry_base_delay,
             ),
         )
-        self.queues.create(f"{name}-dlq")
+        on_failure = consumer_spec.on_failure or f"{name}-dlq"
+        self.queues.create(on_failure)
         self.stream_consumers.append(
             StreamConsumer(
                 StreamConsumerSettings(
@@ -218,8 +219,8 @@ class LocalRuntime:
                     maximum_batching_window=consumer_spec.batching_window,
                     bisect_batch_on_function_error=consumer_spec.bisect_batch_on_function_error,
                     maximum_retry_attempts=consumer_spec.max_retry_attempts,
-                    on_failure=f"{name}-dlq",
-                    report_batch_item_failures=True,
+                    on_failure=on_failure,
+                    report_batch_item_failures=consumer_spec.report_batch_item_failures,
                     retry_backoff=STREAM_RETRY_BACKOFF,
                 ),
                 self.streams,
