@@ -15,6 +15,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Collection, Sequence
 from datetime import UTC, datetime, timedelta
 
+from analytics_service.domain.anomaly import Anomaly
 from analytics_service.domain.windows import (
     Effect,
     Granularity,
@@ -69,6 +70,12 @@ class KpiStore(ABC):
     def windows(self, granularity: Granularity, start: datetime, end: datetime) -> list[WindowKpis]:
         """The windows of ``granularity`` starting in ``[start, end)`` that have counters, oldest
         first."""
+
+    def anomalies(self, since: datetime) -> list[Anomaly]:  # noqa: ARG002 - see below
+        """The anomalies detected in windows ending after ``since``, oldest first (what the
+        analytics API and the dashboard show). Nothing stores anomalies yet: until anomaly
+        scoring keeps what it publishes, and the store that keeps them answers here, none."""
+        return []
 
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
