@@ -9,36 +9,23 @@ import typer
 from rich.table import Table
 
 from ordermesh_platform.cli.common import RootOption, StateOption, console, open_runtime
-from ordermesh_platform.runtime.runtime import LocalRuntime
+from ordermesh_platform.runtime.status import dead_letter_queues
 
 app = typer.Typer(help="Inspect and redrive dead-letter queues.", no_args_is_help=True)
 
 
 @app.command("list")
 def dlq_list(root: RootOption = None, state_dir: StateOption = None) -> None:
-    """Every dead-letter queue with its depth and the queues or functions that feed it."""
+    """Every dead-letter queue with its depth and the queues, functions or stream consumers that
+    feed it."""
     runtime = open_runtime(root, state_dir, validate_contracts=False)
     table = Table("dead-letter queue", "messages", "fed by")
     try:
-        for name in _dead_letter_queues(runtime):
-            depth = runtime.queues.depth(name)
-            feeders = runtime.queues.dead_letter_sources(name) + [
-                f"function {f}"
-                for f in runtime.functions.names()
-                if runtime.functions.settings(f).dead_letter_queue == name
-            ]
-            table.add_row(
-                name, str(depth.visible + depth.in_flight + depth.delayed), ", ".join(feeders)
-            )
+        for queue in dead_letter_queues(runtime):
+            table.add_row(queue.name, str(queue.messages), ", ".join(queue.fed_by))
     finally:
         runtime.close()
     console.print(table)
-
-
-def _dead_letter_queues(runtime: LocalRuntime) -> list[str]:
-    names = {runtime.queues.settings(n).dead_letter_queue for n in runtime.queues.names()}
-    names |= {runtime.functions.settings(f).dead_letter_queue for f in runtime.functions.names()}
-    return sorted(n for n in names if n)
 
 
 @app.command("show")

@@ -29,6 +29,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from ordermesh_platform import dashboard
 from ordermesh_platform.lake import LAKE_DIR
 from ordermesh_platform.runtime.awsjson import json_endpoint
 from ordermesh_platform.runtime.bus import LocalEventBus, Rule
@@ -371,8 +372,8 @@ class LocalRuntime:
         return Response(path.read_bytes(), media_type="application/json")
 
     def http_app(self) -> Starlette:
-        """The AWS endpoints (POST / with ``X-Amz-Target``) and the services' HTTP APIs on one
-        app."""
+        """The AWS endpoints (POST / with ``X-Amz-Target``), the services' HTTP APIs and the
+        operators' dashboard on one app."""
         gateway = HttpApiGateway(self.functions, self.routes)
         aws = json_endpoint(events_service(self.bus), sfn_service(self.sfn))
         methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
@@ -380,6 +381,7 @@ class LocalRuntime:
             routes=[
                 Route("/", aws, methods=["POST"]),
                 Route("/openapi/{service}.json", self._openapi, methods=["GET"]),
+                *dashboard.routes(self),
                 Route("/{path:path}", gateway.endpoint, methods=methods),
             ]
         )
