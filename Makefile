@@ -91,7 +91,7 @@ contracts: env  ## regenerate the pydantic models and check the contracts
 	$(RUN) ordermesh openapi
 
 lock:  ## re-resolve uv.lock after a dependency change
-	UV_FROZEN= $(UV) lock
+	env -u UV_FROZEN $(UV) lock
 
 clean:  ## remove the environment and generated output
 	rm -rf .venv .tools .ordermesh .build */cdk.out services/*/cdk.out
