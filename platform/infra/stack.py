@@ -26,6 +26,7 @@ from ordermesh_cdk.alarms import ALARM_TOPIC_NAME, Alarms
 from ordermesh_cdk.app import DEFAULT_BUS_NAME, acknowledge, pascal
 from ordermesh_cdk.messaging import dead_letter_queue
 from ordermesh_cdk.rules import DELIVERY_MAX_EVENT_AGE, DELIVERY_RETRY_ATTEMPTS, pattern_rule
+from ordermesh_cdk.streams import PLATFORM_PARAMETERS
 from ordermesh_contracts.catalog import Catalog, load_catalog
 from ordermesh_contracts.lake import delivery_streams
 from ordermesh_contracts.manifest import ServiceManifest, load_manifest
@@ -224,11 +225,13 @@ class PlatformStack(Stack):
             "event-bus-arn": self.bus.event_bus_arn,
             "alarm-topic-arn": self.topic.topic_arn,
             **{f"stream-arn/{n}": s.stream_arn for n, s in self.streams.items()},
+            # the key a stream's consumers decrypt with (ordermesh_cdk.streams finds it here)
+            **{f"stream-key-arn/{n}": self.key.key_arn for n in self.streams},
         }.items():
             ssm.StringParameter(
                 self,
                 pascal(name) + "Param",
-                parameter_name=f"/ordermesh/platform/{name}",
+                parameter_name=f"{PLATFORM_PARAMETERS}/{name}",
                 string_value=value,
                 description=f"ordermesh platform: {name}",
             )

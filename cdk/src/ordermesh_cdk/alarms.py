@@ -1,6 +1,6 @@
 """Alarms every unit raises, sent to the platform's alarm topic (``ALARM_TOPIC_NAME``, found by
 name, so a service deploys without the platform's stack): a dead-letter queue holds a message,
-a function failed, an HTTP API answered 5xx."""
+a function failed, an HTTP API answered 5xx, a stream consumer fell behind."""
 
 from __future__ import annotations
 
@@ -70,3 +70,23 @@ class Alarms(Construct):
     def server_errors(self, construct_id: str, api: apigw.HttpApi, what: str) -> cloudwatch.Alarm:
         metric = api.metric_server_error(period=Duration.minutes(5), statistic="Sum")
         return self.at_least(construct_id, metric, f"{what}: the API answered 5xx")
+
+    def iterator_age(
+        self,
+        construct_id: str,
+        function: lambda_.IFunction,
+        what: str,
+        *,
+        limit_ms: int,
+        evaluation_periods: int,
+    ) -> cloudwatch.Alarm:
+        """The age of the last record a stream consumer's mapping read (Lambda's
+        ``IteratorAge``) reached ``limit_ms`` in ``evaluation_periods`` minutes running."""
+        metric = function.metric("IteratorAge", period=Duration.minutes(1), statistic="Maximum")
+        return self.at_least(
+            construct_id,
+            metric,
+            f"{what}: the consumer is more than {limit_ms // 1000} s behind its stream",
+            threshold=limit_ms,
+            evaluation_periods=evaluation_periods,
+        )

@@ -1,6 +1,7 @@
 """A service's stack, built from its manifest (``service.toml``): one rule on the shared bus per
-subscription, with its queue and consumer function (or its function), the HTTP API and its
-function, the service's tables, and the permission to put events with its own source only.
+subscription, with its queue and consumer function (or its function), its topics, a function per
+stream consumer reading the platform's stream, the HTTP API and its function, the service's
+tables, and the permission to put events with its own source only.
 
 The shared bus is imported by name; nothing here refers to the platform's stack, so a service
 deploys without the others. Names follow the local runtime's wiring: the rule, queue and
@@ -29,6 +30,7 @@ from ordermesh_contracts.catalog import Catalog, load_catalog
 from ordermesh_contracts.idempotency import DYNAMODB_TABLE, DYNAMODB_TTL_ATTRIBUTE
 from ordermesh_contracts.manifest import (
     ServiceManifest,
+    StreamConsumer,
     Subscription,
     Target,
     TopicSpec,
@@ -42,6 +44,14 @@ from ordermesh_cdk.function import ServiceFunction
 from ordermesh_cdk.http_api import ServiceHttpApi
 from ordermesh_cdk.messaging import WorkQueue, dead_letter_queue
 from ordermesh_cdk.rules import DELIVERY_MAX_EVENT_AGE, DELIVERY_RETRY_ATTEMPTS, pattern_rule
+from ordermesh_cdk.streams import (
+    ITERATOR_AGE_LIMIT_MS,
+    ITERATOR_AGE_PERIODS,
+    acknowledge_consumer,
+    kinesis_source,
+    on_failure_name,
+    platform_stream,
+)
 from ordermesh_cdk.table import table_from_layout
 from ordermesh_cdk.topics import ManifestTopic
 
@@ -60,11 +70,13 @@ TABLE_ACTIONS = (
 
 @dataclass(frozen=True)
 class TableProps:
-    """A table of the service: ``environment`` names the variable its functions read."""
+    """A table of the service: ``environment`` names the variable its functions read;
+    ``actions`` are the item actions its functions get (the ones its adapter calls)."""
 
     environment: str
     layout: Mapping[str, Any]
     time_to_live_attribute: str | None = None
+    actions: Sequence[str] = TABLE_ACTIONS
 
 
 IDEMPOTENCY_TABLE = TableProps("IDEMPOTENCY_TABLE", DYNAMODB_TABLE, DYNAMODB_TTL_ATTRIBUTE)
@@ -144,6 +156,8 @@ class ServiceStack(Stack):
             )
         for subscription in props.manifest.subscriptions:
             self._subscribe(subscription)
+        for consumer in props.manifest.stream_consumers:
+            self._stream_consumer(consumer)
         self.http_api: ServiceHttpApi | None = None
         if props.manifest.http is not None:
             api = self._function(
@@ -297,6 +311,33 @@ class ServiceStack(Stack):
         )
         return function
 
+    def _stream_consumer(self, spec: StreamConsumer) -> ServiceFunction:
+        """``<service>-<name>``: the function reading the platform's stream ``spec.stream``,
+        its on-failure queue (alarmed) and an alarm when it falls behind."""
+        name = f"{self.service}-{spec.name}"
+        failed = on_failure_name(self.service, spec)
+        on_failure = dead_letter_queue(self, pascal(failed) + "DeadLetters")
+        self.alarms.dead_letters(pascal(failed) + "DeadLetters", on_failure, failed)
+        function = self._function(
+            name,
+            handler=spec.handler,
+            timeout=spec.timeout,
+            memory=spec.memory,
+            description=f"reads the {spec.stream} stream",
+        )
+        function.function.add_event_source(
+            kinesis_source(spec, platform_stream(self, spec.stream), on_failure)
+        )
+        acknowledge_consumer(function.function)
+        self.alarms.iterator_age(
+            pascal(name) + "IteratorAge",
+            function.function,
+            name,
+            limit_ms=ITERATOR_AGE_LIMIT_MS,
+            evaluation_periods=ITERATOR_AGE_PERIODS,
+        )
+        return function
+
     def _topic(self, spec: TopicSpec) -> None:
         """The topic, and each subscription's queue (and consumer) or function."""
         topic = ManifestTopic(self, pascal(spec.name) + "Topic", spec=spec)
@@ -337,18 +378,16 @@ class ServiceStack(Stack):
         return sns.Topic.from_topic_arn(self, pascal(name) + "ImportedTopic", arn)
 
     def _grant_tables(self, role: iam.IRole) -> None:
-        """Item reads and writes on the service's tables and their indexes, each by name."""
-        resources = []
+        """Each table's item actions on it and its indexes, each by name."""
         for table_props in self.props.tables:
             table = self.tables[table_props.environment]
-            resources.append(table.table_arn)
+            resources = [table.table_arn]
             resources += [
                 f"{table.table_arn}/index/{index['IndexName']}"
                 for index in table_props.layout.get("GlobalSecondaryIndexes", [])
             ]
-        if resources:
             role.add_to_principal_policy(
-                iam.PolicyStatement(actions=list(TABLE_ACTIONS), resources=resources)
+                iam.PolicyStatement(actions=list(table_props.actions), resources=resources)
             )
 
     def _grant_put_events(self, role: iam.IRole) -> None:

@@ -41,8 +41,9 @@ def table_from_layout(
     *,
     time_to_live_attribute: str | None = None,
 ) -> dynamodb.TableV2:
-    """An on-demand table with point-in-time recovery, deletion protection and the keys and
-    indexes of ``layout``; it is kept (not deleted) when its stack is."""
+    """An on-demand table with point-in-time recovery, deletion protection, encryption with the
+    account's AWS managed key (``aws/dynamodb``, whose every use CloudTrail records) and the keys
+    and indexes of ``layout``; it is kept (not deleted) when its stack is."""
     if layout.get("BillingMode", "PAY_PER_REQUEST") != "PAY_PER_REQUEST":
         raise ValueError("only on-demand (PAY_PER_REQUEST) tables are deployed")
     types = {a["AttributeName"]: a["AttributeType"] for a in layout["AttributeDefinitions"]}
@@ -71,6 +72,7 @@ def table_from_layout(
             point_in_time_recovery_enabled=True
         ),
         deletion_protection=True,
+        encryption=dynamodb.TableEncryptionV2.aws_managed_key(),
         time_to_live_attribute=time_to_live_attribute,
         removal_policy=RemovalPolicy.RETAIN,
     )

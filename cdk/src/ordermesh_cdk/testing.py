@@ -3,9 +3,10 @@
 
 Each test reads the synthesized template and compares it with the service's manifest: a rule
 per subscription with the local runtime's pattern, queues and their dead-letter queues as the
-manifest sets them, consumers reporting partial batch failures, functions on the agreed runtime
-with their tables' names, tables equal to the adapters' layouts, events put with the service's
-own source only, and the HTTP API's routes behind IAM.
+manifest sets them, consumers reporting partial batch failures, stream consumers reading the
+platform's stream with the manifest's settings and an alarmed on-failure queue, functions on the
+agreed runtime with their tables' names, tables equal to the adapters' layouts (encrypted),
+events put with the service's own source only, and the HTTP API's routes behind IAM.
 """
 
 from __future__ import annotations
@@ -21,8 +22,13 @@ from ordermesh_contracts.manifest import Target
 from ordermesh_contracts.routing import subscription_pattern
 
 from ordermesh_cdk.alarms import ALARM_TOPIC_NAME
-from ordermesh_cdk.assertions import put_events_sources, wildcard_problems
+from ordermesh_cdk.assertions import put_events_sources, statements, wildcard_problems
 from ordermesh_cdk.service import ServiceStack
+from ordermesh_cdk.streams import (
+    ITERATOR_AGE_LIMIT_MS,
+    PLATFORM_PARAMETERS,
+    stream_key_parameter,
+)
 
 
 def resources(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
@@ -32,6 +38,10 @@ def resources(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
         for logical_id, resource in template["Resources"].items()
         if resource["Type"] == kind
     }
+
+
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
 
 
 def _targets(stack: ServiceStack) -> list[Target]:
@@ -86,6 +96,12 @@ def _logical_id(stack: ServiceStack, table_environment: str) -> str:
     return stack.get_logical_id(table)
 
 
+def _function_id(stack: ServiceStack, name: str) -> str:
+    function = stack.functions[name].function.node.default_child
+    assert isinstance(function, CfnElement)
+    return stack.get_logical_id(function)
+
+
 class ServiceStackTests:
     """Mixin of the tests every service stack passes (the subclass provides ``stack``)."""
 
@@ -111,7 +127,7 @@ class ServiceStackTests:
             ]
         )
         assert patterns == expected
-        assert {r["EventBusName"] for r in rules} == {stack.props.bus_name}  # imported by name
+        assert all(r["EventBusName"] == stack.props.bus_name for r in rules)  # imported by name
         for rule in rules:
             (target,) = rule["Targets"]
             assert "DeadLetterConfig" in target  # undeliverable events are kept
@@ -125,11 +141,15 @@ class ServiceStackTests:
         queues = resources(raw, "AWS::SQS::Queue")
         work = [q for q in queues.values() if "RedrivePolicy" in q]
         # each work queue and its dead-letter queue, a dead-letter queue per function (rule
-        # target or topic subscription), the one for deliveries EventBridge could not make and
-        # one per topic for the deliveries SNS could not make
+        # target or topic subscription), the one for deliveries EventBridge could not make, one
+        # per topic for the deliveries SNS could not make and one per stream consumer for the
+        # batches its mapping discards
         assert len(work) == len(on_queues)
         topics = len(stack.props.manifest.topics)
-        assert len(queues) == 2 * len(on_queues) + (len(units) - len(on_queues)) + 1 + topics
+        streamed = len(stack.props.manifest.stream_consumers)
+        assert len(queues) == (
+            2 * len(on_queues) + (len(units) - len(on_queues)) + 1 + topics + streamed
+        )
         assert all(q["SqsManagedSseEnabled"] is True for q in queues.values())
         assert sorted(
             (q["RedrivePolicy"]["maxReceiveCount"], q["VisibilityTimeout"]) for q in work
@@ -189,9 +209,65 @@ class ServiceStackTests:
         self, stack: ServiceStack, raw: dict[str, Any]
     ) -> None:
         consumed = [u for u in _units(stack) if u.kind == "queue" and u.consumer]
-        mappings = list(resources(raw, "AWS::Lambda::EventSourceMapping").values())
+        mappings = [
+            m
+            for m in resources(raw, "AWS::Lambda::EventSourceMapping").values()
+            if "StartingPosition" not in m  # queues' mappings; streams' are checked below
+        ]
         assert sorted(m["BatchSize"] for m in mappings) == sorted(u.batch_size for u in consumed)
         assert all(m["FunctionResponseTypes"] == ["ReportBatchItemFailures"] for m in mappings)
+
+    def test_stream_consumers_read_the_platform_s_stream_with_the_manifest_s_settings(
+        self, stack: ServiceStack, raw: dict[str, Any]
+    ) -> None:
+        specs = stack.props.manifest.stream_consumers
+        mappings = {
+            m["FunctionName"]["Ref"]: m
+            for m in resources(raw, "AWS::Lambda::EventSourceMapping").values()
+            if "StartingPosition" in m
+        }
+        assert len(mappings) == len(specs)
+        queues = resources(raw, "AWS::SQS::Queue")
+        functions = resources(raw, "AWS::Lambda::Function")
+        for spec in specs:
+            logical_id = _function_id(stack, f"{stack.service}-{spec.name}")
+            mapping, function = mappings[logical_id], functions[logical_id]
+            # the stream found by name, in the stack's account and region
+            assert f":stream/{spec.stream}" in json.dumps(mapping["EventSourceArn"])
+            assert mapping["StartingPosition"] == spec.starting_position
+            assert mapping["BatchSize"] == spec.batch_size
+            assert mapping.get("MaximumBatchingWindowInSeconds", 0) == spec.batching_window
+            assert mapping["BisectBatchOnFunctionError"] is spec.bisect_batch_on_function_error
+            assert mapping["MaximumRetryAttempts"] == spec.max_retry_attempts
+            assert mapping.get("FunctionResponseTypes", []) == (
+                ["ReportBatchItemFailures"] if spec.report_batch_item_failures else []
+            )
+            destination = mapping["DestinationConfig"]["OnFailure"]["Destination"]
+            assert destination["Fn::GetAtt"][0] in queues
+            assert function["Timeout"] == spec.timeout
+            assert function["MemorySize"] == spec.memory
+        keys = {
+            p["Default"]
+            for p in raw.get("Parameters", {}).values()
+            if p["Default"].startswith(PLATFORM_PARAMETERS)
+        }
+        assert keys == {stream_key_parameter(s.stream) for s in specs}
+
+    def test_stream_consumers_decrypt_with_their_stream_s_key_only(
+        self, stack: ServiceStack, raw: dict[str, Any]
+    ) -> None:
+        decrypts = [s for s in statements(raw) if "kms:Decrypt" in _listed(s["Action"])]
+        parameters = {
+            logical_id
+            for logical_id, p in raw.get("Parameters", {}).items()
+            if p["Default"].startswith(stream_key_parameter(""))
+        }
+        consumers = len(stack.props.manifest.stream_consumers)
+        readers = [s for s in decrypts if s["Resource"] in ({"Ref": p} for p in parameters)]
+        assert len(readers) == consumers
+        reads = [s for s in statements(raw) if "kinesis:GetRecords" in _listed(s["Action"])]
+        assert len(reads) == consumers
+        assert all(":stream/" in json.dumps(s["Resource"]) for s in reads)
 
     def test_functions_are_python312_on_arm64_traced_with_json_logs_kept_a_month(
         self, stack: ServiceStack, raw: dict[str, Any]
@@ -199,7 +275,9 @@ class ServiceStackTests:
         functions = resources(raw, "AWS::Lambda::Function")
         manifest = stack.props.manifest
         consumers = [u for u in _units(stack) if u.consumer]
-        assert len(functions) == len(consumers) + (manifest.http is not None)
+        assert len(functions) == (
+            len(consumers) + len(manifest.stream_consumers) + (manifest.http is not None)
+        )
         for function in functions.values():
             assert function["Runtime"] == "python3.12"
             assert function["Architectures"] == ["arm64"]
@@ -215,7 +293,7 @@ class ServiceStackTests:
         groups = resources(raw, "AWS::Logs::LogGroup")
         assert all(g["RetentionInDays"] == 30 for g in groups.values())
 
-    def test_tables_are_the_adapters_layouts_with_point_in_time_recovery(
+    def test_tables_are_the_adapters_layouts_encrypted_with_point_in_time_recovery(
         self, stack: ServiceStack, raw: dict[str, Any]
     ) -> None:
         tables = resources(raw, "AWS::DynamoDB::GlobalTable")
@@ -237,6 +315,7 @@ class ServiceStackTests:
                 "PointInTimeRecoveryEnabled": True
             }
             assert replica["DeletionProtectionEnabled"] is True
+            assert table["SSESpecification"] == {"SSEEnabled": True, "SSEType": "KMS"}
             if props.time_to_live_attribute is None:
                 assert "TimeToLiveSpecification" not in table
             else:
@@ -273,7 +352,7 @@ class ServiceStackTests:
         (integration,) = resources(raw, "AWS::ApiGatewayV2::Integration").values()
         assert integration["PayloadFormatVersion"] == "2.0"
 
-    def test_dead_letters_function_errors_and_5xx_raise_alarms_to_the_alarm_topic(
+    def test_dead_letters_function_errors_lag_and_5xx_raise_alarms_to_the_alarm_topic(
         self, stack: ServiceStack, raw: dict[str, Any]
     ) -> None:
         alarms = list(resources(raw, "AWS::CloudWatch::Alarm").values())
@@ -294,6 +373,13 @@ class ServiceStackTests:
             if alarm.get("Namespace") == "AWS/Lambda" and alarm.get("MetricName") == "Errors"
         }
         assert failing == set(resources(raw, "AWS::Lambda::Function"))
+        behind = [a for a in alarms if a.get("MetricName") == "IteratorAge"]
+        assert sorted(a["Dimensions"][0]["Value"]["Ref"] for a in behind) == sorted(
+            m["FunctionName"]["Ref"]
+            for m in resources(raw, "AWS::Lambda::EventSourceMapping").values()
+            if "StartingPosition" in m
+        )
+        assert all(a["Threshold"] == ITERATOR_AGE_LIMIT_MS for a in behind)
         server_errors = [a for a in alarms if a.get("MetricName") == "5xx"]
         assert len(server_errors) == (stack.props.manifest.http is not None)
         for alarm in alarms:

@@ -186,6 +186,7 @@ class StreamConsumer(_Strict):
     bisect_batch_on_function_error: bool = True
     max_retry_attempts: int = Field(default=3, ge=-1, le=10000)
     timeout: int = Field(default=60, ge=1, le=900)
+    memory: int = Field(default=512, ge=128, le=10240)  # the function's, in AWS
     on_failure: str | None = Field(default=None, pattern=r"^[a-zA-Z0-9_-]{1,80}$")
     report_batch_item_failures: bool = True
 

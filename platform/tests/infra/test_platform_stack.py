@@ -19,6 +19,7 @@ from infra.stack import MANIFEST, PlatformStack
 from ordermesh_cdk.alarms import ALARM_TOPIC_NAME
 from ordermesh_cdk.assertions import put_events_sources, statements, wildcard_problems
 from ordermesh_cdk.service import ServiceStack
+from ordermesh_cdk.streams import stream_key_parameter
 from ordermesh_cdk.synth import cfn_lint_errors
 from ordermesh_cdk.testing import ServiceStackTests, resources
 from ordermesh_contracts.catalog import load_catalog
@@ -246,6 +247,23 @@ def test_alarms_watch_dead_letters_and_the_stream_s_iterator_age(platform: dict[
     (topic,) = resources(platform, "AWS::SNS::Topic").values()
     assert topic["TopicName"] == ALARM_TOPIC_NAME
     assert "KmsMasterKeyId" in topic
+
+
+def test_stream_consumers_find_each_stream_s_key_in_the_parameter_they_read(
+    platform: dict[str, Any],
+) -> None:
+    parameters = {
+        p["Name"]: p["Value"] for p in resources(platform, "AWS::SSM::Parameter").values()
+    }
+    (key,) = [
+        logical_id
+        for logical_id, k in resources(platform, "AWS::KMS::Key").items()
+        if "analytics stream" in k["Description"]
+    ]
+    for stream in MANIFEST_SPEC.streams:
+        assert parameters[stream_key_parameter(stream.name)] == {"Fn::GetAtt": [key, "Arn"]}
+    (kinesis,) = resources(platform, "AWS::Kinesis::Stream").values()
+    assert kinesis["StreamEncryption"]["KeyId"] == {"Fn::GetAtt": [key, "Arn"]}
 
 
 def test_the_dashboard_shows_every_asked_for_view(platform: dict[str, Any]) -> None:
