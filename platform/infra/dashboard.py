@@ -1,6 +1,8 @@
 """The ordermesh dashboard: orders per minute, saga outcomes and step latency, dead-letter queue
 depths, Lambda errors, duration and throttles, the analytics stream's iterator age and the
-payment provider's circuit breaker.
+payment provider's circuit breaker; and the analytics service's business view from its metrics
+(EMF, namespace ``ordermesh``, dimension ``service``): events counted, duplicates, late events,
+unreadable records, windows finalised, and how far its stream consumers are behind.
 
 Units deploy on their own, so the dashboard finds their resources by name: the saga's state
 machine by its fixed name, queues and functions through CloudWatch ``SEARCH`` expressions over
@@ -53,27 +55,67 @@ def _saga(scope: Construct, metric: str, statistic: str = "Sum") -> cloudwatch.M
     )
 
 
+def _service_metric(
+    service: str, name: str, label: str, statistic: str = "Sum"
+) -> cloudwatch.Metric:
+    """A metric a service's handlers emit with powertools (``service`` is its dimension)."""
+    return cloudwatch.Metric(
+        namespace=METRICS_NAMESPACE,
+        metric_name=name,
+        dimensions_map={"service": service},
+        statistic=statistic,
+        period=MINUTE,
+        label=label,
+    )
+
+
+def _analytics_widgets() -> list[cloudwatch.IWidget]:
+    """The analytics stream consumer: what it counts, what it sets aside, what it finalises,
+    and its lag behind the stream."""
+    return [
+        cloudwatch.GraphWidget(
+            title="Analytics: events counted per minute",
+            left=[
+                _service_metric("analytics", "EventsCounted", "counted"),
+                _service_metric("analytics", "DuplicateEvents", "duplicates (counted once)"),
+            ],
+            right=[
+                _service_metric("analytics", "LateEvents", "late (left to the lake)"),
+                _service_metric("analytics", "UnreadableRecords", "unreadable records"),
+            ],
+            width=8,
+            height=HEIGHT,
+        ),
+        cloudwatch.GraphWidget(
+            title="Analytics: KPI windows finalised per minute",
+            left=[_service_metric("analytics", "WindowsFinalised", "windows final")],
+            width=8,
+            height=HEIGHT,
+        ),
+        cloudwatch.GraphWidget(
+            title="Stream consumer lag (iterator age, ms)",
+            left=[
+                _search(
+                    '{AWS/Lambda,FunctionName} MetricName="IteratorAge" Ordermesh',
+                    "Maximum",
+                    "",
+                )
+            ],
+            width=8,
+            height=HEIGHT,
+        ),
+    ]
+
+
 def platform_dashboard(
     scope: Construct, construct_id: str, *, streams: Mapping[str, kinesis.IStream]
 ) -> cloudwatch.Dashboard:
     dashboard = cloudwatch.Dashboard(
         scope, construct_id, dashboard_name="ordermesh", default_interval=Duration.hours(3)
     )
-    orders = cloudwatch.Metric(
-        namespace=METRICS_NAMESPACE,
-        metric_name="OrdersPlaced",
-        dimensions_map={"service": "order"},
-        statistic="Sum",
-        period=MINUTE,
-        label="orders placed",
-    )
-    breaker = cloudwatch.Metric(
-        namespace=METRICS_NAMESPACE,
-        metric_name="CircuitBreakerOpen",
-        dimensions_map={"service": "payment"},
-        statistic="Maximum",
-        period=MINUTE,
-        label="provider breaker open (1) or closed (0)",
+    orders = _service_metric("order", "OrdersPlaced", "orders placed")
+    breaker = _service_metric(
+        "payment", "CircuitBreakerOpen", "provider breaker open (1) or closed (0)", "Maximum"
     )
     dashboard.add_widgets(
         cloudwatch.GraphWidget(
@@ -161,4 +203,5 @@ def platform_dashboard(
             height=HEIGHT,
         ),
     )
+    dashboard.add_widgets(*_analytics_widgets())
     return dashboard

@@ -5,7 +5,9 @@ and alarms and the dashboard watch it all. The app synthesizes with cdk-nag and 
 
 from __future__ import annotations
 
+import ast
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +30,7 @@ from ordermesh_contracts.lake_schema import columns, event_prefix, table_name
 from ordermesh_contracts.manifest import load_manifest
 from ordermesh_contracts.routing import version_pattern
 
+ROOT = Path(__file__).resolve().parents[3]
 CATALOG = load_catalog()
 MANIFEST_SPEC = load_manifest(MANIFEST)
 
@@ -279,8 +282,43 @@ def test_the_dashboard_shows_every_asked_for_view(platform: dict[str, Any]) -> N
         "Lambda throttles",
         "iterator age",
         "circuit breaker",
+        "Analytics: events counted",
+        "KPI windows finalised",
+        "Stream consumer lag",
     ):
         assert title in body, title
+
+
+def _emitted(service: str) -> set[str]:
+    """The metric names the service's code adds with powertools (``add_metric(name=...)``)."""
+    names = set()
+    for path in (ROOT / "services" / service / "src").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "add_metric":
+                names |= {
+                    k.value.value
+                    for k in node.keywords
+                    if k.arg == "name" and isinstance(k.value, ast.Constant)
+                }
+    return names
+
+
+def test_every_service_metric_on_the_dashboard_is_one_the_service_emits(
+    platform: dict[str, Any],
+) -> None:
+    (dashboard,) = resources(platform, "AWS::CloudWatch::Dashboard").values()
+    body = "".join(p for p in dashboard["DashboardBody"]["Fn::Join"][1] if isinstance(p, str))
+    graphed = set(re.findall(r'\["ordermesh","(\w+)","service","(\w+)"', body))
+    assert {service for _, service in graphed} == {"order", "payment", "analytics"}
+    assert {
+        "EventsCounted",
+        "DuplicateEvents",
+        "LateEvents",
+        "UnreadableRecords",
+        "WindowsFinalised",
+    } <= {name for name, service in graphed if service == "analytics"}
+    for name, service in graphed:
+        assert name in _emitted(service), f"{service} emits no metric {name}"
 
 
 # --- the saga ----------------------------------------------------------------------------------

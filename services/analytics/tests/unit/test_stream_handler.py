@@ -73,3 +73,23 @@ def test_a_batch_is_counted_and_an_unreadable_record_reported(local: Path) -> No
     assert window.orders_placed == 1
     assert set(store.shards()) == {"shardId-000000000001"}
     store.close()
+
+
+def test_each_batch_emits_its_counts_as_metrics_of_the_analytics_service(
+    local: Path,  # noqa: ARG001 - the local environment the handler runs in
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    placed = json.dumps(event("placed", T0)).encode()
+    capsys.readouterr()
+    handler(kinesis_event([placed, b"not an event", placed]), Context())  # type: ignore[arg-type]
+    (emf,) = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    (directive,) = emf["_aws"]["CloudWatchMetrics"]
+    assert directive["Namespace"] == "ordermesh"
+    assert emf["service"] == "analytics"
+    assert {m["Name"]: emf[m["Name"]] for m in directive["Metrics"]} == {
+        "EventsCounted": [1.0],  # the second copy is a duplicate
+        "DuplicateEvents": [1.0],
+        "LateEvents": [0.0],
+        "UnreadableRecords": [1.0],
+        "WindowsFinalised": [0.0],
+    }

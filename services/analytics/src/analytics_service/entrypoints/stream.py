@@ -35,6 +35,11 @@ def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailure
     result = count_events(records, container.store, container.settings, container.clock())
     metrics.add_metric(name="EventsCounted", unit=MetricUnit.Count, value=result.counted)
     metrics.add_metric(name="LateEvents", unit=MetricUnit.Count, value=result.late)
+    metrics.add_metric(name="DuplicateEvents", unit=MetricUnit.Count, value=result.duplicates)
+    metrics.add_metric(name="UnreadableRecords", unit=MetricUnit.Count, value=len(result.failed))
+    metrics.add_metric(
+        name="WindowsFinalised", unit=MetricUnit.Count, value=len(result.became_final)
+    )
     if result.became_final:
         logger.info("windows final", extra={"windows": len(result.became_final)})
     return {"batchItemFailures": [{"itemIdentifier": s} for s in result.failed]}
