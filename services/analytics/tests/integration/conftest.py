@@ -1,10 +1,17 @@
-"""Integration fixtures: AWS calls go to moto, in-process, with fake credentials."""
+"""Integration fixtures: AWS calls go to moto, in-process, with fake credentials; the KPI store
+in each of its implementations (the port suites run against all three)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
+import boto3
 import pytest
+from analytics_service.adapters.dynamodb import DynamoDbKpiStore, create_table
+from analytics_service.adapters.memory import InMemoryKpiStore
+from analytics_service.adapters.ports import KpiStore
+from analytics_service.adapters.sqlite import SqliteKpiStore
 from moto import mock_aws
 
 REGION = "us-east-1"
@@ -26,3 +33,18 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
         monkeypatch.setenv(name, value)
     with mock_aws():
         yield REGION
+
+
+@pytest.fixture(params=["memory", "sqlite", "dynamodb"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[KpiStore]:
+    if request.param == "memory":
+        yield InMemoryKpiStore()
+    elif request.param == "sqlite":
+        sqlite_store = SqliteKpiStore(tmp_path / "analytics.sqlite")
+        yield sqlite_store
+        sqlite_store.close()
+    else:
+        region = request.getfixturevalue("aws")
+        client = boto3.client("dynamodb", region_name=region)
+        create_table(client, "analytics")
+        yield DynamoDbKpiStore(client, "analytics")

@@ -6,17 +6,12 @@ and set, and windows read by range."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 
-import boto3
 import pytest
-from analytics_service.adapters.dynamodb import DynamoDbKpiStore, chunks, create_table
-from analytics_service.adapters.memory import InMemoryKpiStore
+from analytics_service.adapters.dynamodb import chunks
 from analytics_service.adapters.ports import AlreadyCountedError, KpiStore
-from analytics_service.adapters.sqlite import SqliteKpiStore
 from analytics_service.domain.windows import (
     Effect,
     Granularity,
@@ -29,21 +24,6 @@ from analytics_service.domain.windows import (
 T0 = datetime(2026, 12, 5, 23, 58, tzinfo=UTC)
 NOW = datetime(2026, 12, 6, 1, 0, tzinfo=UTC)
 DAY = timedelta(days=1)
-
-
-@pytest.fixture(params=["memory", "sqlite", "dynamodb"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[KpiStore]:
-    if request.param == "memory":
-        yield InMemoryKpiStore()
-    elif request.param == "sqlite":
-        sqlite_store = SqliteKpiStore(tmp_path / "analytics.sqlite")
-        yield sqlite_store
-        sqlite_store.close()
-    else:
-        region = request.getfixturevalue("aws")
-        client = boto3.client("dynamodb", region_name=region)
-        create_table(client, "analytics")
-        yield DynamoDbKpiStore(client, "analytics")
 
 
 def minute(at: datetime) -> WindowKey:

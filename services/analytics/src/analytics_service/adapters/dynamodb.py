@@ -37,6 +37,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from analytics_service.adapters.dynamodb_scoring import DynamoDbScoring
 from analytics_service.adapters.ports import (
     COUNTED_RETENTION,
     SAGA_RETENTION,
@@ -130,7 +131,7 @@ def chunks(effects: Sequence[Effect], limit: int = MAX_TRANSACTION_ITEMS) -> Ite
         yield chunk.effects
 
 
-class DynamoDbKpiStore(KpiStore):
+class DynamoDbKpiStore(DynamoDbScoring, KpiStore):
     def __init__(self, client: Any, table_name: str) -> None:
         self._client = client
         self._name = table_name

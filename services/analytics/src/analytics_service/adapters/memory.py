@@ -5,7 +5,13 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from analytics_service.adapters.ports import AlreadyCountedError, KpiStore
+from analytics_service.adapters.ports import (
+    AlreadyCountedError,
+    KpiStore,
+    RecordedAnomaly,
+    Scoring,
+)
+from analytics_service.domain.anomaly import Anomaly
 from analytics_service.domain.windows import (
     Counters,
     Effect,
@@ -26,6 +32,8 @@ class InMemoryKpiStore(KpiStore):
         self.saga_states: dict[str, SagaState] = {}
         self.shard_states: dict[str, ShardState] = {}
         self.final: datetime | None = None
+        self.scored = Scoring()
+        self.recorded: dict[str, RecordedAnomaly] = {}
 
     def counted(self, event_ids: Collection[str]) -> set[str]:
         return {i for i in event_ids if i in self.counted_at}
@@ -71,3 +79,29 @@ class InMemoryKpiStore(KpiStore):
             for key, counters in sorted(self.counters.items())
             if key.granularity is granularity and start <= key.start < end
         ]
+
+    def scoring(self) -> Scoring:
+        return self.scored
+
+    def save_scoring(
+        self, before: datetime | None, after: Scoring, anomalies: Sequence[Anomaly]
+    ) -> bool:
+        if self.scored.scored_until != before:
+            return False
+        self.scored = Scoring(after.scored_until, {**self.scored.models, **after.models})
+        for anomaly in anomalies:
+            self.recorded.setdefault(anomaly.anomaly_id, RecordedAnomaly(anomaly))
+        return True
+
+    def unpublished(self, limit: int) -> list[Anomaly]:
+        waiting = [r.anomaly for r in self.recorded.values() if r.published_at is None]
+        return sorted(waiting, key=lambda a: (a.start, a.anomaly_id))[:limit]
+
+    def mark_published(self, anomalies: Sequence[Anomaly], now: datetime) -> None:
+        for anomaly_id in (a.anomaly_id for a in anomalies):
+            if anomaly_id in self.recorded:
+                self.recorded[anomaly_id] = RecordedAnomaly(self.recorded[anomaly_id].anomaly, now)
+
+    def anomalies(self, start: datetime, end: datetime) -> list[RecordedAnomaly]:
+        found = [r for r in self.recorded.values() if start <= r.anomaly.start < end]
+        return sorted(found, key=lambda r: (r.anomaly.start, r.anomaly.anomaly_id))

@@ -7,13 +7,24 @@ sagas. It is atomic per chunk of effects (all of a chunk or none) and refuses a 
 an event already counted (``AlreadyCountedError`` names them; nothing of that chunk changed),
 so applying a batch again after a partial failure counts each event once. A store may split a
 batch into several chunks (DynamoDB: a transaction holds at most 100 items).
+
+The anomaly scoring keeps beside the windows what it consumed and learned (``Scoring``: the end
+of the last minute window scored and each series' model state) and the anomalies it found.
+``save_scoring`` writes all three in one atomic write, conditional on the scoring having
+consumed exactly what the caller read: a retried or concurrent invocation either finds the
+windows already consumed or writes nothing, so a model never learns a window twice nor skips
+one. An anomaly is recorded once per anomaly id, unpublished until ``mark_published``: the
+record is both the outbox the publisher drains and the idempotency record that keeps an anomaly
+found again from being published again.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from analytics_service.domain.anomaly import Anomaly
 from analytics_service.domain.windows import (
@@ -29,6 +40,24 @@ from analytics_service.domain.windows import (
 COUNTED_RETENTION = timedelta(days=7)
 # A saga whose other end has not come within this is forgotten (its duration is not measured).
 SAGA_RETENTION = timedelta(days=2)
+
+
+ModelStates = Mapping[str, Mapping[str, Any]]  # series name -> the model's state (JSON values)
+
+
+@dataclass(frozen=True)
+class Scoring:
+    """What the anomaly scoring consumed (windows ending at or before ``scored_until``) and
+    learned (each series' model state, by ``SeriesKey.text``)."""
+
+    scored_until: datetime | None = None
+    models: ModelStates = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RecordedAnomaly:
+    anomaly: Anomaly
+    published_at: datetime | None = None
 
 
 class AlreadyCountedError(Exception):
@@ -71,11 +100,30 @@ class KpiStore(ABC):
         """The windows of ``granularity`` starting in ``[start, end)`` that have counters, oldest
         first."""
 
-    def anomalies(self, since: datetime) -> list[Anomaly]:  # noqa: ARG002 - see below
-        """The anomalies detected in windows ending after ``since``, oldest first (what the
-        analytics API and the dashboard show). Nothing stores anomalies yet: until anomaly
-        scoring keeps what it publishes, and the store that keeps them answers here, none."""
-        return []
+    # --- anomaly scoring ----------------------------------------------------------------------
+    @abstractmethod
+    def scoring(self) -> Scoring:
+        """What the scoring consumed and learned (an empty ``Scoring`` before the first)."""
+
+    @abstractmethod
+    def save_scoring(
+        self, before: datetime | None, after: Scoring, anomalies: Sequence[Anomaly]
+    ) -> bool:
+        """If the scoring consumed up to ``before`` still: in one atomic write, move it to
+        ``after.scored_until``, store ``after.models`` (other series' states are kept) and
+        record each anomaly whose id is not recorded yet, unpublished. Whether it was written.
+        """
+
+    @abstractmethod
+    def unpublished(self, limit: int) -> list[Anomaly]:
+        """Up to ``limit`` recorded anomalies not yet published, oldest window first."""
+
+    @abstractmethod
+    def mark_published(self, anomalies: Sequence[Anomaly], now: datetime) -> None: ...
+
+    @abstractmethod
+    def anomalies(self, start: datetime, end: datetime) -> list[RecordedAnomaly]:
+        """The recorded anomalies of windows starting in ``[start, end)``, oldest first."""
 
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -8,6 +8,7 @@ decimal amounts (stored as text) exactly.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Collection, Iterator, Sequence
 from datetime import datetime
@@ -16,12 +17,16 @@ from pathlib import Path
 
 from ordermesh_contracts.sqlite import ThreadConnections
 
+from analytics_service.adapters import anomaly_json
 from analytics_service.adapters.ports import (
     AlreadyCountedError,
     KpiStore,
+    RecordedAnomaly,
+    Scoring,
     from_micros,
     micros,
 )
+from analytics_service.domain.anomaly import Anomaly
 from analytics_service.domain.windows import (
     Counters,
     Effect,
@@ -63,6 +68,23 @@ CREATE TABLE IF NOT EXISTS kpi_final_watermark (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     watermark INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS anomaly_scoring (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    scored_until INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS anomaly_models (
+    series TEXT PRIMARY KEY,
+    state TEXT NOT NULL      -- the model's state as JSON
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS anomalies (
+    anomaly_id TEXT PRIMARY KEY,
+    window_start INTEGER NOT NULL,
+    data TEXT NOT NULL,      -- the AnomalyDetected data as JSON
+    published_at INTEGER
+);
+CREATE INDEX IF NOT EXISTS anomalies_by_window ON anomalies (window_start);
+CREATE INDEX IF NOT EXISTS anomalies_unpublished ON anomalies (window_start)
+    WHERE published_at IS NULL;
 """
 _ADD = (
     "INSERT INTO kpi_counters (granularity, start, name, value) VALUES (?, ?, ?, ?) "
@@ -222,6 +244,75 @@ class SqliteKpiStore(KpiStore):
         return [
             WindowKpis(WindowKey(granularity, from_micros(s)), counters)
             for s, counters in found.items()
+        ]
+
+    # --- anomaly scoring ----------------------------------------------------------------------
+    def scoring(self) -> Scoring:
+        conn = self._db.connection()
+        row = conn.execute("SELECT scored_until FROM anomaly_scoring WHERE id = 1").fetchone()
+        models = {
+            r["series"]: json.loads(r["state"])
+            for r in conn.execute("SELECT series, state FROM anomaly_models")
+        }
+        return Scoring(None if row is None else from_micros(row[0]), models)
+
+    def save_scoring(
+        self, before: datetime | None, after: Scoring, anomalies: Sequence[Anomaly]
+    ) -> bool:
+        if after.scored_until is None:
+            raise ValueError("a saved scoring has consumed some windows")
+        until = micros(after.scored_until)
+        args: tuple[int, ...] = (until,)
+        with self._db.transaction() as conn:
+            if before is None:
+                sql = "INSERT OR IGNORE INTO anomaly_scoring VALUES (1, ?)"
+            else:
+                sql = (
+                    "UPDATE anomaly_scoring SET scored_until = ? WHERE id = 1 AND scored_until = ?"
+                )
+                args = (until, micros(before))
+            if conn.execute(sql, args).rowcount != 1:
+                return False
+            conn.executemany(
+                "INSERT OR REPLACE INTO anomaly_models VALUES (?, ?)",
+                [(series, json.dumps(state)) for series, state in after.models.items()],
+            )
+            conn.executemany(
+                "INSERT OR IGNORE INTO anomalies VALUES (?, ?, ?, NULL)",
+                [
+                    (a.anomaly_id, micros(a.start), json.dumps(anomaly_json.to_json(a)))
+                    for a in anomalies
+                ],
+            )
+        return True
+
+    def unpublished(self, limit: int) -> list[Anomaly]:
+        rows = self._db.connection().execute(
+            "SELECT data FROM anomalies WHERE published_at IS NULL "
+            "ORDER BY window_start, anomaly_id LIMIT ?",
+            (limit,),
+        )
+        return [anomaly_json.from_json(json.loads(r[0])) for r in rows]
+
+    def mark_published(self, anomalies: Sequence[Anomaly], now: datetime) -> None:
+        with self._db.transaction() as conn:
+            conn.executemany(
+                "UPDATE anomalies SET published_at = ? WHERE anomaly_id = ?",
+                [(micros(now), a.anomaly_id) for a in anomalies],
+            )
+
+    def anomalies(self, start: datetime, end: datetime) -> list[RecordedAnomaly]:
+        rows = self._db.connection().execute(
+            "SELECT data, published_at FROM anomalies WHERE window_start >= ? AND window_start < ? "
+            "ORDER BY window_start, anomaly_id",
+            (micros(start), micros(end)),
+        )
+        return [
+            RecordedAnomaly(
+                anomaly_json.from_json(json.loads(r[0])),
+                None if r[1] is None else from_micros(r[1]),
+            )
+            for r in rows
         ]
 
 

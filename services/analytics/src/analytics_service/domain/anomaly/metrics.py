@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
 from .model import AnomalyModel, ModelConfig, Verdict
 from .noise import SeriesKind
@@ -71,6 +72,15 @@ class SeriesKey:
     @classmethod
     def of(cls, metric: Metric, **dimensions: str) -> SeriesKey:
         return cls(metric, tuple(sorted(dimensions.items())))
+
+    def text(self) -> str:
+        """``average_order_value|currency=EUR``: the series' name where its model is stored."""
+        return "|".join([self.metric.value, *(f"{k}={v}" for k, v in self.dimensions)])
+
+    @classmethod
+    def parse(cls, text: str) -> SeriesKey:
+        metric, *dimensions = text.split("|")
+        return cls.of(Metric(metric), **dict(d.split("=", 1) for d in dimensions))
 
 
 def anomaly_id(key: SeriesKey, start: datetime, end: datetime) -> str:
@@ -156,6 +166,22 @@ class AnomalyDetector:
     def __init__(self, config: Callable[[Metric], ModelConfig] = default_config) -> None:
         self._config = config
         self.models: dict[SeriesKey, AnomalyModel] = {}
+
+    def state(self) -> dict[str, dict[str, Any]]:
+        """Every model's state by series name (``SeriesKey.text``)."""
+        return {key.text(): model.state() for key, model in self.models.items()}
+
+    @classmethod
+    def restored(
+        cls,
+        states: Mapping[str, Mapping[str, Any]],
+        config: Callable[[Metric], ModelConfig] = default_config,
+    ) -> AnomalyDetector:
+        detector = cls(config)
+        for text, state in states.items():
+            key = SeriesKey.parse(text)
+            detector.models[key] = AnomalyModel.restored(config(key.metric), state)
+        return detector
 
     def observe(self, window: WindowTotals) -> list[Scored]:
         scored = []

@@ -13,13 +13,16 @@ from __future__ import annotations
 import math
 import statistics
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from .noise import SeriesKind
 from .profile import DailyProfile
 
+STATE_VERSION = 1  # of ``AnomalyModel.state()``: a change of its shape is a new version
 _CHI2_1_MEDIAN = 0.454936  # median of a chi-squared variable with one degree of freedom
 
 
@@ -101,6 +104,62 @@ class AnomalyModel:
     @property
     def warming_up(self) -> bool:
         return self._warmup is not None
+
+    def state(self) -> dict[str, Any]:
+        """What the model has learned, as plain JSON values: ``restored`` gives it back, so a
+        model can live between invocations in any store."""
+        warmup = self._warmup
+        return {
+            "v": STATE_VERSION,
+            "warmup": None
+            if warmup is None
+            else {
+                "first": None if warmup.first is None else warmup.first.isoformat(),
+                # seconds after the first point: a day of points stays under 40 KB of JSON
+                "points": [
+                    [(at - warmup.first).total_seconds(), value, items]
+                    for at, value, items in warmup.points
+                    if warmup.first is not None
+                ],
+            },
+            "profile": None if self._profile is None else self._profile.factors,
+            "level": self._level,
+            "dispersion": self._dispersion,
+            "recent": list(self._recent),
+            "last": None if self._last is None else self._last.isoformat(),
+            "run": list(self._run),
+            "run_length": self._run_length,
+            "updates": self._updates,
+        }
+
+    @classmethod
+    def restored(cls, config: ModelConfig, state: Mapping[str, Any]) -> AnomalyModel:
+        """The model whose ``state()`` this was, with ``config`` (the series' configuration)."""
+        if state.get("v") != STATE_VERSION:
+            raise ValueError(f"unknown model state version {state.get('v')!r}")
+        model = cls(config)
+        warmup = state["warmup"]
+        if warmup is None:
+            model._warmup = None
+        else:
+            first = None if warmup["first"] is None else datetime.fromisoformat(warmup["first"])
+            points = [
+                (first + timedelta(seconds=s), float(v), float(i))
+                for s, v, i in warmup["points"]
+                if first is not None
+            ]
+            model._warmup = _Warmup(first, points)
+        factors = state["profile"]
+        if factors is not None:
+            model._profile = DailyProfile(factors, multiplicative=config.kind.multiplicative)
+        model._level = float(state["level"])
+        model._dispersion = float(state["dispersion"])
+        model._recent.extend(float(d) for d in state["recent"])
+        model._last = None if state["last"] is None else datetime.fromisoformat(state["last"])
+        model._run.extend(float(v) for v in state["run"])
+        model._run_length = int(state["run_length"])
+        model._updates = int(state["updates"])
+        return model
 
     def expected(self, at: datetime) -> float:
         """What the model expects at ``at`` (after the warm-up)."""
