@@ -1,9 +1,12 @@
 """The analytics service's composition root: the only place that chooses adapters.
 
-In AWS: the DynamoDB table named by ``KPI_TABLE``. Inside the local runtime: the SQLite file in
-the runtime's state folder. The allowed lateness and the idle time after which a shard no
-longer holds windows open come from ``ALLOWED_LATENESS_SECONDS`` and ``IDLE_SHARD_SECONDS``
-(the function's environment, or the runtime's settings), 120 and 60 by default.
+In AWS: the DynamoDB table named by ``KPI_TABLE`` and EventBridge through boto3. Inside the
+local runtime: the SQLite file in the runtime's state folder and the runtime's bus. Anomalies are
+published on the bus ``EVENT_BUS_NAME``. The allowed lateness and the idle time after which a
+shard no longer holds windows open come from ``ALLOWED_LATENESS_SECONDS`` and
+``IDLE_SHARD_SECONDS`` (the function's environment, or the runtime's settings), 120 and 60 by
+default; ``ANOMALY_PRIOR_PATH``, when set, names the normal traffic profile the anomaly models
+start from instead of warming up for a day on the stream (the local runtime's demo sets it).
 """
 
 from __future__ import annotations
@@ -15,15 +18,23 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from ordermesh_contracts import environment
+from ordermesh_contracts.bus import Boto3EventBus
+from ordermesh_contracts.publishing import Publisher
 from pydantic import BaseModel
 
 from analytics_service.adapters.ports import KpiStore
+from analytics_service.domain.anomaly import AnomalyDetector
 from analytics_service.domain.windows import WindowSettings
+from analytics_service.scenarios.prior import TrafficProfile, warmed
+from analytics_service.service_layer.consume_batch import Ports
+from analytics_service.service_layer.score_windows import Prior
 
 SOURCE = "ordermesh.analytics"
 
 
 class Settings(BaseModel):
+    event_bus_name: str
+    anomaly_prior_path: Path | None = None
     allowed_lateness_seconds: float = 120.0
     idle_shard_seconds: float = 60.0
     kpi_table: str | None = None  # AWS
@@ -36,17 +47,26 @@ class Settings(BaseModel):
         )
 
 
-def _windowing(values: Mapping[str, str]) -> dict[str, str]:
+def _optional(values: Mapping[str, str]) -> dict[str, str]:
     names = {"ALLOWED_LATENESS_SECONDS": "allowed_lateness_seconds"}
     names["IDLE_SHARD_SECONDS"] = "idle_shard_seconds"
+    names["ANOMALY_PRIOR_PATH"] = "anomaly_prior_path"
     return {field: values[name] for name, field in names.items() if name in values}
 
 
 def settings() -> Settings:
     local = environment.current()
     if local is not None:
-        return Settings(database=local.database("analytics"), **_windowing(local.settings))  # type: ignore[arg-type]
-    return Settings(kpi_table=os.environ["KPI_TABLE"], **_windowing(os.environ))  # type: ignore[arg-type]
+        return Settings(
+            event_bus_name=local.settings["EVENT_BUS_NAME"],
+            database=local.database("analytics"),
+            **_optional(local.settings),  # type: ignore[arg-type]
+        )
+    return Settings(
+        event_bus_name=os.environ["EVENT_BUS_NAME"],
+        kpi_table=os.environ["KPI_TABLE"],
+        **_optional(os.environ),  # type: ignore[arg-type]
+    )
 
 
 def utc_now() -> datetime:
@@ -57,7 +77,12 @@ def utc_now() -> datetime:
 class Container:
     store: KpiStore
     settings: WindowSettings
+    publisher: Publisher
+    prior: Prior | None = None
     clock: Callable[[], datetime] = utc_now
+
+    def ports(self) -> Ports:
+        return Ports(self.store, self.settings, self.publisher, self.clock, self.prior)
 
 
 def _store(config: Settings) -> KpiStore:
@@ -70,8 +95,24 @@ def _store(config: Settings) -> KpiStore:
     return DynamoDbKpiStore(environment.aws_client("dynamodb"), str(config.kpi_table))
 
 
+def _prior(path: Path | None) -> Prior | None:
+    if path is None:
+        return None
+    profile = TrafficProfile.read(path)
+
+    def prior(until: datetime) -> AnomalyDetector:
+        return warmed(profile, until)
+
+    return prior
+
+
 def build(config: Settings) -> Container:
-    return Container(_store(config), config.windows())
+    publisher = Publisher(
+        source=SOURCE,
+        event_bus_name=config.event_bus_name,
+        bus=Boto3EventBus(environment.aws_client("events")),
+    )
+    return Container(_store(config), config.windows(), publisher, _prior(config.anomaly_prior_path))
 
 
 container = environment.per_environment(lambda: build(settings()))

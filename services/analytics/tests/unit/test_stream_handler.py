@@ -56,7 +56,7 @@ def kinesis_event(payloads: list[bytes]) -> dict[str, Any]:
 @pytest.fixture
 def local(tmp_path: Path) -> Iterator[Path]:
     env = environment.LocalEnvironment(
-        tmp_path, lambda _name: None, {"ALLOWED_LATENESS_SECONDS": "30"}
+        tmp_path, lambda _name: None, {"ALLOWED_LATENESS_SECONDS": "30", "EVENT_BUS_NAME": "bus"}
     )
     environment.activate(env)
     yield tmp_path

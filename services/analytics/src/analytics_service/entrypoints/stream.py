@@ -1,4 +1,5 @@
-"""The analytics stream's consumer: a Kinesis batch counted into the KPI windows.
+"""The analytics stream's consumer: a Kinesis batch counted into the KPI windows, the windows
+that are final scored by the anomaly models, and the anomalies found published.
 
 Records that are not ordermesh events are reported in ``batchItemFailures`` (the mapping
 retries from the lowest, then sends the batch's record to its on-failure destination); a
@@ -18,7 +19,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from analytics_service import bootstrap
 from analytics_service.entrypoints import logger, metrics, tracer
-from analytics_service.service_layer.count_events import StreamRecord, count_events
+from analytics_service.service_layer.consume_batch import consume_batch
+from analytics_service.service_layer.count_events import StreamRecord
 
 
 @logger.inject_lambda_context
@@ -31,15 +33,16 @@ def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailure
         for r in batch.Records
         if isinstance(r.kinesis.data, bytes)
     ]
-    container = bootstrap.container()
-    result = count_events(records, container.store, container.settings, container.clock())
-    metrics.add_metric(name="EventsCounted", unit=MetricUnit.Count, value=result.counted)
-    metrics.add_metric(name="LateEvents", unit=MetricUnit.Count, value=result.late)
-    metrics.add_metric(name="DuplicateEvents", unit=MetricUnit.Count, value=result.duplicates)
-    metrics.add_metric(name="UnreadableRecords", unit=MetricUnit.Count, value=len(result.failed))
+    done = consume_batch(records, bootstrap.container().ports())
+    counted = done.counted
+    metrics.add_metric(name="EventsCounted", unit=MetricUnit.Count, value=counted.counted)
+    metrics.add_metric(name="LateEvents", unit=MetricUnit.Count, value=counted.late)
+    metrics.add_metric(name="DuplicateEvents", unit=MetricUnit.Count, value=counted.duplicates)
+    metrics.add_metric(name="UnreadableRecords", unit=MetricUnit.Count, value=len(counted.failed))
     metrics.add_metric(
-        name="WindowsFinalised", unit=MetricUnit.Count, value=len(result.became_final)
+        name="WindowsFinalised", unit=MetricUnit.Count, value=len(counted.became_final)
     )
-    if result.became_final:
-        logger.info("windows final", extra={"windows": len(result.became_final)})
-    return {"batchItemFailures": [{"itemIdentifier": s} for s in result.failed]}
+    metrics.add_metric(name="AnomaliesPublished", unit=MetricUnit.Count, value=done.published)
+    if done.scored.windows:
+        logger.info("windows scored", extra={"windows": done.scored.windows})
+    return {"batchItemFailures": [{"itemIdentifier": s} for s in counted.failed]}

@@ -1,0 +1,182 @@
+"""From stream records to AnomalyDetected on the bus (store in memory, a recording bus): the
+windows that became final are scored with models started from the prior, a payment outage is
+published once, a batch delivered again publishes nothing new, a batch retried after scoring
+failed scores its windows once, and the prior's normal traffic raises no alarm."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from analytics_service.adapters.memory import InMemoryKpiStore
+from analytics_service.adapters.ports import Scoring
+from analytics_service.domain.anomaly import Anomaly
+from analytics_service.domain.windows import WindowSettings
+from analytics_service.scenarios.generate import generate
+from analytics_service.scenarios.prior import TrafficProfile, warmed
+from analytics_service.service_layer.consume_batch import Ports, consume_batch
+from analytics_service.service_layer.count_events import StreamRecord
+from ordermesh_contracts.bus import EntryResult, EventBusPort, PutEventsEntry
+from ordermesh_contracts.publishing import Publisher
+from tests.events import T0, event, money
+
+PROFILE = TrafficProfile.read(Path(__file__).resolve().parents[4] / "catalog/normal-traffic.json")
+MINUTE = timedelta(minutes=1)
+SETTINGS = WindowSettings(allowed_lateness=timedelta(seconds=5))
+
+
+class RecordingBus(EventBusPort):
+    def __init__(self) -> None:
+        self.entries: list[PutEventsEntry] = []
+
+    def put_events(self, entries: Sequence[PutEventsEntry]) -> list[EntryResult]:
+        self.entries += entries
+        return [EntryResult(event_id=f"bus-{len(self.entries)}-{i}") for i in range(len(entries))]
+
+    def details(self) -> list[dict[str, Any]]:
+        return [json.loads(e.detail) for e in self.entries]
+
+
+class FailingOnce(InMemoryKpiStore):
+    """Fails the first scoring write, as a timeout after counting would."""
+
+    failed = False
+
+    def save_scoring(
+        self, before: datetime | None, after: Scoring, anomalies: Sequence[Anomaly]
+    ) -> bool:
+        if not self.failed:
+            self.failed = True
+            raise TimeoutError("the store did not answer")
+        return super().save_scoring(before, after, anomalies)
+
+
+def minute_of_orders(start: datetime, orders: int, decline: float, rng: random.Random) -> list[Any]:
+    """``orders`` sagas in the minute from ``start``: placed, reserved, then authorized and
+    confirmed, or declined and cancelled with chance ``decline``."""
+    found = []
+    for n in range(orders):
+        cid = f"ord_{start:%H%M}{n:04d}"
+        at = start + timedelta(seconds=rng.uniform(0, 55))
+        total = money(f"{rng.lognormvariate(3.73, 0.4):.2f}", "EUR")
+        found.append(event("placed", at, cid, total=total))
+        found.append(event("reserved", at + timedelta(milliseconds=20), cid))
+        if rng.random() < decline:
+            found.append(event("declined", at + timedelta(milliseconds=40), cid))
+            found.append(event("cancelled", at + timedelta(milliseconds=60), cid))
+        else:
+            found.append(event("authorized", at + timedelta(milliseconds=40), cid))
+            found.append(event("confirmed", at + timedelta(milliseconds=60), cid, total=total))
+    found.sort(key=lambda e: e["detail"]["metadata"]["occurredAt"])
+    return found
+
+
+def records(events: list[Any]) -> list[StreamRecord]:
+    return [StreamRecord("shard-1", str(i), json.dumps(e).encode()) for i, e in enumerate(events)]
+
+
+def outage_events() -> list[Any]:
+    """Three normal minutes, a minute of payment outage (every payment declined), then a minute
+    whose events move the watermark past it."""
+    rng = random.Random(5)
+    found: list[Any] = []
+    for index, decline in enumerate([0.04, 0.04, 0.04, 1.0, 0.04]):
+        found += minute_of_orders(T0 + index * MINUTE, 40, decline, rng)
+    return found
+
+
+def ports(store: InMemoryKpiStore, bus: RecordingBus) -> Ports:
+    publisher = Publisher(source="ordermesh.analytics", event_bus_name="ordermesh", bus=bus)
+    return Ports(
+        store, SETTINGS, publisher, lambda: T0 + 10 * MINUTE, lambda at: warmed(PROFILE, at)
+    )
+
+
+def test_a_payment_outage_is_published_once_as_anomaly_detected() -> None:
+    # Given a store and a bus, when the stream delivers an outage in one batch
+    store, bus = InMemoryKpiStore(), RecordingBus()
+    done = consume_batch(records(outage_events()), ports(store, bus))
+    # Then the four final minutes were scored, and the outage's decline rate is CRITICAL
+    assert done.scored.windows == 4
+    assert done.published == len(done.scored.anomalies) == len(bus.entries) >= 1
+    data = {d["data"]["metric"]: d["data"] for d in bus.details()}
+    declines = data["payment_decline_rate"]
+    assert declines["severity"] == "CRITICAL"
+    assert declines["window"] == {"start": "2026-12-05T10:03:00Z", "end": "2026-12-05T10:04:00Z"}
+    assert declines["observed"] == 1.0
+    assert declines["expected"] == pytest.approx(0.04, abs=0.01)
+    assert set(data) <= {"payment_decline_rate", "cancellation_rate"}
+    assert {e.source for e in bus.entries} == {"ordermesh.analytics"}
+    assert {e.detail_type for e in bus.entries} == {"AnomalyDetected"}
+
+
+def test_replaying_a_whole_batch_publishes_nothing_new() -> None:
+    # Given an outage consumed and published
+    store, bus = InMemoryKpiStore(), RecordingBus()
+    batch = records(outage_events())
+    consume_batch(batch, ports(store, bus))
+    published, scoring = len(bus.entries), store.scoring()
+    # When the same batch is delivered again (a retry, a replay of the stream)
+    again = consume_batch(batch, ports(store, bus))
+    # Then nothing is counted, scored, learned or published again
+    assert again.counted.counted == 0
+    assert again.scored.windows == 0
+    assert again.published == 0
+    assert len(bus.entries) == published
+    assert store.scoring() == scoring
+
+
+def test_an_anomaly_scored_again_is_not_published_again() -> None:
+    # Given an outage published, when the scoring forgets what it consumed (restored from an
+    # older backup, say) and scores the same windows again
+    store, bus = InMemoryKpiStore(), RecordingBus()
+    consume_batch(records(outage_events()), ports(store, bus))
+    published = len(bus.entries)
+    store.scored = Scoring()
+    again = consume_batch([], ports(store, bus))
+    # Then it finds the same anomalies, with the same ids, and publishes none of them again
+    assert again.scored.anomalies
+    assert again.published == 0
+    assert len(bus.entries) == published
+
+
+def test_a_batch_retried_after_scoring_failed_scores_its_windows_once() -> None:
+    # Given a store that fails the first scoring write after the batch was counted
+    store, bus = FailingOnce(), RecordingBus()
+    batch = records(outage_events())
+    with pytest.raises(TimeoutError):
+        consume_batch(batch, ports(store, bus))
+    assert bus.entries == []
+    # When the stream delivers the batch again
+    retried = consume_batch(batch, ports(store, bus))
+    # Then its events are not counted again, but its windows are scored (not skipped), once,
+    # learning exactly what a single delivery learns
+    assert retried.counted.counted == 0
+    assert retried.scored.windows == 4
+    once, once_bus = InMemoryKpiStore(), RecordingBus()
+    consume_batch(batch, ports(once, once_bus))
+    assert store.scoring() == once.scoring()
+    assert [json.loads(e.detail)["data"] for e in bus.entries] == [
+        json.loads(e.detail)["data"] for e in once_bus.entries
+    ]
+
+
+def test_the_prior_s_normal_traffic_raises_no_alarm() -> None:
+    # Given models started from the prior's day, when six more hours of the same normal traffic
+    # (another seed) are scored
+    detector = warmed(PROFILE, T0)
+    later = generate(PROFILE.seed + 1, 1, warmup_days=1, traffic=PROFILE.traffic(), start=T0)
+    found = [
+        s.anomaly
+        for window in later.windows[:360]
+        for s in detector.observe(window)
+        if s.anomaly is not None
+    ]
+    # Then there is a verdict for every window and no anomaly
+    assert not any(model.warming_up for model in detector.models.values())
+    assert found == []
