@@ -19,6 +19,7 @@ from ordermesh_platform.runtime.server import BackgroundServer
 from ordermesh_platform.shared.clock import Clock
 
 CATALOG = Path("catalog") / "products.json"
+ENDPOINTS = "system.json"  # in the state folder: the running system's URLs
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,7 @@ class LocalSystem:
             self.seed()
         self.runtime.start()
         self.server.start()
+        self._write_endpoints()
         # What starting made (modules, compiled schemas, models) lives as long as the process:
         # out of the collector's sight, a full collection takes a few milliseconds instead of
         # ~70 ms, a pause every order under way would wait out. (Garbage first: frozen objects
@@ -115,6 +117,12 @@ class LocalSystem:
         gc.collect()
         gc.freeze()
         return self
+
+    def _write_endpoints(self) -> None:
+        """Where this system serves, in its state folder, for the commands that drive it."""
+        endpoints = {"url": self.url, "providerUrl": self.provider_url}
+        path = self.runtime.store.path.parent / ENDPOINTS
+        path.write_text(json.dumps(endpoints) + "\n", encoding="utf-8")
 
     def stop(self) -> None:
         self.server.stop()

@@ -188,8 +188,34 @@ def demo(
     orders: Annotated[int, typer.Option(help="How many orders to place.")] = 25,
     url: Annotated[str, typer.Option(help="Where `ordermesh up` serves.")] = DEFAULT_URL,
     wait: Annotated[float, typer.Option(help="Seconds to wait for every saga to end.")] = 30.0,
+    scenario: Annotated[
+        str | None,
+        typer.Option(
+            help="Stage an incident until its alert arrives: payment-outage, traffic-drop, "
+            "traffic-surge, order-value-jump or stock-out."
+        ),
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed of the scenario's orders.")] = None,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for the alert.")] = 180.0,
+    root: RootOption = None,
+    state_dir: StateOption = None,
 ) -> None:
-    """Place a mix of orders on a running system and show how each ended."""
+    """Place a mix of orders on a running system and show how each ended; with --scenario,
+    place the normal traffic changed by an incident and wait for its alert."""
+    if scenario is not None:
+        from ordermesh_platform.cli.demo_scenario import run_scenario
+        from ordermesh_platform.demo.scenarios import http_call
+
+        run_scenario(
+            scenario,
+            url=url,
+            root=root,
+            state_dir=state_dir,
+            seed=seed,
+            timeout=timeout,
+            request=http_call,
+        )
+        return
     placed: list[tuple[str, str]] = []
     try:
         with Progress(console=console) as progress:

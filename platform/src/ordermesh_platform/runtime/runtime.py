@@ -164,6 +164,7 @@ class LocalRuntime:
         validator = ContractValidator(catalog, MODELS) if options.validate_contracts else None
         runtime = cls(options, clock=clock, validator=validator)
         runtime.settings["CATALOG_PATH"] = str(root / "catalog" / "products.json")
+        runtime.settings.update(local_analytics_settings(root))
         manifests = [load_manifest(p) for p in discover_manifests(root)]
         runtime.apply(runtime.wiring(manifests, catalog))
         return runtime
@@ -385,3 +386,18 @@ class LocalRuntime:
                 Route("/{path:path}", gateway.endpoint, methods=methods),
             ]
         )
+
+
+# One process, one clock: events reach the analytics stream within milliseconds of their event
+# time, so the local runtime allows 5 seconds of lateness (AWS: 2 minutes) and a minute window
+# is final about 5 seconds after it ends; the demo's normal traffic is the anomaly models' prior
+# (decision note 2026-12-05-anomaly-alerts).
+LOCAL_ALLOWED_LATENESS_SECONDS = 5
+NORMAL_TRAFFIC = Path("catalog") / "normal-traffic.json"
+
+
+def local_analytics_settings(root: Path) -> dict[str, str]:
+    settings = {"ALLOWED_LATENESS_SECONDS": str(LOCAL_ALLOWED_LATENESS_SECONDS)}
+    if (root / NORMAL_TRAFFIC).is_file():
+        settings["ANOMALY_PRIOR_PATH"] = str(root / NORMAL_TRAFFIC)
+    return settings

@@ -1,0 +1,1 @@
+"""``ordermesh demo --scenario``: the demo's normal traffic and the incidents it can stage."""
