@@ -11,6 +11,7 @@ from analytics_service.adapters.dynamodb import TABLE, TTL_ATTRIBUTE
 from analytics_service.bootstrap import Settings
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
+from ordermesh_cdk.app import DEFAULT_BUS_NAME
 from ordermesh_cdk.service import TABLE_ACTIONS, ServiceProps, ServiceStack, TableProps
 
 HERE = Path(__file__).resolve().parents[1]
@@ -26,7 +27,7 @@ KPI_TABLE = TableProps("KPI_TABLE", TABLE, TTL_ATTRIBUTE, actions=KPI_TABLE_ACTI
 def windowing_environment(settings: Settings | None = None) -> dict[str, str]:
     """The bootstrap's windowing settings as the function's environment (its defaults unless
     given), so that a deployed consumer says what lateness it runs with."""
-    settings = settings or Settings()
+    settings = settings or Settings(event_bus_name=DEFAULT_BUS_NAME)  # windowing defaults
     return {
         "ALLOWED_LATENESS_SECONDS": f"{settings.allowed_lateness_seconds:g}",
         "IDLE_SHARD_SECONDS": f"{settings.idle_shard_seconds:g}",

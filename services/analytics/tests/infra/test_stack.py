@@ -11,7 +11,7 @@ from typing import Any
 import aws_cdk as cdk
 import pytest
 from analytics_service.adapters.dynamodb import TTL_ATTRIBUTE
-from analytics_service.bootstrap import Settings, _windowing
+from analytics_service.bootstrap import Settings, _optional
 from app import build_app, code
 from infra.stack import KPI_TABLE_ACTIONS, analytics_stack, windowing_environment
 from ordermesh_cdk.assertions import statements
@@ -44,12 +44,18 @@ class TestAnalyticsStack(ServiceStackTests):
     ) -> None:
         for function in resources(raw, "AWS::Lambda::Function").values():
             variables = function["Environment"]["Variables"]
-            read = Settings(kpi_table="kpis", **_windowing(variables))  # type: ignore[arg-type]
-            assert read.windows() == Settings().windows()
+            read = Settings(
+                event_bus_name="ordermesh",
+                kpi_table="kpis",
+                **_optional(variables),  # type: ignore[arg-type]
+            )
+            assert read.windows() == Settings(event_bus_name="ordermesh").windows()
             assert set(windowing_environment()) <= set(variables)
 
     def test_the_windowing_settings_are_the_ones_given(self) -> None:
-        given = Settings(allowed_lateness_seconds=300, idle_shard_seconds=90.5)
+        given = Settings(
+            event_bus_name="ordermesh", allowed_lateness_seconds=300, idle_shard_seconds=90.5
+        )
         assert windowing_environment(given) == {
             "ALLOWED_LATENESS_SECONDS": "300",
             "IDLE_SHARD_SECONDS": "90.5",

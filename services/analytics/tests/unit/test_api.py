@@ -59,7 +59,9 @@ def get(path: str, **query: str) -> tuple[int, str, Any]:
 
 @pytest.fixture
 def local(tmp_path: Path) -> Iterator[Path]:
-    env = environment.LocalEnvironment(tmp_path, lambda _name: None, {})
+    env = environment.LocalEnvironment(
+        tmp_path, lambda _name: None, {"EVENT_BUS_NAME": "ordermesh"}
+    )
     environment.activate(env)
     yield tmp_path
     environment.deactivate(env)

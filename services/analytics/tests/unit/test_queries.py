@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from analytics_service.adapters.memory import InMemoryKpiStore
+from analytics_service.adapters.ports import RecordedAnomaly
 from analytics_service.domain.anomaly import Anomaly, Metric, Severity
 from analytics_service.domain.windows import Granularity, WindowSettings
 from analytics_service.domain.windows.series import SERIES, SeriesMetric
@@ -146,14 +147,14 @@ def test_now_is_the_window_of_each_granularity_holding_now(store: InMemoryKpiSto
 
 
 class StoreWithAnomalies(InMemoryKpiStore):
-    """What the store answers once anomaly scoring keeps what it publishes."""
+    """A store holding the given anomalies, as scoring records them."""
 
     def __init__(self, found: list[Anomaly]) -> None:
         super().__init__()
         self.found = found
 
-    def anomalies(self, since: datetime) -> list[Anomaly]:
-        return [a for a in self.found if a.end > since]
+    def anomalies(self, start: datetime, end: datetime) -> list[RecordedAnomaly]:
+        return [RecordedAnomaly(a) for a in self.found if start <= a.start < end]
 
 
 def _anomaly(start: datetime, metric: Metric = Metric.PAYMENT_DECLINE_RATE) -> Anomaly:
@@ -188,7 +189,7 @@ def test_anomalies_since_are_answered_as_the_contract_spells_them() -> None:
     ]
 
 
-def test_no_store_keeps_anomalies_yet_so_there_are_none(store: InMemoryKpiStore) -> None:
+def test_a_store_without_anomalies_answers_none(store: InMemoryKpiStore) -> None:
     assert queries.anomalies(store, T0, now=T0 + MINUTE)["items"] == []
 
 

@@ -92,4 +92,5 @@ def test_each_batch_emits_its_counts_as_metrics_of_the_analytics_service(
         "LateEvents": [0.0],
         "UnreadableRecords": [1.0],
         "WindowsFinalised": [0.0],
+        "AnomaliesPublished": [0.0],
     }

@@ -169,5 +169,10 @@ def anomalies(store: KpiStore, since: datetime | None, now: datetime) -> dict[st
     start = since if since is not None else now - DEFAULT_ANOMALY_LOOKBACK
     if start > now:
         raise InvalidQueryError("since", f"since ({iso(start)}) is in the future")
-    found = sorted(store.anomalies(start), key=lambda a: (a.start, a.metric.value))
+    # windows ending after ``start``: a window is at most a day long, and none starts after now
+    recorded = store.anomalies(start - timedelta(days=1), now + timedelta(seconds=1))
+    found = sorted(
+        (r.anomaly for r in recorded if r.anomaly.end > start),
+        key=lambda a: (a.start, a.metric.value),
+    )
     return {"since": iso(start), "items": [anomaly_view(a) for a in found]}
