@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import analytics
+import analytics_consumer
 import bus
 import lake
 import orders
@@ -32,6 +33,7 @@ SECTIONS = {
     "sfn": sfn,
     "orders": orders,
     "analytics": analytics,
+    "analytics-consumer": analytics_consumer,
     "synth": synth,
 }
 
