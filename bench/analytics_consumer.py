@@ -10,7 +10,9 @@ runtime's delivery threads (``start()``: woken by the stream's channel, polling 
 polls), beside the runtime's other workers and its housekeeping.
 
 The events are the lake generator's order sagas (``ordermesh_platform.lake.generate``: every
-event of each order, a day of orders) in the order they happen, put on the stream as the bus's
+event of each order, a day of orders at the declared normal traffic's orders per minute,
+``catalog/normal-traffic.json``, which the local anomaly models start from) in the order they
+happen, put on the stream as the bus's
 ``analytics-feed`` rule puts them: the event's JSON as the bus writes it, through the runtime's
 ``StreamSink`` with the rule's target (partition key: the correlation id). The events of the
 first minute warm the consumer up (imports, the handler's first invocation on each shard: what
@@ -24,7 +26,8 @@ runtime's process, without what the other sections imported or left for its coll
 
 The same run checks the counting: the KPI store's day windows hold exactly the orders placed,
 confirmed and cancelled, payments declined, sagas finished, revenue per currency and events of
-each type that were generated, no late event, and the on-failure queue is empty.
+each type that were generated (the AnomalyDetected events the service publishes aside), no late
+event, and the on-failure queue is empty.
 
 ``ORDERMESH_BENCH_CONSUMER_EVENTS`` sets how many events are timed (default 50,000).
 """
@@ -32,6 +35,7 @@ each type that were generated, no late event, and the on-failure queue is empty.
 from __future__ import annotations
 
 import gc
+import json
 import multiprocessing
 import os
 import tempfile
@@ -57,7 +61,6 @@ from ordermesh_platform.runtime.streams import sequence_position
 ROOT = Path(__file__).resolve().parents[1]
 EVENTS = int(os.environ.get("ORDERMESH_BENCH_CONSUMER_EVENTS", "50000"))
 WARM_UP = timedelta(minutes=1)  # of event time, under the allowed lateness (2 minutes)
-EVENTS_PER_ORDER = 7.2  # about, in the generator's mix
 TARGET_RATE = 10_000.0  # events per second
 STREAM = "ordermesh-analytics"
 CONSUMER = "analytics-kpis"
@@ -108,7 +111,9 @@ def _events(count: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The warm-up's events and ``count`` more, of a day of order sagas (yesterday, UTC), in the
     order they happen."""
     today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    orders = int(count * 1.05 / EVENTS_PER_ORDER) + 1  # a little over, for the warm-up
+    # as many orders a minute as the declared normal traffic, which the local models start from
+    profile = json.loads((ROOT / "catalog" / "normal-traffic.json").read_text(encoding="utf-8"))
+    orders = int(profile["ordersPerMinute"]) * 24 * 60
     generated = generate_events(seed=22, orders=orders, start=today - timedelta(days=1), days=1)
     events = sorted(generated, key=lambda e: e["detail"]["metadata"]["occurredAt"])
     warm = next(i for i, e in enumerate(events) if _occurred(e) >= _occurred(events[0]) + WARM_UP)
@@ -194,7 +199,11 @@ def _counted(
     finally:
         store.close()
     total = counters.merged(w.counters for w in days)
-    by_type = {name for name in total if counters.split(name)[0] == counters.EVENTS}
+    by_type = {  # the service's own AnomalyDetected are not what was generated
+        name
+        for name in total
+        if counters.split(name)[0] == counters.EVENTS and "AnomalyDetected" not in name
+    }
     return {name: total.get(name, 0) for name in sorted(set(names) | by_type)}
 
 
