@@ -5,8 +5,10 @@ local runtime: the SQLite file in the runtime's state folder and the runtime's b
 published on the bus ``EVENT_BUS_NAME``. The allowed lateness and the idle time after which a
 shard no longer holds windows open come from ``ALLOWED_LATENESS_SECONDS`` and
 ``IDLE_SHARD_SECONDS`` (the function's environment, or the runtime's settings), 120 and 60 by
-default; ``ANOMALY_PRIOR_PATH``, when set, names the normal traffic profile the anomaly models
-start from instead of warming up for a day on the stream (the local runtime's demo sets it).
+default; ``STREAM_SHARDS``, the stream's shard count (shards ``shardId-000000000000`` on),
+makes a shard not seen yet hold the final watermark; ``ANOMALY_PRIOR_PATH``, when set, names the
+normal traffic profile the anomaly models start from instead of warming up for a day on the
+stream (the local runtime's demo sets it).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ class Settings(BaseModel):
     anomaly_prior_path: Path | None = None
     allowed_lateness_seconds: float = 120.0
     idle_shard_seconds: float = 60.0
+    stream_shards: int = 0  # 0: not known, a shard not seen yet does not hold windows open
     kpi_table: str | None = None  # AWS
     database: Path | None = None  # local
 
@@ -44,6 +47,7 @@ class Settings(BaseModel):
         return WindowSettings(
             allowed_lateness=timedelta(seconds=self.allowed_lateness_seconds),
             idle_after=timedelta(seconds=self.idle_shard_seconds),
+            shards=tuple(f"shardId-{i:012d}" for i in range(self.stream_shards)),
         )
 
 
@@ -51,6 +55,7 @@ def _optional(values: Mapping[str, str]) -> dict[str, str]:
     names = {"ALLOWED_LATENESS_SECONDS": "allowed_lateness_seconds"}
     names["IDLE_SHARD_SECONDS"] = "idle_shard_seconds"
     names["ANOMALY_PRIOR_PATH"] = "anomaly_prior_path"
+    names["STREAM_SHARDS"] = "stream_shards"
     return {field: values[name] for name, field in names.items() if name in values}
 
 

@@ -30,11 +30,12 @@ def deliver(
     shard: str = "shardId-000000000000",
     batch: int = 50,
     now: datetime = LATER,
+    settings: WindowSettings = SETTINGS,
 ) -> Counted:
     records = [StreamRecord(shard, str(i), json.dumps(e).encode()) for i, e in enumerate(events)]
     total = Counted()
     for i in range(0, len(records), batch):
-        result = count_events(records[i : i + batch], store, SETTINGS, now)
+        result = count_events(records[i : i + batch], store, settings, now)
         total.counted += result.counted
         total.duplicates += result.duplicates
         total.late += result.late
@@ -203,6 +204,28 @@ def test_an_idle_shard_does_not_hold_windows_open() -> None:
     # an event of the idle shard for a window now final is late
     result = deliver(store, [event("placed", T0 + timedelta(minutes=5))], shard="A", now=later)
     assert result.late == 1
+
+
+def test_a_backlog_on_two_shards_read_one_shard_after_the_other_is_not_late() -> None:
+    # Given a backlog on two shards of interleaved event times, shard A's read first in several
+    # batches, then shard B's (the consumer starting on a stream that already holds them)
+    events = scenario(300)
+    settings = WindowSettings(shards=("A", "B"))
+    in_order, backlog = InMemoryKpiStore(), InMemoryKpiStore()
+    deliver(in_order, events, settings=settings)
+    deliver(backlog, events[0::2], shard="A", settings=settings)
+    result = deliver(backlog, events[1::2], shard="B", settings=settings)
+    # Then shard B, not seen yet, held the final watermark: nothing late, the same KPIs
+    assert (
+        sum(
+            w.counters.get(c.LATE_EVENTS, 0)
+            for w in backlog.windows(Granularity.MINUTE, T0 - DAY, T0 + DAY)
+        )
+        == 0
+    )
+    assert result.late == 0
+    for granularity in Granularity:
+        assert kpis(backlog, granularity) == kpis(in_order, granularity)
 
 
 def test_an_unreadable_record_is_reported_and_the_rest_counted() -> None:

@@ -24,6 +24,7 @@ from analytics_service.domain.windows import (
     became_final,
     final_watermark,
     process,
+    unseen_shards,
 )
 from analytics_service.service_layer.reading import UnreadableEventError, read
 
@@ -57,6 +58,9 @@ def count_events(
     for shard_id, facts in by_shard.items():
         _count_shard(shard_id, facts, store, settings, now, result)
     first = min((f.occurred_at for facts in by_shard.values() for f in facts), default=None)
+    if first is not None:
+        for unseen in unseen_shards(store.shards(), first, now, settings):
+            store.save_shard(unseen)
     result.became_final = _advance_final(store, settings, now, first)
     return result
 

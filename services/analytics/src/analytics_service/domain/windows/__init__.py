@@ -6,7 +6,13 @@ from .counters import Counters, Number
 from .facts import Fact, SagaMark
 from .kpis import WindowKpis
 from .rollup import rolled_up
-from .watermark import ShardState, WindowSettings, became_final, final_watermark
+from .watermark import (
+    ShardState,
+    WindowSettings,
+    became_final,
+    final_watermark,
+    unseen_shards,
+)
 from .window import Granularity, WindowKey
 
 __all__ = [
@@ -27,4 +33,5 @@ __all__ = [
     "final_watermark",
     "process",
     "rolled_up",
+    "unseen_shards",
 ]

@@ -27,6 +27,9 @@ MAX_FINAL_SPAN = timedelta(days=1)
 class WindowSettings:
     allowed_lateness: timedelta = DEFAULT_LATENESS
     idle_after: timedelta = DEFAULT_IDLE_AFTER
+    # The stream's shards, when known: one not seen yet holds the final watermark (see
+    # ``unseen_shards``) instead of being left out as if idle.
+    shards: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.allowed_lateness < timedelta(0) or self.idle_after <= timedelta(0):
@@ -54,6 +57,16 @@ def final_watermark(
     if not active:
         return None
     return min(s.watermark(settings) for s in active)
+
+
+def unseen_shards(
+    known: Iterable[str], first: datetime, now: datetime, settings: WindowSettings
+) -> list[ShardState]:
+    """The stream's shards not seen yet, each registered as if it had delivered ``first`` (the
+    earliest event of the batch): until its first batch, or until it is idle, it holds the final
+    watermark where its backlog may start, so that backlog is not late."""
+    seen = set(known)
+    return [ShardState(s, first, now) for s in settings.shards if s not in seen]
 
 
 def became_final(before: datetime | None, now_final: datetime, first: datetime) -> list[WindowKey]:
