@@ -152,3 +152,14 @@ def test_state_survives_a_restart_on_the_same_directory(
         assert second.queues.depth("probe-batches").visible == 1
     finally:
         second.close()
+
+
+def test_the_analytics_service_is_told_how_many_shards_its_stream_has(tmp_path: Path) -> None:
+    manifests = [load_manifest(p) for p in discover_manifests(ROOT)]
+    (stream,) = [s for m in manifests for s in m.streams if s.name == "ordermesh-analytics"]
+    runtime = LocalRuntime.from_project(ROOT, RuntimeOptions(state_dir=tmp_path / "state"))
+    try:
+        assert runtime.settings["STREAM_SHARDS"] == str(stream.shards)
+        assert runtime.settings["ALLOWED_LATENESS_SECONDS"] == "5"
+    finally:
+        runtime.close()

@@ -164,8 +164,8 @@ class LocalRuntime:
         validator = ContractValidator(catalog, MODELS) if options.validate_contracts else None
         runtime = cls(options, clock=clock, validator=validator)
         runtime.settings["CATALOG_PATH"] = str(root / "catalog" / "products.json")
-        runtime.settings.update(local_analytics_settings(root))
         manifests = [load_manifest(p) for p in discover_manifests(root)]
+        runtime.settings.update(local_analytics_settings(root, manifests))
         runtime.apply(runtime.wiring(manifests, catalog))
         return runtime
 
@@ -396,8 +396,17 @@ LOCAL_ALLOWED_LATENESS_SECONDS = 5
 NORMAL_TRAFFIC = Path("catalog") / "normal-traffic.json"
 
 
-def local_analytics_settings(root: Path) -> dict[str, str]:
+def local_analytics_settings(root: Path, manifests: Sequence[ServiceManifest]) -> dict[str, str]:
+    """The analytics service's local settings: its lateness, its prior, and the shard count of
+    the stream it reads (``STREAM_SHARDS``: an unread shard's backlog then holds the windows
+    open, instead of being counted late, when the consumer starts on a stream with a backlog)."""
     settings = {"ALLOWED_LATENESS_SECONDS": str(LOCAL_ALLOWED_LATENESS_SECONDS)}
+    read = {
+        c.stream for m in manifests if m.service.name == "analytics" for c in m.stream_consumers
+    }
+    shards = [s.shards for m in manifests for s in m.streams if s.name in read]
+    if len(shards) == 1:
+        settings["STREAM_SHARDS"] = str(shards[0])
     if (root / NORMAL_TRAFFIC).is_file():
         settings["ANOMALY_PRIOR_PATH"] = str(root / NORMAL_TRAFFIC)
     return settings
