@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from ordermesh_platform.patterns._values import IpRange, parse_ip
+from ordermesh_platform.patterns import IpRange, parse_ip
 
 Value = str | Decimal | bool | None
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
 
-from ordermesh_platform.patterns._values import CidrError, parse_cidr
+from ordermesh_platform.patterns import CidrError, parse_cidr
 from ordermesh_platform.sns.conditions import (
     AnythingBut,
     AnythingButPrefix,
