@@ -126,7 +126,7 @@ def _limit(directory: Path) -> float:
             pa.BufferReader(data),
             read_options=pa_json.ReadOptions(block_size=1 << 24),
             parse_options=pa_json.ParseOptions(
-                explicit_schema=converter._json_schema,  # noqa: SLF001 - the same schema
+                explicit_schema=converter.json_schema,  # the schema our reader uses
                 unexpected_field_behavior="ignore",
             ),
         )

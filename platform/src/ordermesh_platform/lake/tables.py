@@ -77,7 +77,7 @@ class RowConverter:
 
     schema: pa.Schema
     _columns: tuple[tuple[str, str, Convert], ...]  # (column, JSON key, converter)
-    _json_schema: pa.Schema  # the schema with each column under its JSON key (``detail-type``)
+    json_schema: pa.Schema  # the schema with each column under its JSON key (``detail-type``)
     _has_map: bool
 
     @classmethod
@@ -115,7 +115,7 @@ class RowConverter:
         if data.count(b"\n") != len(records) - 1:  # a record over several lines
             return None
         options = pa_json.ParseOptions(
-            explicit_schema=self._json_schema, unexpected_field_behavior="infer"
+            explicit_schema=self.json_schema, unexpected_field_behavior="infer"
         )
         try:
             read = pa_json.read_json(
@@ -125,10 +125,10 @@ class RowConverter:
             )
         except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
             return None
-        if read.num_rows != len(records) or _case_variants(read.schema, self._json_schema):
+        if read.num_rows != len(records) or _case_variants(read.schema, self.json_schema):
             return None
         return (
-            read.select(self._json_schema.names).rename_columns(self.schema.names).cast(self.schema)
+            read.select(self.json_schema.names).rename_columns(self.schema.names).cast(self.schema)
         )
 
 
