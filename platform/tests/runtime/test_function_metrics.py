@@ -21,7 +21,8 @@ from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import (
     AmazonCloudWatchEMFProvider,
 )
 from ordermesh_platform.runtime import invocation_metrics
-from ordermesh_platform.runtime.functions import FunctionError, Functions, FunctionSettings
+from ordermesh_platform.runtime.function_calls import FunctionError
+from ordermesh_platform.runtime.functions import Functions, FunctionSettings
 from ordermesh_platform.runtime.logs import FunctionLogs
 from ordermesh_platform.runtime.queues import Queues
 from ordermesh_platform.shared.clock import ManualClock

@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 from aws_lambda_powertools.utilities.parser.models import APIGatewayProxyEventV2Model
 from ordermesh_platform.runtime import http_api
-from ordermesh_platform.runtime.functions import FunctionError, Functions, FunctionSettings
+from ordermesh_platform.runtime.function_calls import FunctionError
+from ordermesh_platform.runtime.functions import Functions, FunctionSettings
 from ordermesh_platform.runtime.http_api import (
     HttpApiGateway,
     HttpRoute,

@@ -22,7 +22,8 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from ordermesh_platform.runtime.functions import FunctionError, Functions
+from ordermesh_platform.runtime.function_calls import FunctionError
+from ordermesh_platform.runtime.functions import Functions
 from ordermesh_platform.runtime.shapes import LOCAL_DOMAIN, ApiRequest, http_api_event
 
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway HTTP APIs' payload limit

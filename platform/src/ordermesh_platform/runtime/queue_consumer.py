@@ -13,7 +13,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ordermesh_platform.runtime.functions import FunctionError, Functions
+from ordermesh_platform.runtime.function_calls import FunctionError
+from ordermesh_platform.runtime.functions import Functions
 from ordermesh_platform.runtime.queues import MAX_BATCH, Message, Queues
 from ordermesh_platform.runtime.shapes import sqs_event
 

@@ -23,7 +23,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from ordermesh_platform.runtime.bus import BusError
-from ordermesh_platform.runtime.functions import FunctionError
+from ordermesh_platform.runtime.function_calls import FunctionError
 from ordermesh_platform.runtime.queues import QueueError
 from ordermesh_platform.sfn.errors import STATES_RUNTIME, StatesError
 from ordermesh_platform.shared.aws import ACCOUNT, REGION, new_id
@@ -32,7 +32,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from ordermesh_platform.runtime.bus import LocalEventBus
-    from ordermesh_platform.runtime.functions import FunctionCall, Functions
+    from ordermesh_platform.runtime.function_calls import FunctionCall
+    from ordermesh_platform.runtime.functions import Functions
     from ordermesh_platform.runtime.queues import Queues
     from ordermesh_platform.sfn.interpreter import PendingCall, TaskRequest
 

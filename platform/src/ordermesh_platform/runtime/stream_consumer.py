@@ -24,7 +24,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from ordermesh_platform.runtime.functions import FunctionError, Functions
+from ordermesh_platform.runtime.function_calls import FunctionError
+from ordermesh_platform.runtime.functions import Functions
 from ordermesh_platform.runtime.queues import Queues
 from ordermesh_platform.runtime.streams import (
     StreamRecord,

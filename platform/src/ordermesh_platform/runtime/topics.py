@@ -21,7 +21,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from ordermesh_platform.runtime.functions import FunctionError, Functions
+from ordermesh_platform.runtime.function_calls import FunctionError
+from ordermesh_platform.runtime.functions import Functions
 from ordermesh_platform.runtime.queues import Queues
 from ordermesh_platform.runtime.topic_messages import (
     MAX_MESSAGE_BYTES,
