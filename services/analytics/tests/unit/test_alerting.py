@@ -180,3 +180,72 @@ def test_the_prior_s_normal_traffic_raises_no_alarm() -> None:
     # Then there is a verdict for every window and no anomaly
     assert not any(model.warming_up for model in detector.models.values())
     assert found == []
+
+
+def _batches_of_seconds(events: list[Any], seconds: int) -> list[list[StreamRecord]]:
+    """The events in batches of ``seconds`` of event time each, in order, sequence numbers
+    running on, as a stream delivers them to a consumer keeping up."""
+    batches: dict[int, list[Any]] = {}
+    for e in events:
+        at = datetime.fromisoformat(e["detail"]["metadata"]["occurredAt"])
+        batches.setdefault(int((at - T0).total_seconds()) // seconds, []).append(e)
+    numbered, sequence = [], 0
+    for key in sorted(batches):
+        numbered.append(
+            [
+                StreamRecord("shard-1", str(sequence + i), json.dumps(e).encode())
+                for i, e in enumerate(batches[key])
+            ]
+        )
+        sequence += len(batches[key])
+    return numbered
+
+
+def test_an_overwhelming_outage_is_published_before_its_window_is_final() -> None:
+    # Given a consumer keeping up with the stream, batch by batch of five seconds
+    store, bus = InMemoryKpiStore(), RecordingBus()
+    published_at: dict[str, datetime] = {}
+    for batch in _batches_of_seconds(outage_events(), 5):
+        consume_batch(batch, ports(store, bus))
+        latest = max(store.shards()["shard-1"].latest, T0)
+        for data in (d["data"] for d in bus.details()):
+            published_at.setdefault(data["metric"], latest)
+    # Then the outage's decline rate was published CRITICAL while its minute (10:03) was open,
+    # as soon as a look had the trials it needs, and once however many looks saw it again
+    outage = T0 + 3 * MINUTE
+    assert outage < published_at["payment_decline_rate"] < outage + MINUTE
+    declines = [d["data"] for d in bus.details() if d["data"]["metric"] == "payment_decline_rate"]
+    assert len(declines) == 1
+    assert declines[0]["severity"] == "CRITICAL"
+    assert declines[0]["window"]["start"] == "2026-12-05T10:03:00Z"
+    # And the final score of the minute found the same anomaly, recorded already
+    assert store.scoring().scored_until == T0 + 4 * MINUTE
+    assert len({e.detail for e in bus.entries}) == len(bus.entries)
+
+
+def test_looks_at_the_prior_s_normal_traffic_raise_no_alarm() -> None:
+    # Given the prior's normal traffic for ten minutes, consumed five seconds at a time
+    rng = random.Random(9)
+    events: list[Any] = []
+    for index in range(10):
+        events += minute_of_orders(T0 + index * MINUTE, 40, 0.04, rng)
+    store, bus = InMemoryKpiStore(), RecordingBus()
+    looked = 0
+    for batch in _batches_of_seconds(events, 5):
+        looked += consume_batch(batch, ports(store, bus)).looked.windows
+    # Then the open windows were looked at every ten seconds, and nothing was published
+    assert looked >= 50
+    assert bus.details() == []
+
+
+def test_an_outage_in_the_first_minute_ever_is_looked_at_with_the_prior_s_models() -> None:
+    # Given a fresh store, when the first minute the stream ever delivers is an outage
+    store, bus = InMemoryKpiStore(), RecordingBus()
+    first = minute_of_orders(T0, 40, 1.0, random.Random(3))
+    for batch in _batches_of_seconds(first, 5):
+        consume_batch(batch, ports(store, bus))
+    # Then its decline rate is published while it is open, from the prior's models
+    assert store.scoring().models == {}
+    assert store.final_watermark() is not None
+    assert store.final_watermark() < T0 + MINUTE
+    assert [d["data"]["metric"] for d in bus.details()].count("payment_decline_rate") == 1

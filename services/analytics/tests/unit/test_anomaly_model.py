@@ -151,3 +151,55 @@ def test_a_shift_too_small_for_one_window_is_found_over_the_next_two() -> None:
     delays = [min(d for d in range(20) if s + d in alarms) for s in shifts]
     assert max(delays) <= 2
     assert sorted(delays) == [0, 0, 1, 1, 1, 2, 2, 2]
+
+
+def _warm_orders_model() -> AnomalyModel:
+    """A count model after two days of a flat 300 orders a minute."""
+    model = AnomalyModel(ModelConfig(kind=SeriesKind.COUNT, season_buckets=0))
+    rng = random.Random(11)
+    for _, at in _times(2):
+        model.observe(at, float(poisson(rng, 300)))
+    return model
+
+
+def test_a_look_at_an_open_window_compares_a_count_with_the_part_gone_and_learns_nothing() -> None:
+    model = _warm_orders_model()
+    state, at = model.state(), START + 2 * DAY * MINUTE
+    # A third of a normal minute gone: about 100 orders, normal, reported as a minute's worth
+    third = model.peek(at, 103.0, elapsed=1 / 3)
+    assert third.status is Status.NORMAL
+    assert third.observed == pytest.approx(309.0)
+    assert third.expected == pytest.approx(300.0, rel=0.03)
+    # The same 103 orders as a whole window is a collapse of traffic
+    assert model.observe(at, 103.0).anomalous
+    assert model.peek(at, 103.0).deviation is not None
+    # A look taught the model nothing: observing after looks is observing without them
+    fresh = _warm_orders_model()
+    for elapsed in (0.2, 0.5, 0.9):
+        fresh.peek(at, 300.0 * elapsed, elapsed=elapsed)
+    assert fresh.state() == state
+
+
+def test_a_look_alarms_only_on_overwhelming_evidence() -> None:
+    """Half a minute gone: 195 orders against 150 expected is a z-score near 3.5, 240 near 6.4
+    (anomalous for a whole window's threshold of 5, not for a look's 12.5), 360 near 13."""
+    model = _warm_orders_model()
+    at = START + 2 * DAY * MINUTE
+    verdicts = {n: model.peek(at, n, elapsed=0.5) for n in (195.0, 240.0, 360.0)}
+    scores = {n: v.score for n, v in verdicts.items()}
+    assert all(s is not None for s in scores.values())
+    assert [v.status for v in verdicts.values()] == [
+        Status.NORMAL,
+        Status.NORMAL,
+        Status.ANOMALOUS,
+    ], scores
+    assert 5.0 <= (scores[240.0] or 0.0) < 12.5
+
+
+def test_a_look_at_a_rate_needs_its_trials_and_the_part_gone() -> None:
+    model = AnomalyModel(ModelConfig(kind=SeriesKind.RATE))
+    with pytest.raises(ValueError, match="weight"):
+        model.peek(START, 0.5)
+    with pytest.raises(ValueError, match="elapsed"):
+        model.peek(START, 0.5, 20, elapsed=0.0)
+    assert model.peek(START, 1.0, 20, elapsed=0.5).status is Status.WARMING_UP

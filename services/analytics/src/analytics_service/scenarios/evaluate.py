@@ -2,10 +2,13 @@
 
 - An incident is detected when a series it affects is anomalous in its first window or one of
   the two after it (delay 0, 1 or 2 windows).
-- A false alarm is an anomalous verdict in a normal window of a series: not within an incident
-  that affects that series, nor in the two windows after one (the scan's memory). False alarms
-  are counted per metric, per 1,000 of that metric's normal windows that had a verdict (every
-  dimension of a metric counts, so average order value has a window per currency).
+- A scenario drawn with looks at its windows while they are open has them peeked at before each
+  window is observed (as the stream consumer does): an alarm at a look is the window's alarm.
+- A false alarm is an anomalous verdict (at a look or at the end) in a normal window of a
+  series: not within an incident that affects that series, nor in the two windows after one (the
+  scan's memory). False alarms are counted per metric, per 1,000 of that metric's normal
+  windows that had a verdict (every dimension of a metric counts, so average order value has a
+  window per currency).
 """
 
 from __future__ import annotations
@@ -82,12 +85,19 @@ def evaluate(
     alarms: dict[SeriesKey, set[datetime]] = {}
     quality = Quality()
     for window in scenario.windows:
+        early = {
+            scored.key
+            for elapsed, partial in scenario.partials.get(window.start, ())
+            for scored in model.peek(partial, elapsed)
+            if scored.verdict.anomalous
+        }
         for scored in model.observe(window):
             key, verdict = scored.key, scored.verdict
-            if verdict.anomalous:
+            alarmed = verdict.anomalous or key in early
+            if alarmed:
                 alarms.setdefault(key, set()).add(window.start)
             if window.start not in affected.get(key, ()):
-                _count_normal(quality, key.metric, verdict.status)
+                _count_normal(quality, key.metric, verdict.status, alarmed=alarmed)
     for incident in scenario.incidents:
         quality.incidents[incident.kind] += 1
         delay = _delay(incident.start, incident.affects, alarms)
@@ -109,12 +119,12 @@ def _affected(incidents: Iterable[Incident]) -> dict[SeriesKey, set[datetime]]:
     return affected
 
 
-def _count_normal(quality: Quality, metric: Metric, status: Status) -> None:
-    if status is Status.TOO_FEW:
+def _count_normal(quality: Quality, metric: Metric, status: Status, *, alarmed: bool) -> None:
+    if status is Status.TOO_FEW and not alarmed:
         quality.too_few[metric] += 1
     elif status is not Status.WARMING_UP:
         quality.normal_windows[metric] += 1
-        quality.false_alarms[metric] += status is Status.ANOMALOUS
+        quality.false_alarms[metric] += alarmed
 
 
 def _delay(

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
@@ -74,6 +74,9 @@ class Scenario:
     warmup_days: int
     windows: list[WindowTotals]
     incidents: list[Incident]
+    # Windows looked at while open (``looks`` per minute, evenly spaced): the part gone and what
+    # it held, drawn from the same minute's traffic, by the window's start.
+    partials: dict[datetime, list[tuple[float, WindowTotals]]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -91,7 +94,7 @@ class IncidentPlan:
     )
 
 
-def generate(
+def generate(  # noqa: PLR0913 - the seed, the length and keyword-only knobs
     seed: int,
     days: int,
     *,
@@ -99,15 +102,22 @@ def generate(
     traffic: Traffic | None = None,
     plan: IncidentPlan | None = None,
     start: datetime = datetime(2026, 11, 2, tzinfo=UTC),
+    looks: int = 0,
 ) -> Scenario:
-    """``days`` days of windows from midnight ``start``; incidents only after the warm-up."""
+    """``days`` days of windows from midnight ``start``; incidents only after the warm-up; with
+    ``looks``, that many looks at each window while it is open."""
     traffic, plan = traffic or Traffic(), plan or IncidentPlan()
     rng = random.Random(seed)  # noqa: S311 - a repeatable scenario, not a secret
     incidents = _incidents(
         rng, traffic, plan, start + timedelta(days=warmup_days), days - warmup_days
     )
-    windows = list(_windows(rng, traffic, incidents, start, days * 1440))
-    return Scenario(seed, start, warmup_days, windows, incidents)
+    # The looks draw from their own generator: a scenario's windows are the same with or without.
+    look_rng = random.Random(f"looks-{seed}")  # noqa: S311 - a repeatable scenario, not a secret
+    fractions = [i / (looks + 1) for i in range(1, looks + 1)]
+    drawn = list(_windows(rng, traffic, incidents, start, days * 1440, (look_rng, fractions)))
+    windows = [window for window, _ in drawn]
+    partials = {window.start: found for window, found in drawn if found}
+    return Scenario(seed, start, warmup_days, windows, incidents, partials)
 
 
 def _incidents(
@@ -173,8 +183,14 @@ class _State:
 
 
 def _windows(
-    rng: random.Random, traffic: Traffic, incidents: list[Incident], start: datetime, count: int
-) -> Iterator[WindowTotals]:
+    rng: random.Random,
+    traffic: Traffic,
+    incidents: list[Incident],
+    start: datetime,
+    count: int,
+    looks: tuple[random.Random, list[float]],
+) -> Iterator[tuple[WindowTotals, list[tuple[float, WindowTotals]]]]:
+    look_rng, fractions = looks
     state = _State(value={code: 0.0 for code, _, _ in traffic.currencies})
     drift = rng.uniform(-traffic.drift_per_day, traffic.drift_per_day) / 1440
     for index in range(count):
@@ -200,27 +216,49 @@ def _windows(
                 rejection = max(rejection, incident.magnitude)
             elif incident.currency is not None:
                 values[incident.currency] *= incident.magnitude
-        placed = poisson(rng, rate)
-        rejected = binomial(rng, placed, rejection)
-        attempted = placed - rejected
-        declined = binomial(rng, attempted, decline)
-        paid = attempted - declined
-        cancelled_by_customer = binomial(rng, paid, traffic.customer_cancel_rate)
-        confirmed = paid - cancelled_by_customer
-        by_currency, revenue = _split(rng, traffic, confirmed, values)
-        yield WindowTotals(
-            start=at,
-            end=at + MINUTE,
-            orders_placed=placed,
-            reservations_attempted=placed,
-            reservations_rejected=rejected,
-            payments_attempted=attempted,
-            payments_declined=declined,
-            orders_confirmed=confirmed,
-            orders_cancelled=rejected + declined + cancelled_by_customer,
-            revenue=revenue,
-            confirmed_by_currency=by_currency,
-        )
+        minute = _Minute(at, rate, rejection, decline, values)
+        window = _totals(rng, traffic, minute)
+        partials = [
+            (f, _totals(look_rng, traffic, replace(minute, rate=rate * f))) for f in fractions
+        ]
+        yield window, partials
+
+
+@dataclass(frozen=True)
+class _Minute:
+    """What one minute's orders are drawn from."""
+
+    at: datetime
+    rate: float  # orders expected (in the part of the minute drawn)
+    rejection: float
+    decline: float
+    values: dict[str, float]  # mean order value by currency
+
+
+def _totals(rng: random.Random, traffic: Traffic, minute: _Minute) -> WindowTotals:
+    """The orders of one minute (or of the part of it a rate covers) and what became of them."""
+    at, values = minute.at, minute.values
+    placed = poisson(rng, minute.rate)
+    rejected = binomial(rng, placed, minute.rejection)
+    attempted = placed - rejected
+    declined = binomial(rng, attempted, minute.decline)
+    paid = attempted - declined
+    cancelled_by_customer = binomial(rng, paid, traffic.customer_cancel_rate)
+    confirmed = paid - cancelled_by_customer
+    by_currency, revenue = _split(rng, traffic, confirmed, values)
+    return WindowTotals(
+        start=at,
+        end=at + MINUTE,
+        orders_placed=placed,
+        reservations_attempted=placed,
+        reservations_rejected=rejected,
+        payments_attempted=attempted,
+        payments_declined=declined,
+        orders_confirmed=confirmed,
+        orders_cancelled=rejected + declined + cancelled_by_customer,
+        revenue=revenue,
+        confirmed_by_currency=by_currency,
+    )
 
 
 def _jitter(rng: random.Random, traffic: Traffic, level: float) -> float:

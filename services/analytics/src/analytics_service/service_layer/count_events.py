@@ -43,6 +43,9 @@ class Counted:
     late: int = 0
     failed: list[str] = field(default_factory=list)  # sequence numbers of unreadable records
     became_final: list[WindowKey] = field(default_factory=list)
+    # The latest event time the batch's shards had delivered, before and after it.
+    latest_before: datetime | None = None
+    latest_after: datetime | None = None
 
 
 def count_events(
@@ -86,6 +89,14 @@ def _count_shard(
     result.late += processed.late
     if processed.shard is not None:
         store.save_shard(processed.shard)
+    before = known.shard.latest if known.shard is not None else None
+    after = processed.shard.latest if processed.shard is not None else before
+    result.latest_before = _later(result.latest_before, before)
+    result.latest_after = _later(result.latest_after, after)
+
+
+def _later(one: datetime | None, other: datetime | None) -> datetime | None:
+    return other if one is None else one if other is None else max(one, other)
 
 
 def _apply(store: KpiStore, effects: list[Effect], now: datetime) -> int:

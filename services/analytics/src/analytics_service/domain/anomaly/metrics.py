@@ -183,6 +183,17 @@ class AnomalyDetector:
             detector.models[key] = AnomalyModel.restored(config(key.metric), state)
         return detector
 
+    def peek(self, window: WindowTotals, elapsed: float) -> list[Scored]:
+        """The verdicts on a window still open, ``elapsed`` of it gone, from the models there
+        are (a series not seen yet has none), learning nothing (``AnomalyModel.peek``)."""
+        scored = []
+        for key, value, weight in window.observations():
+            model = self.models.get(key)
+            if model is not None:
+                verdict = model.peek(window.start, value, weight, elapsed=elapsed)
+                scored.append(Scored(key, verdict, _anomaly(key, window, verdict, model.config)))
+        return scored
+
     def observe(self, window: WindowTotals) -> list[Scored]:
         scored = []
         for key, value, weight in window.observations():

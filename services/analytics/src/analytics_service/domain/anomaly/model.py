@@ -48,10 +48,16 @@ class ModelConfig:
     clip: float = 3.0  # deviations beyond it teach the baseline no more than it
     min_weight: float = 10.0  # fewest trials (rates) or items (means) to score a window
     relearn_after: int = 180  # anomalous windows in a row after which the level is relearned
+    # A window still open is scored (``peek``) as it fills, alone and at this many times the
+    # threshold: only evidence that is already overwhelming alarms before the window ends, so
+    # the repeated looks at one window add no false alarms the final score would not make.
+    early_factor: float = 2.5
 
     def __post_init__(self) -> None:
         if self.scan < 1 or self.threshold <= 0 or self.step <= timedelta(0):
             raise ValueError("scan must be at least 1, threshold and step positive")
+        if self.early_factor < 1:
+            raise ValueError("early_factor must be at least 1 (a look is never laxer than the end)")
         if self.season_buckets < 0:
             raise ValueError("season_buckets must be 0 (no profile) or more")
 
@@ -196,6 +202,32 @@ class AnomalyModel:
             self._learn(at, value, expected, residual, deviation)
         status = Status.ANOMALOUS if anomalous else Status.NORMAL
         return Verdict(at, value, status, expected, deviation, score)
+
+    def peek(
+        self, at: datetime, value: float, weight: float | None = None, *, elapsed: float = 1.0
+    ) -> Verdict:
+        """The verdict on the window at ``at`` while it is still open, ``elapsed`` of it gone
+        (0 to 1), learning nothing. A count is compared with the expected count of the part
+        gone (and reported as a whole window's, scaled up); a rate or a mean of the items so far
+        is a sample like any other. The window alone is scored (no scan), and it is anomalous
+        only at ``early_factor`` times the threshold."""
+        kind = self.config.kind
+        if kind.weighted and weight is None:
+            raise ValueError(f"a {kind} series needs the count behind each value (weight)")
+        if not 0.0 < elapsed <= 1.0 or not math.isfinite(value):
+            raise ValueError(f"elapsed {elapsed!r} is not in (0, 1] or {value!r} is not finite")
+        if self._warmup is not None:
+            return Verdict(at, value, Status.WARMING_UP)
+        items = 1.0 if weight is None else float(weight)
+        expected = self.expected(at)
+        if kind.weighted and items < self.config.min_weight:
+            return Verdict(at, value, Status.TOO_FEW, expected)
+        part = elapsed if kind is SeriesKind.COUNT else 1.0
+        deviation = kind.residual(value, expected * part, items) / math.sqrt(self._dispersion)
+        score = abs(deviation)
+        anomalous = score >= self.config.threshold * self.config.early_factor
+        status = Status.ANOMALOUS if anomalous else Status.NORMAL
+        return Verdict(at, value / part, status, expected, deviation, score)
 
     def _score(self, deviation: float) -> float:
         """The largest standardised sum of the last k deviations (k up to ``scan``) in the
