@@ -12,6 +12,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+import alert_latency
 import analytics
 import analytics_consumer
 import bus
@@ -34,6 +35,7 @@ SECTIONS = {
     "orders": orders,
     "analytics": analytics,
     "analytics-consumer": analytics_consumer,
+    "alert-latency": alert_latency,
     "synth": synth,
 }
 

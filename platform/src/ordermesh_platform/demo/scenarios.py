@@ -7,11 +7,12 @@ changes it, until an alert about it arrives on the alert topic.
 - ``stock-out``: half the orders are for more than the stock.
 
 The incident starts at least 10 seconds into a minute and that minute gets a whole minute's
-orders, so the minute is the incident's from the first order; it is final 5 seconds after it
-ends (the local runtime's allowed lateness), once the next minute's orders move the watermark,
-and the alert follows within a second or two: about a minute after the incident starts at
-worst. Once the alert is in, the incident ends, the minute is finished with normal traffic and
-the provider is given back its rules.
+orders, so the minute is the incident's from the first order. An overwhelming one (every payment
+declined, values two and a half times the usual) is CRITICAL at one of the analytics service's
+looks at the open minute, every 10 seconds; any other is scored when the minute is final, 5
+seconds after it ends (the local runtime's allowed lateness), once the next minute's orders move
+the watermark. Once the alert is in, the incident ends, the minute is finished with normal
+traffic and the provider is given back its rules.
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ class Staged:
     ended: datetime | None = None
     orders: int = 0
     alerts: list[tuple[Alert, datetime]] = field(default_factory=list)  # and when it arrived
+    placed: list[datetime] = field(default_factory=list)  # when each order was placed
 
 
 @dataclass
@@ -72,6 +74,7 @@ class ScenarioRun:
     alerts: Callable[[], list[Alert]]  # alerts that arrived since the last call
     request: Request
     seed: int | None = None
+    start_into_minute: timedelta = START_INTO_MINUTE  # the incident starts at least this far in
     clock: Callable[[], datetime] = utc_now
     sleep: Callable[[float], None] = time.sleep
     say: Callable[[str], None] = print
@@ -83,8 +86,8 @@ class ScenarioRun:
         rng = random.Random(self.seed)  # noqa: S311 - a repeatable demo, not a secret
         now = self.clock()
         into = now - now.replace(second=0, microsecond=0)
-        if into < START_INTO_MINUTE:
-            self.sleep((START_INTO_MINUTE - into).total_seconds())
+        if into < self.start_into_minute:
+            self.sleep((self.start_into_minute - into).total_seconds())
         deadline = self.clock() + timedelta(seconds=timeout)
         if self.incident is Incident.PAYMENT_OUTAGE:
             self._rules = self._provider_down()
@@ -121,9 +124,11 @@ class ScenarioRun:
         status, answer = self.request("POST", f"{self.url}/orders", body)
         if status != 202:  # noqa: PLR2004
             raise RuntimeError(f"POST /orders answered {status}: {answer}")
+        placed = self.clock()
         if self.staged.started is None:
-            self.staged.started = self.clock()
+            self.staged.started = placed
         self.staged.orders += 1
+        self.staged.placed.append(placed)
 
     def _check_alerts(self) -> None:
         for alert in self.alerts():
