@@ -237,7 +237,7 @@ def test_request_invalid_with_a_body_that_is_not_json_is_400() -> None:
     assert (problem.status, problem.detail, list(problem.errors)) == (
         400,
         "the body is not valid JSON",
-        [],
+        [FieldError("", "the body is not valid JSON")],
     )
 
 
@@ -336,7 +336,7 @@ def test_json_body_refuses_a_body_that_is_not_utf8_with_400() -> None:
     encoded = base64.b64encode(b'{"sku": "\xff"}').decode()
     with pytest.raises(ProblemError) as error:
         http.json_body(_event(body=encoded, encoded=True), Line)
-    assert _problem(error) == (400, "the body is not UTF-8 text")
+    assert _problem(error) == (400, "the body is not UTF-8 text: byte 0xff at 9")
 
 
 def test_json_body_names_each_invalid_field_with_422() -> None:
@@ -404,7 +404,8 @@ def test_resolve_refuses_a_body_over_the_limit_before_the_app_parses_it(
         "statusCode": 413,
         "headers": {"Content-Type": "application/problem+json"},
         "body": '{"type":"about:blank","title":"Content Too Large","status":413,'
-        '"detail":"the body is 100 bytes; at most 99 are accepted"}',
+        '"detail":"the body is 100 bytes; at most 99 are accepted",'
+        '"errors":[{"field":"","detail":"the body is 100 bytes; at most 99 are accepted"}]}',
         "isBase64Encoded": False,
     }
     assert app.calls == []  # type: ignore[attr-defined]
@@ -425,6 +426,7 @@ def test_resolve_refuses_bad_base64_with_a_400_problem(app: APIGatewayHttpResolv
             "title": "Bad Request",
             "status": 400,
             "detail": "the body is not valid base64",
+            "errors": [{"field": "", "detail": "the body is not valid base64"}],
         },
     )
 
@@ -489,5 +491,32 @@ def test_an_unknown_route_is_a_404_problem(app: APIGatewayHttpResolver) -> None:
     assert _answer(http.resolve(app, _event("GET", "/nowhere"), None)) == (
         404,
         "application/problem+json",
-        {"type": "about:blank", "title": "Not Found", "status": 404, "detail": "no such resource"},
+        {
+            "type": "about:blank",
+            "title": "Not Found",
+            "status": 404,
+            "detail": "no resource at GET /nowhere",
+            "errors": [{"field": "path", "detail": "no resource at GET /nowhere"}],
+        },
     )
+
+
+def test_a_path_parameter_the_route_patterns_do_not_take_is_a_404_naming_the_path(
+    app: APIGatewayHttpResolver,
+) -> None:
+    status, _, document = _answer(http.resolve(app, _event("GET", "/orders/\u00b1"), None))
+    assert (status, document["errors"][0]["field"]) == (404, "path")
+
+
+def test_resolve_refuses_a_body_that_is_not_utf8_with_a_400_naming_the_body(
+    app: APIGatewayHttpResolver,
+) -> None:
+    # powertools' body validation decodes the body as UTF-8 and let the error through: a 500
+    body = base64.b64encode(b'\xff\xfe{"customerId":"c"}').decode()
+    status, content_type, document = _answer(
+        http.resolve(app, _event(body=body, encoded=True), None)
+    )
+    detail = "the body is not UTF-8 text: byte 0xff at 0"
+    assert (status, content_type, document["detail"]) == (400, http.PROBLEM_JSON, detail)
+    assert document["errors"] == [{"field": "", "detail": detail}]
+    assert app.calls == []  # type: ignore[attr-defined]

@@ -75,3 +75,50 @@ def test_an_unknown_order_is_a_404_problem(client: Client) -> None:
     assert code == 404
     assert headers["content-type"] == "application/problem+json"
     assert problem["status"] == 404
+
+
+def _problem_at(
+    client: Client, method: str, path: str, body: object, status: int
+) -> dict[str, object]:
+    code, problem, headers = client.request(method, path, body)
+    assert (code, headers["content-type"]) == (status, "application/problem+json"), problem
+    assert problem["status"] == status
+    return dict(problem)
+
+
+@pytest.mark.parametrize("path", ["/orders", "/sagas"])
+def test_a_body_that_is_not_utf8_is_a_400_naming_the_body(client: Client, path: str) -> None:
+    # found by fuzzing: powertools' body validation let the UnicodeDecodeError through (a 500)
+    problem = _problem_at(client, "POST", path, b'\xff\xfe{"customerId": 1}', 400)
+    assert _fields(problem) == {""}
+
+
+def test_a_saga_listing_token_the_api_did_not_give_is_a_400_naming_it(client: Client) -> None:
+    # found by fuzzing: Step Functions' InvalidToken went through the saga API as a 500
+    problem = _problem_at(client, "GET", "/sagas?nextToken=abc", None, 400)
+    assert _fields(problem) == {"query:nextToken"}
+
+
+def test_a_path_parameter_of_a_tab_reaches_the_api_and_is_refused_naming_the_path(
+    client: Client,
+) -> None:
+    # found by fuzzing: the runtime matched routes on urlsplit's path, which drops tabs, so
+    # /inventory/%09 was /inventory/ and API Gateway's bare 404; the resolver's route patterns
+    # take no tab, so the API's own 404 names the path
+    problem = _problem_at(client, "GET", "/inventory/%09", None, 404)
+    assert _fields(problem) == {"path"}
+
+
+def test_a_path_with_a_newline_reaches_the_api_and_is_refused_naming_the_path(
+    client: Client,
+) -> None:
+    # found by fuzzing: the runtime's catch-all route (Starlette's ".*") takes no newline, so
+    # Starlette answered a plain-text 404 that is no problem document
+    problem = _problem_at(client, "GET", "/orders/%0Aord", None, 404)
+    assert _fields(problem) == {"path"}
+
+
+def test_a_listing_token_the_order_api_did_not_give_is_a_400_naming_it(client: Client) -> None:
+    # found by fuzzing: the SQLite store bound the token's JSON (a number) into its query: a 500
+    problem = _problem_at(client, "GET", "/orders?customerId=cus_alice01&nextToken=7", None, 400)
+    assert _fields(problem) == {"query:nextToken"}

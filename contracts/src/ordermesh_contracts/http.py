@@ -24,7 +24,7 @@ PROBLEM_JSON = "application/problem+json"
 DEFAULT_MAX_BODY_BYTES = 64 * 1024
 M = TypeVar("M", bound=BaseModel)
 
-_TITLES = {
+TITLES = {
     400: "Bad Request",
     404: "Not Found",
     405: "Method Not Allowed",
@@ -62,7 +62,7 @@ class ProblemError(Exception):
     def to_json(self) -> dict[str, Any]:
         document: dict[str, Any] = {
             "type": self.kind,
-            "title": _TITLES.get(self.status, "Error"),
+            "title": TITLES.get(self.status, "Error"),
             "status": self.status,
             "detail": self.detail,
         }
@@ -107,6 +107,11 @@ def invalid(exc: ValidationError, where: str = "") -> ProblemError:
     return ProblemError(422, f"the request is not valid: {fields}", errors=errors)
 
 
+def body_problem(status: int, detail: str) -> ProblemError:
+    """A problem with the body as a whole: its one field error names the body (``""``)."""
+    return ProblemError(status, detail, errors=[FieldError("", detail)])
+
+
 def body_bytes(event: Mapping[str, Any], max_bytes: int = DEFAULT_MAX_BODY_BYTES) -> bytes:
     """The raw request body of an API Gateway event, refusing one over ``max_bytes`` (413)."""
     body = event.get("body") or ""
@@ -114,12 +119,21 @@ def body_bytes(event: Mapping[str, Any], max_bytes: int = DEFAULT_MAX_BODY_BYTES
         try:
             raw = base64.b64decode(body, validate=True)
         except (binascii.Error, ValueError) as exc:
-            raise ProblemError(400, "the body is not valid base64") from exc
+            raise body_problem(400, "the body is not valid base64") from exc
     else:
         raw = body.encode()
     if len(raw) > max_bytes:
-        raise ProblemError(413, f"the body is {len(raw)} bytes; at most {max_bytes} are accepted")
+        raise body_problem(413, f"the body is {len(raw)} bytes; at most {max_bytes} are accepted")
     return raw
+
+
+def body_text(raw: bytes) -> str:
+    """The body as text: JSON is UTF-8 (RFC 8259), so other bytes are a 400 saying where."""
+    try:
+        return raw.decode()
+    except UnicodeDecodeError as exc:
+        detail = f"the body is not UTF-8 text: byte {exc.object[exc.start]:#04x} at {exc.start}"
+        raise body_problem(400, detail) from exc
 
 
 def json_body(
@@ -133,16 +147,14 @@ def json_body(
     if content_type != "application/json" and not content_type.endswith("+json"):
         raise ProblemError(415, f"send the body as application/json, not {content_type}")
     if not raw.strip():
-        raise ProblemError(400, "the request needs a JSON body")
+        raise body_problem(400, "the request needs a JSON body")
     try:
-        data = json.loads(raw)
-    except UnicodeDecodeError as exc:
-        raise ProblemError(400, "the body is not UTF-8 text") from exc
+        data = json.loads(body_text(raw))
     except json.JSONDecodeError as exc:
         where = f"line {exc.lineno}, column {exc.colno}"
-        raise ProblemError(400, f"the body is not valid JSON ({where}): {exc.msg}") from exc
+        raise body_problem(400, f"the body is not valid JSON ({where}): {exc.msg}") from exc
     if not isinstance(data, dict):
-        raise ProblemError(400, "the body must be a JSON object")
+        raise body_problem(400, "the body must be a JSON object")
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -153,7 +165,7 @@ def request_invalid(errors: Sequence[Mapping[str, Any]]) -> ProblemError:
     """powertools' request validation errors as a problem: 400 for a body that is not JSON,
     else 422 naming each field."""
     if any(e.get("type") == "json_invalid" for e in errors):
-        return ProblemError(400, "the body is not valid JSON")
+        return body_problem(400, "the body is not valid JSON")
     problems = []
     for error in errors:
         location = list(error.get("loc", ()))
@@ -172,9 +184,11 @@ def resolve(
     context: Any,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
 ) -> dict[str, Any]:
-    """``app.resolve``, refusing a body over ``max_body_bytes`` (413) before anything parses it."""
+    """``app.resolve``, refusing a body over ``max_body_bytes`` (413) or one that is not UTF-8
+    text (400) before anything parses it: every ordermesh API takes JSON, and powertools' body
+    validation decodes the body as UTF-8 without catching the error (a 500)."""
     try:
-        body_bytes(event, max_body_bytes)
+        body_text(body_bytes(event, max_body_bytes))
     except ProblemError as exc:
         return {
             "statusCode": exc.status,
@@ -204,4 +218,7 @@ def register(app: ApiGatewayResolver) -> None:
 
     @app.not_found
     def _not_found(_exc: Exception) -> Response[str]:
-        return ProblemError(404, "no such resource").response()
+        # also a path parameter with characters the resolver's route patterns do not take
+        event = app.current_event
+        detail = f"no resource at {event.http_method} {event.path}"
+        return ProblemError(404, detail, errors=[FieldError("path", detail)]).response()

@@ -91,6 +91,13 @@ def _joined(pairs: Iterable[tuple[str, str]], *, lower: bool) -> dict[str, str]:
     return joined
 
 
+def request_path(request: Request) -> str:
+    """The request's path, percent-decoded as API Gateway matches it. Not ``request.url.path``:
+    ``urllib.parse.urlsplit`` drops tabs and newlines, so ``/inventory/%09`` became
+    ``/inventory/`` and matched no route."""
+    return str(request.scope["path"])
+
+
 def api_event(
     request: Request, body: bytes, route: HttpRoute, params: dict[str, str]
 ) -> dict[str, Any]:
@@ -106,7 +113,7 @@ def api_event(
     parameters = _joined(request.query_params.multi_items(), lower=False) if query else None
     shaped = ApiRequest(
         method=request.method,
-        path=request.url.path,
+        path=request_path(request),
         headers=headers,
         source_ip=request.client.host if request.client else "127.0.0.1",
         query=query,
@@ -166,7 +173,7 @@ class HttpApiGateway:
         self.routes = routes
 
     async def endpoint(self, request: Request) -> Response:
-        found = self.routes.match(request.method, request.url.path)
+        found = self.routes.match(request.method, request_path(request))
         if found is None:
             return JSONResponse({"message": "Not Found"}, 404)
         declared = request.headers.get("content-length")

@@ -27,7 +27,7 @@ from ordermesh_contracts.validation import ContractValidator, default_validator
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, request_response
 
 from ordermesh_platform import dashboard
 from ordermesh_platform.lake import LAKE_DIR
@@ -378,7 +378,7 @@ class LocalRuntime:
         gateway = HttpApiGateway(self.functions, self.routes)
         aws = json_endpoint(events_service(self.bus), sfn_service(self.sfn))
         methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
-        return Starlette(
+        app = Starlette(
             routes=[
                 Route("/", aws, methods=["POST"]),
                 Route("/openapi/{service}.json", self._openapi, methods=["GET"]),
@@ -386,6 +386,10 @@ class LocalRuntime:
                 Route("/{path:path}", gateway.endpoint, methods=methods),
             ]
         )
+        # A path with a newline matches no route pattern (Starlette's ``.*``): the APIs still
+        # answer it (as API Gateway would) instead of Starlette's plain-text 404.
+        app.router.default = request_response(gateway.endpoint)
+        return app
 
 
 # One process, one clock: events reach the analytics stream within milliseconds of their event

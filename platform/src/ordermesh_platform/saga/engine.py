@@ -30,6 +30,10 @@ class SagaConflictError(Exception):
     """The saga exists with another input, or cannot be redriven now."""
 
 
+class InvalidPageTokenError(ValueError):
+    """A listing's nextToken that Step Functions did not give (its InvalidToken)."""
+
+
 @dataclass(frozen=True)
 class Started:
     execution_arn: str
@@ -132,7 +136,12 @@ class StepFunctionsSagas(Sagas):
             request["statusFilter"] = status
         if next_token:
             request["nextToken"] = next_token
-        response = self._client.list_executions(**request)
+        try:
+            response = self._client.list_executions(**request)
+        except ClientError as exc:
+            if next_token and _code(exc) == "InvalidToken":
+                raise InvalidPageTokenError(exc.response["Error"].get("Message", "")) from exc
+            raise
         return ExecutionPage(list(response["executions"]), response.get("nextToken"))
 
     def redrive(self, order_id: str) -> str:

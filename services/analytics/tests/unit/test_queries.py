@@ -5,7 +5,7 @@ queries refused with the parameter at fault."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from analytics_service.adapters.memory import InMemoryKpiStore
@@ -197,3 +197,13 @@ def test_anomalies_since_a_time_to_come_are_refused(store: InMemoryKpiStore) -> 
     with pytest.raises(InvalidQueryError) as refused:
         queries.anomalies(store, T0 + MINUTE, now=T0)
     assert refused.value.parameter == "since"
+
+
+@pytest.mark.parametrize("offset", [0, 3])
+def test_anomalies_since_the_first_day_of_the_calendar_are_all_of_them(
+    store: InMemoryKpiStore, offset: int
+) -> None:
+    # found by fuzzing: the window lookup went a day before since, past datetime.min (a 500)
+    since = datetime(1, 1, 1, 2, tzinfo=timezone(timedelta(hours=offset)))
+    answer = queries.anomalies(store, since, now=T0 + MINUTE)
+    assert (answer["since"], answer["items"]) == (since.isoformat().replace("+00:00", "Z"), [])

@@ -301,6 +301,15 @@ def test_a_page_has_a_token_only_when_more_orders_follow(make_uow: MakeUow) -> N
     ]
 
 
+@pytest.mark.parametrize("token", ["-1", "true", "null", "[1]", '["a", 2]', "{}", "abc"])
+def test_a_page_token_the_store_did_not_give_is_a_value_error(
+    make_uow: MakeUow, token: str
+) -> None:
+    # found by fuzzing GET /orders: the SQLite store bound whatever JSON the token held (a 500)
+    with make_uow() as uow, pytest.raises(ValueError, match="page token"):
+        uow.orders.by_customer("cus_8H2KQ1", limit=2, token=token)
+
+
 def test_orders_placed_at_the_same_time_page_by_id_descending(make_uow: MakeUow) -> None:
     _add(
         make_uow,

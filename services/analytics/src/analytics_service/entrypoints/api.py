@@ -9,6 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from ordermesh_contracts import http
+from ordermesh_contracts.openapi import responses
 from pydantic import AwareDatetime
 
 from analytics_service import bootstrap
@@ -28,7 +29,11 @@ def _refused(exc: queries.InvalidQueryError) -> http.ProblemError:
     return http.ProblemError(422, f"the request is not valid: {field}", errors=errors)
 
 
-@app.get("/analytics/kpis", summary="One KPI as a series of windows (provisional until final)")
+@app.get(
+    "/analytics/kpis",
+    summary="One KPI as a series of windows (provisional until final)",
+    responses=responses(200, "The KPI's windows", 422),
+)
 def kpis(
     metric: Annotated[SeriesMetric, Query(description="The KPI")],
     granularity: Annotated[Granularity, Query(description="Window length")] = Granularity.MINUTE,
@@ -48,13 +53,21 @@ def kpis(
         raise _refused(exc) from exc
 
 
-@app.get("/analytics/now", summary="The current windows of every granularity (provisional)")
+@app.get(
+    "/analytics/now",
+    summary="The current windows of every granularity (provisional)",
+    responses=responses(200, "The current windows"),
+)
 def now() -> dict[str, Any]:
     container = bootstrap.container()
     return queries.current(container.store, container.clock())
 
 
-@app.get("/analytics/anomalies", summary="Anomalies of the windows ending after since")
+@app.get(
+    "/analytics/anomalies",
+    summary="Anomalies of the windows ending after since",
+    responses=responses(200, "The anomalies", 422),
+)
 def anomalies(
     since: Annotated[Time | None, Query(description="Default: a day ago")] = None,
 ) -> dict[str, Any]:

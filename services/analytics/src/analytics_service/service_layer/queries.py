@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -23,6 +23,8 @@ from analytics_service.domain.windows.window import floor
 MAX_POINTS = 1440  # a day of minutes, two months of hours
 DEFAULT_POINTS = 60
 DEFAULT_ANOMALY_LOOKBACK = timedelta(days=1)
+# No window starts before events had epoch timestamps: the earliest time a lookup needs.
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class InvalidQueryError(ValueError):
@@ -170,7 +172,9 @@ def anomalies(store: KpiStore, since: datetime | None, now: datetime) -> dict[st
     if start > now:
         raise InvalidQueryError("since", f"since ({iso(start)}) is in the future")
     # windows ending after ``start``: a window is at most a day long, and none starts after now
-    recorded = store.anomalies(start - timedelta(days=1), now + timedelta(seconds=1))
+    # (from the epoch at the earliest: a day before since may be before the calendar's start)
+    earliest = max(start, EPOCH + timedelta(days=1)) - timedelta(days=1)
+    recorded = store.anomalies(earliest, now + timedelta(seconds=1))
     found = sorted(
         (r.anomaly for r in recorded if r.anomaly.end > start),
         key=lambda a: (a.start, a.metric.value),

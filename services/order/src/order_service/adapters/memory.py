@@ -49,10 +49,17 @@ class _Orders(StagedOrders):
         with self._db.lock:
             mine = [o for o in self._db.orders.values() if o.customer_id == customer_id]
         mine.sort(key=lambda o: (o.placed_at, o.order_id), reverse=True)
-        start = int(token) if token else 0
+        start = _page_token(token) if token else 0
         page = [o.copy() for o in mine[start : start + limit]]
         more = start + limit < len(mine)
         return Page(page, str(start + limit) if more else None)
+
+
+def _page_token(token: str) -> int:
+    """The offset a page token names (``by_customer`` gives it as decimal digits)."""
+    if not token.isascii() or not token.isdigit():
+        raise ValueError(f"{token!r} is not a page token")
+    return int(token)
 
 
 class _Keys(IdempotencyKeys):

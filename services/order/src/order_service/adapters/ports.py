@@ -61,7 +61,8 @@ class OrderRepository(abc.ABC):
 
     @abc.abstractmethod
     def by_customer(self, customer_id: str, *, limit: int, token: str | None) -> Page:
-        """The customer's orders, newest first, ``limit`` at a time."""
+        """The customer's orders, newest first, ``limit`` at a time; ``ValueError`` for a
+        ``token`` that is not a ``next_token`` this store gave."""
 
 
 class StagedOrders(OrderRepository):

@@ -10,6 +10,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from ordermesh_contracts import http
+from ordermesh_contracts.openapi import responses
 
 from order_service import bootstrap
 from order_service.domain.errors import InvalidOrder
@@ -20,9 +21,26 @@ from order_service.service_layer import orders
 app = APIGatewayHttpResolver(enable_validation=True)
 http.register(app)
 OrderId = Annotated[str, Path(pattern=r"^ord_[0-9A-Za-z]{8,32}$")]
+# The placed order is read at its orderId, and listed among its customer's orders.
+PLACED_LINKS = {
+    "GetOrder": {
+        "operationId": "get_order_orders__order_id__get",
+        "parameters": {"order_id": "$response.body#/orderId"},
+    },
+    "ListCustomerOrders": {
+        "operationId": "list_orders_orders_get",
+        "parameters": {"customerId": "$response.body#/customerId"},
+    },
+}
 
 
-@app.post("/orders", summary="Place an order (202; the saga confirms or cancels it)")
+@app.post(
+    "/orders",
+    summary="Place an order (202; the saga confirms or cancels it)",
+    responses=responses(
+        202, "The order, PENDING until its saga settles it", 409, 422, links=PLACED_LINKS
+    ),
+)
 def place_order(
     body: Annotated[PlaceOrderRequest, Body()],
     idempotency_key: Annotated[
@@ -37,7 +55,8 @@ def place_order(
         errors = [http.FieldError(p.field, p.message) for p in exc.problems]
         raise http.ProblemError(422, "the order cannot be placed", errors=errors) from exc
     except orders.IdempotencyConflict as exc:
-        raise http.ProblemError(409, str(exc)) from exc
+        errors = [http.FieldError("header:idempotency-key", str(exc))]
+        raise http.ProblemError(409, str(exc), errors=errors) from exc
     if placed.created:
         metrics.add_metric(name="OrdersPlaced", unit=MetricUnit.Count, value=1)
     container.relay.kick()
@@ -45,16 +64,26 @@ def place_order(
     return Response(202, "application/json", order_view(placed.order), {"Location": location})
 
 
-@app.get("/orders/<order_id>", summary="An order: status and saga progress")
+@app.get(
+    "/orders/<order_id>",
+    summary="An order: status and saga progress",
+    responses=responses(200, "The order", 404, 422),
+)
 def get_order(order_id: OrderId) -> dict[str, Any]:
     container = bootstrap.container()
     try:
         return order_view(orders.get_order(order_id, container.unit_of_work()))
     except orders.OrderNotFound as exc:
-        raise http.ProblemError(404, f"no order {order_id}") from exc
+        detail = f"no order {order_id}"
+        errors = [http.FieldError("path:orderId", detail)]
+        raise http.ProblemError(404, detail, errors=errors) from exc
 
 
-@app.get("/orders", summary="A customer's orders, newest first, a page at a time")
+@app.get(
+    "/orders",
+    summary="A customer's orders, newest first, a page at a time",
+    responses=responses(200, "A page of orders; nextToken reads the next", 422),
+)
 def list_orders(
     customer_id: Annotated[str, Query(alias="customerId", pattern=r"^cus_[0-9A-Za-z]{4,32}$")],
     limit: Annotated[int, Query(ge=1, le=orders.MAX_PAGE)] = 20,
@@ -64,7 +93,9 @@ def list_orders(
     try:
         page = orders.list_orders(customer_id, unit_of_work, limit=limit, token=next_token)
     except ValueError as exc:
-        raise http.ProblemError(400, f"nextToken is not one this API gave: {exc}") from exc
+        detail = f"nextToken is not one this API gave: {exc}"
+        errors = [http.FieldError("query:nextToken", detail)]
+        raise http.ProblemError(400, detail, errors=errors) from exc
     listing: dict[str, Any] = {"items": [order_view(o) for o in page.orders]}
     if page.next_token:
         listing["nextToken"] = page.next_token

@@ -6,8 +6,14 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from order_service.domain.order import Address, LineRequest, Order
+from order_service.domain.money import CURRENCY, MAX_INTEGER_DIGITS, MAX_SCALE
+from order_service.domain.order import MAX_LINES, MAX_QUANTITY, SKU, Address, LineRequest, Order
 from order_service.service_layer.commands import PlaceOrder
+
+# What the domain accepts, stated in the OpenAPI document: a request valid under it is accepted
+# unless it breaks a rule a schema cannot state (a line in another currency, a SKU on two lines,
+# a SKU not in the catalog), which is a 422 naming the field.
+DECIMAL = rf"^[0-9]{{1,{MAX_INTEGER_DIGITS}}}(\.[0-9]{{1,{MAX_SCALE}}})?$"
 
 
 class _Body(BaseModel):
@@ -15,13 +21,21 @@ class _Body(BaseModel):
 
 
 class MoneyIn(_Body):
-    amount: Annotated[str, Field(description='Decimal text in major units, e.g. "19.99"')]
-    currency: Annotated[str, Field(description="ISO 4217 code, the order's currency")]
+    amount: Annotated[
+        str,
+        Field(
+            pattern=DECIMAL,
+            description='Decimal text in major units, not negative, e.g. "19.99"',
+        ),
+    ]
+    currency: Annotated[
+        str, Field(pattern=CURRENCY.pattern, description="ISO 4217 code, the order's currency")
+    ]
 
 
 class LineIn(_Body):
-    sku: str
-    quantity: int
+    sku: Annotated[str, Field(pattern=SKU.pattern, description="A SKU of the catalog")]
+    quantity: Annotated[int, Field(ge=1, le=MAX_QUANTITY)]
     unit_price: Annotated[MoneyIn, Field(alias="unitPrice")]
 
 
@@ -39,8 +53,15 @@ class PlaceOrderRequest(_Body):
     """``POST /orders``. Every line's price must be in the order's currency."""
 
     customer_id: Annotated[str, Field(alias="customerId", pattern=r"^cus_[0-9A-Za-z]{4,32}$")]
-    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
-    lines: Annotated[list[LineIn], Field(min_length=1, max_length=100)]
+    currency: Annotated[str, Field(pattern=CURRENCY.pattern)]
+    lines: Annotated[
+        list[LineIn],
+        Field(
+            min_length=1,
+            max_length=MAX_LINES,
+            description="Each SKU on one line, each price in the order's currency",
+        ),
+    ]
     shipping_address: Annotated[AddressIn, Field(alias="shippingAddress")]
 
     def command(self, request_id: str, idempotency_key: str | None) -> PlaceOrder:
