@@ -39,6 +39,13 @@ def _put_events(bus: LocalEventBus, body: dict[str, Any]) -> dict[str, Any]:
             "1 validation error detected: Value null at 'entries' failed to satisfy "
             "constraint: Member must not be null",
         )
+    for index, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            # AWS's JSON reader refuses the request before EventBridge sees it
+            raise WireError(
+                "SerializationException",
+                f"Entries[{index}] must be a structure (a JSON object), not {type(entry).__name__}",
+            )
     return bus.put_events(entries).to_aws()
 
 
