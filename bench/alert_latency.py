@@ -3,7 +3,8 @@
 Each incident of ``ordermesh demo --scenario`` is staged on a fresh local system (``LocalSystem``,
 the runtime ``ordermesh up`` runs, with the demo's prior and its 5 seconds of allowed lateness)
 by the demo's own ``ScenarioRun``, starting at a seeded second of a minute between 10 and 50, so
-the incident's place in its minute varies. Measured per incident:
+the incident's place in its minute varies (the demo gives the incident's minute a whole minute's
+orders of the incident, in what is left of it). Measured per incident:
 
 - processing time: wall clock from the incident's first order (its POST answered) to the first
   AnomalyDetected on the alert topic (every alert: the log subscription's), and to the first on
@@ -21,6 +22,7 @@ from __future__ import annotations
 import os
 import random
 import tempfile
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -72,6 +74,7 @@ def _stage(incident: Incident, start_second: int) -> Latency:
                 start_into_minute=timedelta(seconds=start_second),
                 say=lambda _line: None,
             )
+            _wait_for_second(start_second)
             staged = run.run(TIMEOUT)
             oncall = [
                 datetime.fromtimestamp(m.sent_at, UTC)
@@ -80,6 +83,16 @@ def _stage(incident: Incident, start_second: int) -> Latency:
         finally:
             system.stop()
     return _latency(incident, start_second, staged, min(oncall, default=None))
+
+
+def _wait_for_second(second: int) -> None:
+    """Sleep until the clock is at ``second`` of a minute (of the next, if past it in this one),
+    so the incident starts there and not wherever starting the system ended."""
+    now = datetime.now(UTC)
+    at = now.replace(second=second, microsecond=0)
+    if at <= now:
+        at += timedelta(minutes=1)
+    time.sleep((at - now).total_seconds())
 
 
 def _latency(
