@@ -26,7 +26,7 @@ APPS := $(patsubst %/infra,%,$(wildcard platform/infra services/*/infra))
 # $(call timed,TITLE,COMMANDS): print TITLE, run COMMANDS, say how long they took.
 timed = echo "== $(1)"; start=$$SECONDS; $(2); echo "== $(1): passed in $$((SECONDS - start)) s"
 
-.PHONY: help env run test lint lint-style lint-types check-contracts $(PYTEST_STEPS) pipeline bench fuzz conformance contracts synth lock clean
+.PHONY: help env run test lint lint-style lint-types check-contracts $(PYTEST_STEPS) pipeline bench fuzz chaos conformance contracts synth lock clean
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -81,6 +81,9 @@ bench: env  ## run the benchmarks and rewrite BENCHMARKS.md
 
 fuzz: env  ## fuzz every HTTP API from its OpenAPI document (1,000 cases each), rewrite RELIABILITY.md's fuzz section
 	$(RUN) python -m tests.fuzz.run --cases 1000
+
+chaos: env  ## 10,000 orders with every fault on, check the invariants, rewrite RELIABILITY.md's chaos section
+	$(RUN) ordermesh chaos --orders 10000 --scenario all --seed 23 --report RELIABILITY.md
 
 conformance: env  ## score the runtime on the conformance corpora (patterns, SNS filter policies, Step Functions), rewrite CONFORMANCE.md
 	cd platform && $(RUN) python -m tests.conformance_report

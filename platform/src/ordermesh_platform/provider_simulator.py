@@ -247,6 +247,20 @@ class ProviderSimulator:
         with self._lock:
             self._down = down
 
+    def ledger(self) -> list[dict[str, str]]:
+        """Every authorization made: its id, order, amount, currency and the amount refunded."""
+        with self._lock:
+            return [
+                {
+                    "authorizationId": authorization_id,
+                    "orderId": a.order_id,
+                    "amount": format(a.amount, "f"),
+                    "currency": a.currency,
+                    "refunded": format(a.refunded, "f"),
+                }
+                for authorization_id, a in self._authorizations.items()
+            ]
+
     def stats(self) -> dict[str, Any]:
         """What ``GET /admin/stats`` answers."""
         with self._lock:

@@ -1,9 +1,9 @@
 """The ``ordermesh`` command: one entry point, a module per group of subcommands.
 
-``system`` has ``up``, ``seed``, ``demo`` and ``openapi``; ``events`` the bus's events and
-``replay``; ``dlq`` the dead-letter queues; ``sfn`` the Step Functions executions; ``lake``
-the data lake's tables and SQL; ``common`` what they share. ``contracts`` comes from
-``ordermesh_contracts.cli``.
+``system`` has ``up``, ``seed``, ``demo`` and ``openapi``; ``chaos`` the chaos suite;
+``events`` the bus's events and ``replay``; ``dlq`` the dead-letter queues; ``sfn`` the Step
+Functions executions; ``lake`` the data lake's tables and SQL; ``common`` what they share.
+``contracts`` comes from ``ordermesh_contracts.cli``.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from ordermesh_contracts.cli import app as contracts_app
 from ordermesh_contracts.cli import print_problems
 from ordermesh_contracts.errors import ContractError
 
-from ordermesh_platform.cli import alerts, dlq, events, lake, sfn, system
+from ordermesh_platform.cli import alerts, chaos, dlq, events, lake, sfn, system
 
 app = typer.Typer(
     help="ordermesh: an event-driven order platform, and its local runtime.", no_args_is_help=True
@@ -25,6 +25,7 @@ app.command("up")(system.up)
 app.command("seed")(system.seed)
 app.command("demo")(system.demo)
 app.command("openapi")(system.openapi)
+app.command("chaos")(chaos.chaos)
 app.command("replay")(events.replay)
 app.add_typer(events.app, name="events")
 app.add_typer(dlq.app, name="dlq")

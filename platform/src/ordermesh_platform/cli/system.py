@@ -28,6 +28,7 @@ from ordermesh_platform.cli.common import (
     find_project,
     open_runtime,
 )
+from ordermesh_platform.runtime.faults import FaultSettings
 from ordermesh_platform.runtime.http_api import call
 from ordermesh_platform.runtime.runtime import RuntimeOptions
 from ordermesh_platform.runtime.wiring import WiringError
@@ -55,6 +56,18 @@ def up(
         Path | None,
         typer.Option("--lake-dir", help="The data lake's folder (default: <state-dir>/lake)."),
     ] = None,
+    provider_url: Annotated[
+        str | None,
+        typer.Option(help="Use the payment provider at this URL instead of the simulator."),
+    ] = None,
+    provider_api_key: Annotated[
+        str | None,
+        typer.Option(envvar="ORDERMESH_PROVIDER_API_KEY", help="The --provider-url's API key."),
+    ] = None,
+    faults: Annotated[
+        Path | None,
+        typer.Option(envvar="ORDERMESH_FAULTS", hidden=True, help="The chaos suite's faults."),
+    ] = None,
 ) -> None:
     """Start the system: bus, queues, saga engine, the services and their HTTP APIs, and the
     payment provider simulator; inventory is seeded from the catalog."""
@@ -63,16 +76,19 @@ def up(
     print_problems(problems)
     if problems:
         raise typer.Exit(1)
+    endpoint = _provider_endpoint(provider_url, provider_api_key)
     options = RuntimeOptions(
         state_dir=state_dir or project.root / DEFAULT_DIR,
         retry_base_delay=retry_base_delay,
         function_logs=True,  # handlers' logs and metrics go to <state>/logs, as to CloudWatch
         lake_dir=lake_dir,
+        faults=_fault_settings(faults),
+    )
+    system_options = SystemOptions(
+        host=host, port=port, provider_port=provider_port, provider_endpoint=endpoint
     )
     try:
-        system = LocalSystem(
-            project.root, options, SystemOptions(host=host, port=port, provider_port=provider_port)
-        )
+        system = LocalSystem(project.root, options, system_options)
     except WiringError as exc:
         err_console.print(f"[red]✗[/red] {exc.where}: {exc.reason}")
         raise typer.Exit(1) from exc
@@ -93,6 +109,27 @@ def up(
     stopping.wait()
     console.print("stopping…")
     system.stop()
+
+
+def _provider_endpoint(url: str | None, api_key: str | None) -> tuple[str, str] | None:
+    if url is None:
+        return None
+    if not api_key:
+        raise typer.BadParameter(
+            "--provider-url needs the provider's API key (ORDERMESH_PROVIDER_API_KEY)",
+            param_hint="--provider-api-key",
+        )
+    return url, api_key
+
+
+def _fault_settings(path: Path | None) -> FaultSettings | None:
+    """The chaos suite's faults (``ORDERMESH_FAULTS`` names their file), else None."""
+    if path is None:
+        return None
+    try:
+        return FaultSettings.read(path)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="ORDERMESH_FAULTS") from exc
 
 
 def _print_urls(system: LocalSystem) -> None:

@@ -119,9 +119,17 @@ class Functions:
     """The registered functions, their synchronous invoke and the async invoke queue."""
 
     def __init__(
-        self, store: Store, clock: Clock, queues: Queues, *, logs: FunctionLogs | None = None
+        self,
+        store: Store,
+        clock: Clock,
+        queues: Queues,
+        *,
+        logs: FunctionLogs | None = None,
+        wrap: Callable[[str, Handler], Handler] | None = None,
     ) -> None:
+        """``wrap`` (the chaos suite's fault injector) wraps each handler imported."""
         self.store = store
+        self._wrap = wrap
         self.clock = clock
         self.queues = queues
         self.logs = logs
@@ -162,6 +170,8 @@ class Functions:
             handler = self._handlers.get(name)
             if handler is None:
                 handler = load_handler(self.settings(name).handler)
+                if self._wrap is not None:
+                    handler = self._wrap(name, handler)
                 self._handlers[name] = handler
             return handler
 

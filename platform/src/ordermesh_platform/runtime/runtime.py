@@ -32,9 +32,10 @@ from starlette.routing import Route, request_response
 from ordermesh_platform import dashboard
 from ordermesh_platform.lake import LAKE_DIR
 from ordermesh_platform.runtime.awsjson import json_endpoint
-from ordermesh_platform.runtime.bus import LocalEventBus, Rule
+from ordermesh_platform.runtime.bus import LocalEventBus, Rule, TargetKind, TargetSink
 from ordermesh_platform.runtime.clients import InProcessClients
 from ordermesh_platform.runtime.delivery_streams import DeliveryStreams, DeliveryStreamStatus
+from ordermesh_platform.runtime.faults import FaultInjector, FaultSettings
 from ordermesh_platform.runtime.functions import INVOCATIONS_CHANNEL, Functions, FunctionSettings
 from ordermesh_platform.runtime.http_api import HttpApiGateway, RouteTable
 from ordermesh_platform.runtime.logs import FunctionLogs
@@ -85,6 +86,7 @@ class RuntimeOptions:
     durability: Literal["normal", "full"] = "normal"
     function_logs: bool = False  # handlers' output to <state_dir>/logs/<function>.log
     lake_dir: Path | None = None  # the lake's folder, laid out as its bucket (<state_dir>/lake)
+    faults: FaultSettings | None = None  # the chaos suite's faults (runtime/faults.py); None: off
 
     @property
     def lake(self) -> Path:
@@ -109,22 +111,34 @@ class LocalRuntime:
         if self.options.function_logs:
             self.logs = FunctionLogs(self.store.path.parent / "logs")
             self.logs.open()
-        self.functions = Functions(self.store, self.clock, self.queues, logs=self.logs)
+        self.faults = (
+            FaultInjector(self.options.faults, self.clock) if self.options.faults else None
+        )
+        self.functions = Functions(
+            self.store,
+            self.clock,
+            self.queues,
+            logs=self.logs,
+            wrap=self.faults.handler if self.faults else None,
+        )
         self.streams = Streams(self.store, self.clock)
         self.topics = Topics(self.store, self.clock, self.queues, self.functions)
         if validator is None and self.options.validate_contracts:
             validator = default_validator()
+        sinks: dict[TargetKind, TargetSink] = {
+            "queue": QueueSink(self.queues),
+            "function": FunctionSink(self.functions),
+            "stream": StreamSink(self.streams),
+            "state-machine": StateMachineSink(self.store, self.clock),
+            "topic": TopicSink(self.topics),
+        }
+        if self.faults is not None:
+            sinks = self.faults.sinks(sinks)
         self.bus = LocalEventBus(
             self.store,
             self.clock,
             name=self.options.bus_name,
-            sinks={
-                "queue": QueueSink(self.queues),
-                "function": FunctionSink(self.functions),
-                "stream": StreamSink(self.streams),
-                "state-machine": StateMachineSink(self.store, self.clock),
-                "topic": TopicSink(self.topics),
-            },
+            sinks=sinks,
             validator=validator if self.options.validate_contracts else None,
             archive_fed=frozenset({"delivery-stream"}),
         )
@@ -363,6 +377,8 @@ class LocalRuntime:
         environment.deactivate(self.environment)
         if self.logs is not None:
             self.logs.close()
+        if self.faults is not None:
+            self.faults.close()
         self.store.close()
 
     async def _openapi(self, request: Request) -> Response:
