@@ -42,6 +42,16 @@ Admin endpoints (no key; a local control plane for tests and demos)::
     GET  /admin/settings                          -> the settings (without the API key)
     PUT  /admin/settings  {camelCase fields}      -> the settings; fields not given are kept
     GET  /admin/stats                             -> request, charge, decline and refund counts
+    GET  /admin/calls                             -> {"calls": [...]}: the ledger of calls
+    POST /admin/lose-answers {"count", "holdSeconds"} -> the next ``count`` new answers are
+                                                     held back ``holdSeconds``: lost to a
+                                                     caller with a shorter timeout
+
+The ledger (``ordermesh_platform.provider_ledger``) records every call that reached the
+provider's logic with its time, order id, status and whether it came while down, was a replay
+or was lost. A lost answer is a request the provider carried out (an authorization taken and
+charged) whose answer the caller never got: only its retry with the same idempotency key can
+learn the outcome without a second charge.
 
 State lives in memory behind one lock, so the app and the Python methods (``set_down``,
 ``update``, ``stats``) may be used from any thread.
@@ -70,6 +80,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from ordermesh_platform.provider_ledger import ProviderCall
 from ordermesh_platform.shared.clock import Clock, SystemClock
 
 INSUFFICIENT_FUNDS = "INSUFFICIENT_FUNDS"
@@ -174,6 +185,8 @@ class _Stats:
     refusals: int = 0
     replays: int = 0
     idempotency_conflicts: int = 0
+    calls_while_down: int = 0
+    lost_answers: int = 0
     charges: Counter[str] = field(default_factory=Counter)  # idempotency key -> charges
     charges_by_order: Counter[str] = field(default_factory=Counter)
 
@@ -188,6 +201,8 @@ class _Stats:
             "refundRefusals": self.refusals,
             "replays": self.replays,
             "idempotencyConflicts": self.idempotency_conflicts,
+            "callsWhileDown": self.calls_while_down,
+            "lostAnswers": self.lost_answers,
             "charges": dict(self.charges),
             "chargesByOrder": dict(self.charges_by_order),
         }
@@ -212,6 +227,8 @@ class ProviderSimulator:
         self._answers: dict[str, _Answer] = {}
         self._authorizations: dict[str, _Authorization] = {}
         self._stats = _Stats()
+        self._calls: list[ProviderCall] = []
+        self._losing = _Losing()
         self.app = Starlette(
             routes=[
                 Route("/v1/authorizations", self._authorize, methods=["POST"]),
@@ -221,6 +238,8 @@ class ProviderSimulator:
                 Route("/admin/outage", self._outage, methods=["POST"]),
                 Route("/admin/settings", self._settings_endpoint, methods=["GET", "PUT"]),
                 Route("/admin/stats", self._stats_endpoint, methods=["GET"]),
+                Route("/admin/calls", self._calls_endpoint, methods=["GET"]),
+                Route("/admin/lose-answers", self._lose_answers_endpoint, methods=["POST"]),
             ]
         )
 
@@ -266,6 +285,18 @@ class ProviderSimulator:
         with self._lock:
             return {**self._stats.to_json(), "down": self._down}
 
+    def calls(self) -> tuple[ProviderCall, ...]:
+        """The ledger: every call that reached the provider's logic, oldest first."""
+        with self._lock:
+            return tuple(self._calls)
+
+    def lose_answers(self, count: int, *, hold_seconds: float) -> None:
+        """The next ``count`` new answers (not replays, not 503s) are decided and carried out,
+        then held back ``hold_seconds``: a caller whose timeout is shorter never gets them."""
+        losing = _Losing(count, hold_seconds)  # checks the values
+        with self._lock:
+            self._losing = losing
+
     # The provider API.
 
     async def _authorize(self, request: Request) -> Response:
@@ -292,7 +323,10 @@ class ProviderSimulator:
             return _error(400, "invalid_request", str(error))
         await self._sleep(self._draw_latency())
         with self._lock:
-            return self._answer(key, _fingerprint(request.url.path, body), body, decide)
+            response, hold = self._answer(key, request.url.path, body, decide)
+        if hold:
+            await self._sleep(hold)  # the caller has given up by now: the answer is lost
+        return response
 
     def _authenticated(self, request: Request) -> bool:
         scheme, _, key = request.headers.get("authorization", "").partition(" ")
@@ -304,21 +338,37 @@ class ProviderSimulator:
             self._stats.unauthorized += 1
             return False
 
-    def _answer(self, key: str, fingerprint: str, body: dict[str, Any], decide: Decide) -> Response:
-        """Under the lock: a 503, the kept answer to ``key``, or a new answer (kept if final)."""
-        if self._failing():
+    def _answer(
+        self, key: str, path: str, body: dict[str, Any], decide: Decide
+    ) -> tuple[Response, float]:
+        """Under the lock: a 503, the kept answer to ``key``, or a new answer (kept if final),
+        recorded in the ledger; and how long to hold it back (a lost answer) or 0."""
+        call = ProviderCall(self._clock.now(), path, key, _order_id(body), 503)
+        down = self._is_down()
+        if down or self._transient_failure():
             self._stats.transient_failures += 1
-            return _error(503, "service_unavailable", "try again later", _RETRY_AFTER)
+            self._stats.calls_while_down += int(down)
+            self._calls.append(dataclasses.replace(call, down=down))
+            return _error(503, "service_unavailable", "try again later", _RETRY_AFTER), 0.0
+        fingerprint = _fingerprint(path, body)
         kept = self._answers.get(key)
         if kept is not None:
-            return self._replay(kept, fingerprint)
+            replayed = kept.fingerprint == fingerprint
+            response = self._replay(kept, fingerprint)
+            status = response.status_code
+            self._calls.append(dataclasses.replace(call, status=status, replayed=replayed))
+            return response, 0.0
         try:
             answer = dataclasses.replace(decide(key, body), fingerprint=fingerprint)
         except BadRequestError as error:
-            return _error(400, "invalid_request", str(error))
+            self._calls.append(dataclasses.replace(call, status=400))
+            return _error(400, "invalid_request", str(error)), 0.0
         if answer.status in _KEPT_STATUSES:
             self._answers[key] = answer
-        return JSONResponse(answer.body, status_code=answer.status)
+        hold = self._losing.take()
+        self._stats.lost_answers += int(hold > 0)
+        self._calls.append(dataclasses.replace(call, status=answer.status, lost=hold > 0))
+        return JSONResponse(answer.body, status_code=answer.status), hold
 
     def _draw_latency(self) -> float:
         with self._lock:
@@ -326,9 +376,10 @@ class ProviderSimulator:
             jitter = settings.latency_jitter_seconds
             return settings.latency_seconds + (self._rng.uniform(0, jitter) if jitter else 0.0)
 
-    def _failing(self) -> bool:
-        if self._down or self._in_outage_window():
-            return True
+    def _is_down(self) -> bool:
+        return self._down or self._in_outage_window()
+
+    def _transient_failure(self) -> bool:
         rate = self._settings.transient_failure_rate
         return rate > 0 and self._rng.random() < rate
 
@@ -432,6 +483,39 @@ class ProviderSimulator:
     async def _stats_endpoint(self, _request: Request) -> Response:
         return JSONResponse(self.stats())
 
+    async def _calls_endpoint(self, _request: Request) -> Response:
+        return JSONResponse({"calls": [call.to_json() for call in self.calls()]})
+
+    async def _lose_answers_endpoint(self, request: Request) -> Response:
+        try:
+            changes = _json_object(await request.body())
+            count = _as_count(changes.get("count"))
+            self.lose_answers(count, hold_seconds=_as_number(changes.get("holdSeconds")))
+        except ValueError as error:  # BadRequestError, or values _Losing refuses
+            return _error(400, "invalid_request", str(error))
+        return JSONResponse({"count": count})
+
+
+@dataclass
+class _Losing:
+    """How many of the next new answers to lose, and how long each is held back."""
+
+    count: int = 0
+    hold_seconds: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.count < 0:
+            raise ValueError("count must not be negative")
+        if self.count and self.hold_seconds <= 0:
+            raise ValueError("holdSeconds must be positive")
+
+    def take(self) -> float:
+        """How long to hold back the answer being given now (0: not lost)."""
+        if not self.count:
+            return 0.0
+        self.count -= 1
+        return self.hold_seconds
+
 
 def _generators(seed: int | None) -> tuple[random.Random, random.Random]:
     """Draws for latency and failures, and draws for ids (apart, so ids do not shift draws)."""
@@ -492,6 +576,11 @@ def _text(body: Mapping[str, Any], name: str) -> str:
     if not isinstance(value, str) or not value:
         raise BadRequestError(f"{name} must be a non-empty string")
     return value
+
+
+def _order_id(body: Mapping[str, Any]) -> str | None:
+    order_id = body.get("orderId")
+    return order_id if isinstance(order_id, str) else None
 
 
 def _money(value: object) -> tuple[Decimal, str]:
@@ -559,6 +648,12 @@ def _as_number(value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise BadRequestError("expected a number")
     return float(value)
+
+
+def _as_count(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise BadRequestError("count must be an integer")
+    return value
 
 
 def _as_optional_decimal(value: object) -> Decimal | None:
