@@ -73,6 +73,20 @@ class Client:
         assert status == 200, answer
         return dict(answer)
 
+    def breaker(self, name: str = "payment-provider") -> str | None:
+        """The breaker's status on the operators' ``GET /platform/status`` (None before the
+        payment service has stored any state for it: a breaker that never tripped)."""
+        status, answer, _ = self.request("GET", "/platform/status")
+        assert status == 200, answer
+        found = [b["status"] for b in answer["breakers"] if b["name"] == name]
+        return found[0] if found else None
+
+
+def charges_per_order(system: LocalSystem) -> dict[str, int]:
+    """Authorizations the provider simulator took, per order id, from its own ledger (a replayed
+    answer is not a charge; a second key for the same order is)."""
+    return dict(system.provider.stats()["chargesByOrder"])
+
 
 def wait_for(probe: Callable[[], Any], timeout: float, what: str) -> Any:
     deadline = time.monotonic() + timeout
