@@ -5,18 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from ordermesh_platform.chaos.run import ChaosRun
 from ordermesh_platform.chaos.scenario import Fault, Plan
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a reservation the inventory makes after the saga's ReserveInventory timed out is "
-    "held for the cancelled order: nothing releases or expires it (decision note chaos-suite)",
-)
 def test_500_orders_with_every_fault_on_break_no_invariant(tmp_path: Path) -> None:
     plan = Plan.of(orders=500, rate=20, seed=23, faults=frozenset(Fault))
 

@@ -5,13 +5,16 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 from inventory_service.adapters.sqlite import SqliteInventoryStore
 from inventory_service.domain.catalog import CatalogEntry
+from inventory_service.domain.reservation import Withdrawal
 from inventory_service.domain.stock import StockItem
+from inventory_service.domain.values import Line
 from inventory_service.service_layer.stock import seed_catalog
 
 MUG = StockItem("MUG-BLUE-350", 10, 0, 3, "DUB-1", version=1)
@@ -87,3 +90,39 @@ def test_a_row_breaking_the_stock_constraints_fails_the_whole_commit(
 def test_due_reservations_need_a_timezone_aware_time(store: SqliteInventoryStore) -> None:
     with store.unit_of_work() as uow, pytest.raises(ValueError, match="no timezone"):
         uow.due_reservations(datetime(2026, 11, 20, 9, 0), 10)  # noqa: DTZ001 - the point
+
+
+OLD_OUTCOMES = """
+CREATE TABLE outcomes (
+    order_id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('RESERVATION', 'REJECTION')),
+    status TEXT,
+    expires_at TEXT,
+    version INTEGER NOT NULL CHECK (version >= 1),
+    body TEXT NOT NULL
+);
+INSERT INTO outcomes VALUES ('ord_01JD7Q4K2M9A', 'REJECTION', NULL, NULL, 1, '{}');
+"""
+
+
+def test_a_file_from_before_withdrawals_takes_one_and_keeps_its_outcomes(path: Path) -> None:
+    # Given a database whose outcomes table only allowed reservations and rejections
+    path.parent.mkdir(parents=True)
+    with sqlite3.connect(path) as conn:
+        conn.executescript(OLD_OUTCOMES)
+    # When it is opened and the saga releases an order nothing was reserved for
+    store = SqliteInventoryStore(path)
+    withdrawal = Withdrawal("ord_01JD7Q4K2M9T", "res_01JD7Q4K2M9T", (Line("MUG-BLUE-350", 2),))
+    uow = store.unit_of_work()
+    with uow:
+        uow.save_outcome(withdrawal)
+        uow.commit()
+    # Then the withdrawal is stored and the older outcome is still there
+    with uow:
+        assert uow.get_outcome(withdrawal.order_id) == replace(withdrawal, version=1)
+    rows = store.connection().execute("SELECT order_id, kind FROM outcomes ORDER BY 1")
+    assert [tuple(r) for r in rows] == [
+        ("ord_01JD7Q4K2M9A", "REJECTION"),
+        ("ord_01JD7Q4K2M9T", "WITHDRAWAL"),
+    ]
+    store.close()

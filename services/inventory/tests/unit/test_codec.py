@@ -14,7 +14,7 @@ from inventory_service.adapters.codec import (
     utc_text,
 )
 from inventory_service.adapters.dynamodb import from_attribute, to_attribute
-from inventory_service.domain.reservation import Rejection, Reservation
+from inventory_service.domain.reservation import Outcome, Rejection, Reservation, Withdrawal
 from inventory_service.domain.stock import StockItem
 from inventory_service.domain.values import Line, RejectedLine, RejectionReason
 
@@ -48,11 +48,10 @@ def test_utc_text_refuses_a_naive_time() -> None:
             "ord_01JD7Q4K2M9A",
             (RejectedLine("MUG-BLUE-350", 20, 10, RejectionReason.INSUFFICIENT_STOCK),),
         ),
+        Withdrawal("ord_01JD7Q4K2M9A", "res_01JD7Q4K2M9A", (Line("MUG-BLUE-350", 2),)),
     ],
 )
-def test_outcomes_read_back_equal_through_records_and_attributes(
-    outcome: Reservation | Rejection,
-) -> None:
+def test_outcomes_read_back_equal_through_records_and_attributes(outcome: Outcome) -> None:
     record = outcome_to_record(outcome)
     attributes = {name: to_attribute(value) for name, value in record.items()}
     back = {name: from_attribute(value) for name, value in attributes.items()}

@@ -81,3 +81,15 @@ def test_commands_map_from_contract_data() -> None:
     assert release_command(release) == ReleaseStock(
         "ord_01JD7Q4K2M9T", "res_01JD7Q4K2M9T", ReleaseReason.ORDER_CANCELLED
     )
+
+
+def test_a_compensation_naming_the_lines_maps_them_to_the_release() -> None:
+    release = release_inventory_v1.ReleaseInventory.model_validate(
+        {
+            "orderId": "ord_01JD7Q4K2M9T",
+            "reservationId": "res_01JD7Q4K2M9T",
+            "reason": "SAGA_COMPENSATION",
+            "lines": [{"sku": "MUG-BLUE-350", "quantity": 2}],
+        }
+    )
+    assert release_command(release).lines == (Line("MUG-BLUE-350", 2),)

@@ -111,3 +111,35 @@ def test_release_of_a_rejected_order_is_unknown(
     with pytest.raises(ReservationNotFoundError):
         release_inventory(COMPENSATE, uow)
     assert store.stock["KETTLE-STEEL-1L"].reserved == 0
+
+
+def test_a_release_before_the_reservation_withdraws_the_order_and_replies_released(
+    store: InMemoryStore, uow: InMemoryUnitOfWork
+) -> None:
+    # Given nothing reserved for the order yet (its ReserveInventory is late)
+    # When the saga's compensation releases it, naming the order's lines
+    event = release_inventory(withdraw(), uow)
+    # Then the saga gets its InventoryReleased and no stock moves
+    assert event == InventoryReleased(ORDER, RESERVATION, LINES, ReleaseReason.SAGA_COMPENSATION)
+    assert reserved_units(store) == (0, 0)
+    assert release_inventory(withdraw(), uow) == event
+
+
+def test_a_reservation_arriving_after_its_release_holds_nothing_and_answers_nothing(
+    store: InMemoryStore, uow: InMemoryUnitOfWork, clock: FakeClock
+) -> None:
+    # Given the saga already released the order before inventory saw ReserveInventory
+    release_inventory(withdraw(), uow)
+    # When the late ReserveInventory arrives, and again (a redelivery)
+    first = reserve_inventory(ReserveStock(ORDER, LINES, 300), uow, clock)
+    again = reserve_inventory(ReserveStock(ORDER, LINES, 300), uow, clock)
+    # Then nothing is held, nothing is announced, and nothing is left to expire
+    assert (first, again) == ((), ())
+    assert reserved_units(store) == (0, 0)
+    assert expire_due_reservations(uow, clock.now() + timedelta(hours=1)) == ()
+    # and a later release still gets the same reply
+    assert release_inventory(withdraw(), uow).lines == LINES
+
+
+def withdraw() -> ReleaseStock:
+    return ReleaseStock(ORDER, RESERVATION, ReleaseReason.SAGA_COMPENSATION, lines=LINES)

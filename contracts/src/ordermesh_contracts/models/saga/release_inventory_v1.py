@@ -10,7 +10,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 class Reason(StrEnum):
     """
-    SAGA_COMPENSATION: a later saga step failed; ORDER_CANCELLED: the order was cancelled after it was confirmed.
+    SAGA_COMPENSATION: a later saga step failed, or the saga stopped waiting for the reply to ReserveInventory; ORDER_CANCELLED: the order was cancelled after it was confirmed.
     """
 
     SAGA_COMPENSATION = "SAGA_COMPENSATION"
@@ -72,6 +72,39 @@ class Metadata(BaseModel):
     ] = None
 
 
+class CommandMetadata(Metadata):
+    """
+    Metadata of a saga command (source ordermesh.saga): Metadata whose taskToken is required. The service handling the command echoes the token unchanged in its reply's metadata, which resumes the saga's waitForTaskToken step.
+    """
+
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    task_token: Annotated[
+        str,
+        Field(
+            alias="taskToken",
+            description="Step Functions task token of the saga step this event starts or answers. Saga commands carry it; replies echo it unchanged.",
+            max_length=1024,
+            min_length=1,
+        ),
+    ]
+
+
+class Quantity(BaseModel):
+    """
+    A quantity of one SKU.
+    """
+
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    sku: Annotated[
+        str, Field(description="Stock keeping unit.", pattern="^[A-Z0-9][A-Z0-9-]{2,31}$")
+    ]
+    quantity: Annotated[int, Field(ge=1, le=1000)]
+
+
 class ReleaseInventory(BaseModel):
     model_config = ConfigDict(
         populate_by_name=True,
@@ -95,28 +128,17 @@ class ReleaseInventory(BaseModel):
     reason: Annotated[
         Reason,
         Field(
-            description="SAGA_COMPENSATION: a later saga step failed; ORDER_CANCELLED: the order was cancelled after it was confirmed."
+            description="SAGA_COMPENSATION: a later saga step failed, or the saga stopped waiting for the reply to ReserveInventory; ORDER_CANCELLED: the order was cancelled after it was confirmed."
         ),
     ]
-
-
-class CommandMetadata(Metadata):
-    """
-    Metadata of a saga command (source ordermesh.saga): Metadata whose taskToken is required. The service handling the command echoes the token unchanged in its reply's metadata, which resumes the saga's waitForTaskToken step.
-    """
-
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    task_token: Annotated[
-        str,
+    lines: Annotated[
+        list[Quantity] | None,
         Field(
-            alias="taskToken",
-            description="Step Functions task token of the saga step this event starts or answers. Saga commands carry it; replies echo it unchanged.",
-            max_length=1024,
+            description="The order's lines, as ReserveInventory named them. With SAGA_COMPENSATION they let inventory answer a release that arrives before the reservation: it records the order as withdrawn, so that the late ReserveInventory reserves nothing, and replies InventoryReleased with these lines, none of which was taken from stock.",
+            max_length=100,
             min_length=1,
         ),
-    ]
+    ] = None
 
 
 class ReleaseInventoryDetail(BaseModel):
@@ -129,7 +151,7 @@ class ReleaseInventoryDetail(BaseModel):
 
 class ReleaseInventoryEvent(BaseModel):
     """
-    Command to the inventory service: release the reservation, returning its stock to available. Answered by InventoryReleased. Sent by the order saga (Step Functions events:putEvents.waitForTaskToken): detail.metadata.taskToken is required and the reply must echo it unchanged.
+    Command to the inventory service: release the reservation, returning its stock to available (or, for a reservation not made yet, make sure it never is). Answered by InventoryReleased. Sent by the order saga (Step Functions events:putEvents.waitForTaskToken): detail.metadata.taskToken is required and the reply must echo it unchanged.
     """
 
     model_config = ConfigDict(

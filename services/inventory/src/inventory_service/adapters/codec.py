@@ -17,6 +17,7 @@ from inventory_service.domain.reservation import (
     Rejection,
     Reservation,
     ReservationStatus,
+    Withdrawal,
 )
 from inventory_service.domain.stock import StockItem
 from inventory_service.domain.values import Line, RejectedLine, RejectionReason, ReleaseReason
@@ -26,6 +27,7 @@ Record: TypeAlias = "dict[str, Json]"
 
 RESERVATION = "RESERVATION"
 REJECTION = "REJECTION"
+WITHDRAWAL = "WITHDRAWAL"
 
 
 class CorruptRecordError(ValueError):
@@ -61,6 +63,13 @@ def stock_from_record(record: Mapping[str, object], version: int) -> StockItem:
 
 
 def outcome_to_record(outcome: Outcome) -> Record:
+    if isinstance(outcome, Withdrawal):
+        return {
+            "kind": WITHDRAWAL,
+            "order_id": outcome.order_id,
+            "reservation_id": outcome.reservation_id,
+            "lines": _line_records(outcome.lines),
+        }
     if isinstance(outcome, Rejection):
         return {
             "kind": REJECTION,
@@ -79,7 +88,7 @@ def outcome_to_record(outcome: Outcome) -> Record:
         "kind": RESERVATION,
         "order_id": outcome.order_id,
         "reservation_id": outcome.reservation_id,
-        "lines": [{"sku": line.sku, "quantity": line.quantity} for line in outcome.lines],
+        "lines": _line_records(outcome.lines),
         "expires_at": utc_text(outcome.expires_at),
         "status": outcome.status.value,
     }
@@ -96,18 +105,35 @@ def outcome_from_record(record: Mapping[str, object], version: int) -> Outcome:
             rejected_lines=tuple(_rejected_line(r) for r in _records(record, "rejected_lines")),
             version=version,
         )
+    if kind == WITHDRAWAL:
+        return Withdrawal(
+            order_id=_text(record, "order_id"),
+            reservation_id=_text(record, "reservation_id"),
+            lines=_lines(record),
+            version=version,
+        )
     if kind != RESERVATION:
-        raise CorruptRecordError(f"kind: {kind!r} is not {RESERVATION} or {REJECTION}")
+        raise CorruptRecordError(
+            f"kind: {kind!r} is not {RESERVATION}, {REJECTION} or {WITHDRAWAL}"
+        )
     end_reason = record.get("end_reason")
     return Reservation(
         order_id=_text(record, "order_id"),
         reservation_id=_text(record, "reservation_id"),
-        lines=tuple(Line(_text(x, "sku"), _int(x, "quantity")) for x in _records(record, "lines")),
+        lines=_lines(record),
         expires_at=datetime.fromisoformat(_text(record, "expires_at")),
         status=ReservationStatus(_text(record, "status")),
         end_reason=ReleaseReason(_text(record, "end_reason")) if end_reason is not None else None,
         version=version,
     )
+
+
+def _line_records(lines: tuple[Line, ...]) -> list[Json]:
+    return [{"sku": line.sku, "quantity": line.quantity} for line in lines]
+
+
+def _lines(record: Mapping[str, object]) -> tuple[Line, ...]:
+    return tuple(Line(_text(x, "sku"), _int(x, "quantity")) for x in _records(record, "lines"))
 
 
 def _rejected_line(record: Mapping[str, object]) -> RejectedLine:

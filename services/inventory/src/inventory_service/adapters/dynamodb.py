@@ -10,11 +10,12 @@ Items:
 
 - stock, ``pk = "SKU#<sku>"``, ``sk = "STOCK"``: ``sku``, ``on_hand``, ``reserved``,
   ``threshold``, ``warehouse``, ``version``.
-- outcome, ``pk = "ORDER#<orderId>"``, ``sk = "OUTCOME"``: ``kind`` (``RESERVATION`` or
-  ``REJECTION``), ``order_id``, ``version``; a reservation has ``reservation_id``, ``lines``
-  (a list of ``{sku, quantity}`` maps), ``expires_at`` (``codec.utc_text``: text order is time
-  order), ``status`` and, once ended, ``end_reason``; a rejection has ``rejected_lines`` (maps
-  of ``sku``, ``requested``, ``available``, ``reason``). An ACTIVE reservation also has
+- outcome, ``pk = "ORDER#<orderId>"``, ``sk = "OUTCOME"``: ``kind`` (``RESERVATION``,
+  ``REJECTION`` or ``WITHDRAWAL``), ``order_id``, ``version``; a reservation has
+  ``reservation_id``, ``lines`` (a list of ``{sku, quantity}`` maps), ``expires_at``
+  (``codec.utc_text``: text order is time order), ``status`` and, once ended, ``end_reason``; a
+  rejection has ``rejected_lines`` (maps of ``sku``, ``requested``, ``available``, ``reason``);
+  a withdrawal has ``reservation_id`` and ``lines``. An ACTIVE reservation also has
   ``expiry_shard = "EXPIRY#<n>"``, n = CRC-32 of the order id mod ``EXPIRY_SHARDS``.
 
 Finding due reservations without a scan: ``by-expiry`` is a sparse index. Only active

@@ -43,7 +43,7 @@ CREATE TABLE IF NOT EXISTS stock (
 );
 CREATE TABLE IF NOT EXISTS outcomes (
     order_id TEXT PRIMARY KEY,
-    kind TEXT NOT NULL CHECK (kind IN ('RESERVATION', 'REJECTION')),
+    kind TEXT NOT NULL CHECK (kind IN ('RESERVATION', 'REJECTION', 'WITHDRAWAL')),
     status TEXT,
     expires_at TEXT,
     version INTEGER NOT NULL CHECK (version >= 1),
@@ -52,6 +52,14 @@ CREATE TABLE IF NOT EXISTS outcomes (
 CREATE INDEX IF NOT EXISTS outcomes_active_by_expiry
     ON outcomes (expires_at, order_id) WHERE status = 'ACTIVE';
 """
+
+_ALLOW_WITHDRAWALS = (
+    "DROP INDEX IF EXISTS outcomes_active_by_expiry",
+    "ALTER TABLE outcomes RENAME TO outcomes_before_withdrawals",
+    *(statement for statement in SCHEMA.split(";") if "outcomes" in statement),
+    "INSERT INTO outcomes SELECT * FROM outcomes_before_withdrawals",
+    "DROP TABLE outcomes_before_withdrawals",
+)
 
 _INSERT_STOCK = (
     "INSERT INTO stock (sku, on_hand, reserved, threshold, warehouse, version) "
@@ -78,6 +86,19 @@ class SqliteInventoryStore:
         self.path = Path(path)
         self._connections = ThreadConnections(self.path, busy_timeout_ms=busy_timeout_ms)
         self.connection().executescript(SCHEMA)
+        self._allow_withdrawals()
+
+    def _allow_withdrawals(self) -> None:
+        """Rebuild an ``outcomes`` table created before withdrawals existed (its kind ``CHECK``
+        refuses them; SQLite cannot alter a constraint), keeping every row."""
+        with self.transaction() as conn:
+            row = conn.execute(
+                "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'outcomes'"
+            ).fetchone()
+            if "'WITHDRAWAL'" in row[0]:
+                return
+            for statement in _ALLOW_WITHDRAWALS:
+                conn.execute(statement)
 
     def connection(self) -> sqlite3.Connection:
         """The calling thread's connection (autocommit: transactions are explicit)."""

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from inventory_service.domain.commands import ReserveStock
 from inventory_service.domain.events import StockLevelLow
-from inventory_service.domain.reservation import Outcome, Rejection, Reservation
+from inventory_service.domain.reservation import Rejection, Reservation
 from inventory_service.domain.stock import StockItem, low_stock_signal
 from inventory_service.domain.values import (
     MAX_LINE_QUANTITY,
@@ -25,7 +25,7 @@ StockLookup = Callable[[str], StockItem | None]
 class Allocation:
     """What reserving decided: the outcome to record, the stock to write, the signals raised."""
 
-    outcome: Outcome
+    outcome: Reservation | Rejection
     stock: tuple[StockItem, ...] = ()
     signals: tuple[StockLevelLow, ...] = ()
 

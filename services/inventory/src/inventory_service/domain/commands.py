@@ -48,9 +48,14 @@ class ReserveStock:
 
 @dataclass(frozen=True)
 class ReleaseStock:
+    """Release the order's reservation. ``lines`` are the order's lines when the sender knows them:
+    with them, a release that arrives before the reservation withdraws the order instead of
+    failing (see ``Withdrawal``)."""
+
     order_id: str
     reservation_id: str
     reason: ReleaseReason
+    lines: tuple[Line, ...] = ()
 
     def __post_init__(self) -> None:
         check_order_id(self.order_id)

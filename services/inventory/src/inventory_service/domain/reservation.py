@@ -1,4 +1,5 @@
-"""An order's reservation outcome: a Reservation (stock held) or a Rejection (nothing held).
+"""An order's reservation outcome: a Reservation (stock held), a Rejection (nothing held) or a
+Withdrawal (released before it was reserved: nothing held, and nothing ever will be).
 
 One outcome per order. It is stored, so a duplicate ReserveInventory gets the recorded answer.
 """
@@ -82,11 +83,36 @@ class Rejection:
         )
 
 
-Outcome: TypeAlias = Reservation | Rejection
+@dataclass(frozen=True)
+class Withdrawal:
+    """The saga released the order before its ReserveInventory was handled.
+
+    The saga stopped waiting for the reservation's reply and compensated; a ReserveInventory that
+    arrives afterwards finds this record and reserves nothing. ``lines`` are the order's lines as
+    the release named them: none of them was, or will be, taken from stock.
+    """
+
+    order_id: str
+    reservation_id: str
+    lines: tuple[Line, ...]
+    version: int = 0
+
+    def released_event(self) -> InventoryReleased:
+        return InventoryReleased(
+            self.order_id, self.reservation_id, self.lines, ReleaseReason.SAGA_COMPENSATION
+        )
 
 
-def outcome_event(outcome: Outcome) -> InventoryReserved | InventoryReservationRejected:
-    """The reply ReserveInventory got (and gets again on duplicate delivery)."""
+Outcome: TypeAlias = Reservation | Rejection | Withdrawal
+
+
+def outcome_event(
+    outcome: Reservation | Rejection,
+) -> InventoryReserved | InventoryReservationRejected:
+    """The reply ReserveInventory got (and gets again on duplicate delivery).
+
+    A Withdrawal has none: the saga step that sent the command had ended before it was handled.
+    """
     if isinstance(outcome, Rejection):
         return outcome.rejected_event()
     return outcome.reserved_event()

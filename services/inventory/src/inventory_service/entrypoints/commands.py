@@ -49,6 +49,9 @@ def record_handler(record: SQSRecord) -> None:
     else:
         logger.warning("not a command of this service", extra={"type": type(detail).__name__})
         return
+    if not produced:
+        logger.info("the saga released this order before it was reserved: nothing reserved")
+        return
     metadata = detail.metadata
     reply, *signals = messages.to_contracts(produced)
     correlation, causation = metadata.correlation_id, metadata.event_id

@@ -42,6 +42,7 @@ def release_command(data: release_inventory_v1.ReleaseInventory) -> ReleaseStock
         order_id=data.order_id,
         reservation_id=data.reservation_id,
         reason=ReleaseReason(data.reason.value),
+        lines=tuple(Line(line.sku, line.quantity) for line in data.lines or ()),
     )
 
 

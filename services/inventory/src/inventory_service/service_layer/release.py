@@ -8,8 +8,8 @@ from inventory_service.adapters.ports import UnitOfWork
 from inventory_service.domain.commands import ReleaseStock
 from inventory_service.domain.errors import ReservationNotFoundError, StockRuleError
 from inventory_service.domain.events import InventoryReleased
-from inventory_service.domain.reservation import Reservation
-from inventory_service.domain.values import ReleaseReason
+from inventory_service.domain.reservation import Outcome, Reservation, Withdrawal
+from inventory_service.domain.values import ReleaseReason, reservation_id_for
 from inventory_service.service_layer.retry import DEFAULT_ATTEMPTS, with_retries
 
 DEFAULT_EXPIRY_BATCH = 100
@@ -23,13 +23,26 @@ def release_inventory(
     An active reservation is released with the command's reason and its stock returned. One
     already released or expired changes nothing and gets the same InventoryReleased again, with
     the reason it actually ended for (RESERVATION_EXPIRED if it lapsed first), so the saga always
-    gets its reply and stock is never returned twice. An unknown reservation (or one of another
-    order) raises ReservationNotFoundError: the contract has no event for it.
+    gets its reply and stock is never returned twice.
+
+    A saga compensation for an order with no outcome yet (its ReserveInventory is still on the
+    way: the saga stopped waiting for the reply) records a Withdrawal, so that the late command
+    reserves nothing, and replies InventoryReleased with the lines the command names. Whichever
+    of the two commands arrives first, nothing stays held. Any other unknown reservation (or one
+    of another order) raises ReservationNotFoundError: the contract has no event for it.
     """
 
     def attempt() -> InventoryReleased:
         with uow:
-            reservation = _find(uow, command)
+            recorded = uow.get_outcome(command.order_id)
+            if recorded is None and _withdraws(command):
+                withdrawal = Withdrawal(command.order_id, command.reservation_id, command.lines)
+                uow.save_outcome(withdrawal)
+                uow.commit()
+                return withdrawal.released_event()
+            if isinstance(recorded, Withdrawal):
+                return recorded.released_event()
+            reservation = _find(command, recorded)
             if not reservation.is_active:
                 return reservation.released_event()
             return _end(uow, reservation, command.reason)
@@ -67,8 +80,16 @@ def _expire_one(
     return with_retries(attempt, attempts)
 
 
-def _find(uow: UnitOfWork, command: ReleaseStock) -> Reservation:
-    outcome = uow.get_outcome(command.order_id)
+def _withdraws(command: ReleaseStock) -> bool:
+    """Can the command stand in for a reservation that has not been made yet?"""
+    return (
+        command.reason is ReleaseReason.SAGA_COMPENSATION
+        and bool(command.lines)
+        and command.reservation_id == reservation_id_for(command.order_id)
+    )
+
+
+def _find(command: ReleaseStock, outcome: Outcome | None) -> Reservation:
     if not isinstance(outcome, Reservation) or outcome.reservation_id != command.reservation_id:
         raise ReservationNotFoundError(
             "reservationId", f"no reservation {command.reservation_id} for {command.order_id}"
