@@ -1,8 +1,8 @@
 """The local HTTP APIs (``runtime.http_api``) as API Gateway HTTP APIs run them: route keys with
 ``{param}`` and ``{proxy+}`` segments and API Gateway's precedence, the payload format 2.0 event,
 a function's answer mapped to the HTTP response, the in-process ``call`` helper, and the gateway
-endpoint (404, 413, 500, 503) served on loopback. Both the gateway's events and ``call``'s parse
-with powertools' ``APIGatewayProxyEventV2Model``."""
+endpoint (404, 500, 503, and the server's 413) served on loopback. Both the gateway's events and
+``call``'s parse with powertools' ``APIGatewayProxyEventV2Model``."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ from typing import Any
 
 import pytest
 from aws_lambda_powertools.utilities.parser.models import APIGatewayProxyEventV2Model
-from ordermesh_platform.runtime import http_api
 from ordermesh_platform.runtime.function_calls import FunctionError
 from ordermesh_platform.runtime.functions import Functions, FunctionSettings
 from ordermesh_platform.runtime.http_api import (
@@ -29,6 +28,7 @@ from ordermesh_platform.runtime.http_api import (
 )
 from ordermesh_platform.runtime.lambda_context import LambdaContext
 from ordermesh_platform.runtime.server import BackgroundServer
+from ordermesh_platform.runtime.server_limits import ServerLimits
 from ordermesh_platform.runtime.shapes import domain_name
 from ordermesh_platform.shared.aws import clf_time
 from starlette.applications import Starlette
@@ -479,7 +479,7 @@ def test_a_function_that_times_out_is_503(functions: Functions) -> None:
 
 
 def test_the_body_limit_is_api_gateways_10_mb() -> None:
-    assert http_api.MAX_BODY_BYTES == 10 * 1024 * 1024
+    assert ServerLimits().max_body_bytes == 10 * 1024 * 1024
 
 
 def test_a_declared_length_over_the_limit_is_413_before_the_body_is_read(
@@ -489,25 +489,12 @@ def test_a_declared_length_over_the_limit_is_413_before_the_body_is_read(
     connection = http.client.HTTPConnection(server.host, server.port, timeout=10)
     try:
         connection.putrequest("POST", "/orders/ord_1")
-        connection.putheader("Content-Length", str(http_api.MAX_BODY_BYTES + 1))
+        connection.putheader("Content-Length", str(ServerLimits().max_body_bytes + 1))
         connection.endheaders()
         response = connection.getresponse()
-        assert (response.status, response.read()) == (
-            413,
-            b'{"message":"Request Entity Too Large"}',
-        )
+        assert response.status == 413
+        assert response.getheader("content-type") == "application/problem+json"
+        assert json.loads(response.read())["title"] == "Content Too Large"
     finally:
         connection.close()
     assert events == []
-
-
-def test_a_streamed_body_over_the_limit_is_413(
-    gateway: tuple[BackgroundServer, list[dict[str, Any]]], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    server, events = gateway
-    monkeypatch.setattr(http_api, "MAX_BODY_BYTES", 16)
-    over = _send(server, "POST", "/orders/ord_1", iter([b"x" * 10, b"y" * 7]), chunked=True)
-    assert over[::2] == (413, b'{"message":"Request Entity Too Large"}')
-    at_limit = _send(server, "POST", "/orders/ord_1", iter([b"x" * 16]), chunked=True)
-    assert at_limit[0] == 202
-    assert [e["body"] for e in events] == ["x" * 16]

@@ -5,7 +5,8 @@ the route with the most literal segments wins, a ``{name+}`` greedy segment lose
 an exact method beats ``ANY``. The matched function is invoked synchronously with a payload
 format 2.0 event, and its answer becomes the HTTP response (a dict with ``statusCode``; anything
 else is a 200 JSON body, as API Gateway infers it). A function that fails is a 500 and one that
-times out a 503, with API Gateway's bodies; a body over 10 MB is a 413; an unmatched path a 404.
+times out a 503, with API Gateway's bodies; an unmatched path a 404. The server refuses a body
+over API Gateway's 10 MB (413) before the gateway sees the request (``runtime.server_limits``).
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ from ordermesh_platform.runtime.function_calls import FunctionError
 from ordermesh_platform.runtime.functions import Functions
 from ordermesh_platform.runtime.shapes import LOCAL_DOMAIN, ApiRequest, http_api_event
 
-MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway HTTP APIs' payload limit
 _PARAM = re.compile(r"^\{([A-Za-z_][A-Za-z0-9_]*)(\+?)\}$")
 
 
@@ -176,12 +176,7 @@ class HttpApiGateway:
         found = self.routes.match(request.method, request_path(request))
         if found is None:
             return JSONResponse({"message": "Not Found"}, 404)
-        declared = request.headers.get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-            return JSONResponse({"message": "Request Entity Too Large"}, 413)
-        body = await request.body()
-        if len(body) > MAX_BODY_BYTES:
-            return JSONResponse({"message": "Request Entity Too Large"}, 413)
+        body = await request.body()  # at most the server's limit
         route, params = found
         event = api_event(request, body, route, params)
         try:

@@ -1,8 +1,10 @@
-"""Serving the runtime's HTTP endpoints with uvicorn, in a background thread or the foreground."""
+"""Serving the runtime's HTTP endpoints with uvicorn, in a background thread or the foreground,
+holding the server's limits (``runtime.server_limits``)."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import threading
 import time
@@ -10,7 +12,10 @@ from collections.abc import Callable
 from typing import Self
 
 import uvicorn
-from starlette.types import ASGIApp
+from starlette.requests import ClientDisconnect
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from ordermesh_platform.runtime.server_limits import LimitedHttpToolsProtocol, ServerLimits
 
 
 def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
@@ -22,10 +27,28 @@ def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
     return uvloop.new_event_loop
 
 
+def _quiet_disconnects(app: ASGIApp) -> ASGIApp:
+    """``app``, for which a client gone before its body was read (or let go by a limit) is not
+    an error to log: there is no one to answer."""
+
+    async def served(scope: Scope, receive: Receive, send: Send) -> None:
+        with contextlib.suppress(ClientDisconnect):
+            await app(scope, receive, send)
+
+    return served
+
+
 class BackgroundServer:
     """Serve an ASGI app on loopback from a daemon thread; ``port=0`` picks a free port."""
 
-    def __init__(self, app: ASGIApp, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        limits: ServerLimits | None = None,
+    ) -> None:
+        self.limits = limits or ServerLimits()
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         # Accepted connections inherit this. asyncio turns Nagle off itself only for sockets made
@@ -38,7 +61,12 @@ class BackgroundServer:
             raise
         self.host, self.port = self._socket.getsockname()[:2]
         config = uvicorn.Config(
-            app, log_level="warning", access_log=False, lifespan="off", http="httptools"
+            _quiet_disconnects(app),
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            http=LimitedHttpToolsProtocol.with_limits(self.limits),
+            timeout_keep_alive=self.limits.keep_alive_timeout,
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._run, name="ordermesh:http", daemon=True)
@@ -46,6 +74,10 @@ class BackgroundServer:
     @property
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
+
+    def open_connections(self) -> int:
+        """How many client connections are open now."""
+        return len(self._server.server_state.connections)
 
     def _run(self) -> None:
         with asyncio.Runner(loop_factory=_loop_factory()) as runner:
