@@ -5,6 +5,10 @@ Every API of the system answers errors with ``application/problem+json``: ``type
 ``field`` it concerns (``lines[2].quantity``) and what is wrong with it. ``register`` installs
 the handlers on a powertools resolver, so a route raises ``ProblemError`` (or lets pydantic's
 ``ValidationError`` through) and never builds an error response itself.
+
+A store that cannot write because its disk is full (SQLite's SQLITE_FULL, "database or disk is
+full") is a 503 with Retry-After: its transaction was rolled back, so nothing of the request was
+kept, and the same request may be sent again later.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -22,6 +27,7 @@ from pydantic import BaseModel, ValidationError
 
 PROBLEM_JSON = "application/problem+json"
 DEFAULT_MAX_BODY_BYTES = 64 * 1024
+STORAGE_FULL_RETRY_AFTER = 30  # seconds: freeing disk space takes an operator
 M = TypeVar("M", bound=BaseModel)
 
 TITLES = {
@@ -212,6 +218,12 @@ def register(app: ApiGatewayResolver) -> None:
     def _problem(exc: ProblemError) -> Response[str]:
         return exc.response()
 
+    @app.exception_handler(sqlite3.OperationalError)  # type: ignore[untyped-decorator]
+    def _storage(exc: sqlite3.OperationalError) -> Response[str]:
+        if not storage_full(exc):
+            raise exc
+        return storage_full_response()
+
     @app.exception_handler(ValidationError)  # type: ignore[untyped-decorator]
     def _validation(exc: ValidationError) -> Response[str]:
         return invalid(exc).response()
@@ -222,3 +234,19 @@ def register(app: ApiGatewayResolver) -> None:
         event = app.current_event
         detail = f"no resource at {event.http_method} {event.path}"
         return ProblemError(404, detail, errors=[FieldError("path", detail)]).response()
+
+
+def storage_full(exc: sqlite3.Error) -> bool:
+    """Whether SQLite refused a write because the disk (or the database's size limit) is full."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return bool(code & 0xFF == sqlite3.SQLITE_FULL)
+    return str(exc).startswith("database or disk is full")
+
+
+def storage_full_response() -> Response[str]:
+    """503 with Retry-After: the store kept nothing of the request, which may be sent again."""
+    problem = ProblemError(503, "the service's storage is full; nothing was written, try again")
+    response = problem.response()
+    response.headers["Retry-After"] = str(STORAGE_FULL_RETRY_AFTER)
+    return response
