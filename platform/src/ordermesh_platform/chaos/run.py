@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,9 +31,9 @@ from ordermesh_platform.chaos.scenario import (
 )
 from ordermesh_platform.provider_simulator import ProviderSimulator, SimulatorSettings
 from ordermesh_platform.runtime.faults import FaultSettings, FunctionFaults, read_fault_log
+from ordermesh_platform.runtime.queues import QueueDepth
 from ordermesh_platform.runtime.runtime import LocalRuntime, RuntimeOptions
 from ordermesh_platform.runtime.server import BackgroundServer
-from ordermesh_platform.runtime.status import dead_letter_queues
 from ordermesh_platform.system import ENDPOINTS
 
 PROVIDER_TIMEOUT = 2.0  # the payment service's (SystemOptions.provider_timeout)
@@ -285,11 +285,10 @@ class ChaosRun:
                    if o.status == "PENDING"]  # fmt: skip
         if pending:
             return f"{len(pending)} orders PENDING"
-        dead = {q.name for q in dead_letter_queues(runtime)}
-        for name in runtime.queues.names():
-            depth = runtime.queues.depth(name)
-            if name not in dead and depth.visible + depth.in_flight + depth.delayed:
-                return f"queue {name} holds messages"
+        read = {c.settings.queue for c in runtime.queue_consumers}
+        waiting = {name: runtime.queues.depth(name) for name in runtime.queues.names()}
+        for name in busy_queues(waiting, read):
+            return f"queue {name} holds messages"
         if runtime.functions.pending():
             return "async invocations pending"
         conn = runtime.store.connection()
@@ -299,3 +298,14 @@ class ChaosRun:
         if any(s.records_buffered for s in runtime.lake_status()):
             return "lake records buffered"
         return ""
+
+
+def busy_queues(depths: Mapping[str, QueueDepth], read: Collection[str]) -> list[str]:
+    """The queues the system itself reads (a consumer polls them) that still hold messages. A
+    queue nobody in the system reads, a dead-letter queue or the on-call queue that alerts go
+    to, is an inbox for people: what it holds is a result, not work under way."""
+    return [
+        name
+        for name, depth in depths.items()
+        if name in read and depth.visible + depth.in_flight + depth.delayed
+    ]
