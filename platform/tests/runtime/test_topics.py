@@ -113,21 +113,21 @@ def test_a_failed_transaction_keeps_neither_the_message_nor_its_deliveries(
         ({"message": "x", "message_structure": "json"}, "InvalidParameter"),
         (
             {"message": "x", "message_attributes": {"a": {"DataType": "Date", "StringValue": "1"}}},
-            "InvalidParameterValue",
+            "ParameterValueInvalid",
         ),
         (
             {
                 "message": "x",
                 "message_attributes": {"a": {"DataType": "Number", "StringValue": "x"}},
             },
-            "InvalidParameterValue",
+            "ParameterValueInvalid",
         ),
         (
             {
                 "message": "x",
                 "message_attributes": {"AWS.a": {"DataType": "String", "StringValue": "1"}},
             },
-            "InvalidParameterValue",
+            "ParameterValueInvalid",
         ),
     ],
 )

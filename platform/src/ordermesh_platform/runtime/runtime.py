@@ -31,7 +31,6 @@ from starlette.routing import Route, request_response
 
 from ordermesh_platform import dashboard
 from ordermesh_platform.lake import LAKE_DIR
-from ordermesh_platform.runtime.awsjson import json_endpoint
 from ordermesh_platform.runtime.bus import LocalEventBus, Rule, TargetKind, TargetSink
 from ordermesh_platform.runtime.clients import InProcessClients
 from ordermesh_platform.runtime.delivery_streams import DeliveryStreams, DeliveryStreamStatus
@@ -55,7 +54,7 @@ from ordermesh_platform.runtime.sinks import (
 from ordermesh_platform.runtime.stream_consumer import StreamConsumer, StreamConsumerSettings
 from ordermesh_platform.runtime.streams import Streams, stream_channel
 from ordermesh_platform.runtime.topics import Topics
-from ordermesh_platform.runtime.wire import events_service
+from ordermesh_platform.runtime.wire import aws_endpoint, events_service
 from ordermesh_platform.runtime.wiring import (
     StateMachineSettings,
     TopicSettings,
@@ -389,10 +388,10 @@ class LocalRuntime:
         return Response(path.read_bytes(), media_type="application/json")
 
     def http_app(self) -> Starlette:
-        """The AWS endpoints (POST / with ``X-Amz-Target``), the services' HTTP APIs and the
-        operators' dashboard on one app."""
+        """The AWS endpoints (POST /: EventBridge and Step Functions by ``X-Amz-Target``, SNS by
+        a form's ``Action``), the services' HTTP APIs and the operators' dashboard on one app."""
         gateway = HttpApiGateway(self.functions, self.routes)
-        aws = json_endpoint(events_service(self.bus), sfn_service(self.sfn))
+        aws = aws_endpoint(self.bus, self.sfn, self.topics)
         methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
         app = Starlette(
             routes=[

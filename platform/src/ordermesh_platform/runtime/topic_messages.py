@@ -125,14 +125,14 @@ def _attribute(name: str, attribute: Mapping[str, Any]) -> dict[str, str]:
             f"{where} has an invalid name: 1 to 256 of A-Z a-z 0-9 _ - ., no leading, trailing "
             "or doubled period, not starting with AWS. or Amazon."
         )
-        raise TopicError("InvalidParameterValue", reason)
+        raise TopicError("ParameterValueInvalid", reason)
     data_type = attribute.get("DataType")
     if not isinstance(data_type, str) or data_type.partition(".")[0] not in _TYPES:
         reason = (
             f"{where} has an invalid message attribute type, the set of supported type "
             "prefixes is Binary, Number, and String."
         )
-        raise TopicError("InvalidParameterValue", reason)
+        raise TopicError("ParameterValueInvalid", reason)
     if data_type.startswith("Binary"):
         return {"DataType": data_type, "BinaryValue": _binary(where, attribute.get("BinaryValue"))}
     text = attribute.get("StringValue")
@@ -141,9 +141,9 @@ def _attribute(name: str, attribute: Mapping[str, Any]) -> dict[str, str]:
             f"{where} must contain non-empty message attribute value for message attribute "
             f"type '{data_type.partition('.')[0]}'."
         )
-        raise TopicError("InvalidParameterValue", reason)
+        raise TopicError("ParameterValueInvalid", reason)
     if data_type.startswith("Number") and not attribute_values(attribute):
-        raise TopicError("InvalidParameterValue", f"Could not cast {where[4:]} value to number.")
+        raise TopicError("ParameterValueInvalid", f"Could not cast {where[4:]} value to number.")
     if data_type == "String.Array":
         _check_array(where, text)
     return {"DataType": data_type, "StringValue": text}
@@ -158,7 +158,7 @@ def _binary(where: str, value: Any) -> str:
         f"{where} must contain non-empty message attribute value for message attribute type "
         "'Binary'."
     )
-    raise TopicError("InvalidParameterValue", reason)
+    raise TopicError("ParameterValueInvalid", reason)
 
 
 def _check_array(where: str, text: str) -> None:
@@ -171,7 +171,7 @@ def _check_array(where: str, text: str) -> None:
             f"{where} with type 'String.Array' must be a JSON array of strings, numbers, "
             "true, false or null"
         )
-        raise TopicError("InvalidParameterValue", reason)
+        raise TopicError("ParameterValueInvalid", reason)
 
 
 def _attributes_size(attributes: Mapping[str, Mapping[str, Any]]) -> int:

@@ -80,6 +80,23 @@ Protocol = Literal["sqs", "lambda"]
 PROTOCOLS: tuple[Protocol, ...] = ("sqs", "lambda")
 
 
+RAW_DELIVERY_SQS_ONLY = (
+    "Invalid parameter: Attributes Reason: RawMessageDelivery: Invalid value [true]. "
+    "Raw message delivery is available for SQS, HTTP(S) and Firehose subscriptions"
+)
+
+
+def raw_message_delivery(value: str) -> bool:
+    """The RawMessageDelivery attribute's value: ``true`` or ``false``, in any case."""
+    if value.lower() not in ("true", "false"):
+        reason = (
+            f"Invalid parameter: Attributes Reason: RawMessageDelivery: Invalid value [{value}]. "
+            "Must be true or false."
+        )
+        raise TopicError("InvalidParameter", reason)
+    return value.lower() == "true"
+
+
 def topic_arn(name: str) -> str:
     return arn("sns", name)
 
@@ -157,11 +174,7 @@ class Topics:
             raise TopicError("InvalidParameter", f"Invalid parameter: Protocol: {protocol}")
         endpoint = self._endpoint(protocol, endpoint)
         if raw_message_delivery and protocol != "sqs":
-            reason = (
-                "Invalid parameter: Attributes Reason: RawMessageDelivery: Invalid value [true]. "
-                "Raw message delivery is available for SQS, HTTP(S) and Firehose subscriptions"
-            )
-            raise TopicError("InvalidParameter", reason)
+            raise TopicError("InvalidParameter", RAW_DELIVERY_SQS_ONLY)
         try:
             scope = check_scope(filter_policy_scope)
             text = None
@@ -198,7 +211,9 @@ class Topics:
             elif name == "FilterPolicy":
                 policy = value or None
             elif name == "RawMessageDelivery":
-                raw = value.lower() == "true"
+                raw = raw_message_delivery(value)
+                if raw and current["protocol"] != "sqs":
+                    raise TopicError("InvalidParameter", RAW_DELIVERY_SQS_ONLY)
                 self.store.execute(
                     "UPDATE topic_subscriptions SET raw_message_delivery = ? WHERE arn = ?",
                     (raw, subscription_arn),

@@ -6,7 +6,10 @@ EventBridge (JSON 1.1, ``X-Amz-Target: AWSEvents.*``): PutEvents, TestEventPatte
 DescribeRule, ListTargetsByRule. Step Functions (JSON 1.0, ``AWSStepFunctions.*``; see
 ``runtime.sfn_wire``) when ``aws_app`` is given the runtime's Step Functions service.
 Requests are routed by the ``X-Amz-Target`` header (``runtime.awsjson``); errors come back as AWS
-sends them (HTTP 400, ``{"__type": code, "message": ...}``). Signatures are not checked.
+sends them (HTTP 400, ``{"__type": code, "message": ...}``). SNS speaks AWS's query protocol
+instead (``runtime.awsquery``, ``runtime.sns_wire``): a request without ``X-Amz-Target`` whose
+body is a form goes to it, routed by its ``Action``, and is answered in XML. Signatures are not
+checked.
 """
 
 from __future__ import annotations
@@ -16,13 +19,25 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
 from ordermesh_platform.patterns import InvalidEventPatternError, compile_pattern
-from ordermesh_platform.runtime.awsjson import JSON_1_1, JsonService, WireError, json_app
+from ordermesh_platform.runtime.awsjson import (
+    JSON_1_1,
+    Endpoint,
+    JsonService,
+    WireError,
+    json_endpoint,
+)
+from ordermesh_platform.runtime.awsquery import is_query_request, query_endpoint
 from ordermesh_platform.runtime.bus import LocalEventBus, Rule
 from ordermesh_platform.runtime.sfn_wire import sfn_service
+from ordermesh_platform.runtime.sns_wire import sns_service
 
 if TYPE_CHECKING:
+    from ordermesh_platform.runtime.topics import Topics
     from ordermesh_platform.sfn.engine import StepFunctions
 
 CONTENT_TYPE = JSON_1_1
@@ -160,13 +175,32 @@ def events_service(bus: LocalEventBus) -> JsonService[LocalEventBus]:
     return JsonService("AWSEvents", CONTENT_TYPE, OPERATIONS, bus)
 
 
-def aws_app(bus: LocalEventBus, sfn: StepFunctions | None = None) -> Starlette:
-    """One app for the runtime's AWS APIs: EventBridge on ``bus`` and, given ``sfn``, Step
-    Functions, on the same port (told apart by ``X-Amz-Target``)."""
+def aws_endpoint(
+    bus: LocalEventBus, sfn: StepFunctions | None = None, topics: Topics | None = None
+) -> Endpoint:
+    """One endpoint for the runtime's AWS APIs: EventBridge on ``bus`` and, when given, Step
+    Functions (JSON, by ``X-Amz-Target``) and SNS (query, by ``Action``), on one port."""
     services: list[JsonService[Any]] = [events_service(bus)]
     if sfn is not None:
         services.append(sfn_service(sfn))
-    return json_app(*services)
+    json_api = json_endpoint(*services)
+    if topics is None:
+        return json_api
+    query_api = query_endpoint(sns_service(topics))
+
+    async def endpoint(request: Request) -> Response:
+        if is_query_request(request):
+            return await query_api(request)
+        return await json_api(request)
+
+    return endpoint
+
+
+def aws_app(
+    bus: LocalEventBus, sfn: StepFunctions | None = None, topics: Topics | None = None
+) -> Starlette:
+    """``aws_endpoint`` served at POST /."""
+    return Starlette(routes=[Route("/", aws_endpoint(bus, sfn, topics), methods=["POST"])])
 
 
 def events_app(bus: LocalEventBus) -> Starlette:
