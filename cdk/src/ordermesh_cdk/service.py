@@ -106,9 +106,10 @@ class ServiceProps:
         environment: Mapping[str, str] | None = None,
     ) -> ServiceProps:
         """The props of the service in ``folder`` (its ``service.toml``), with the catalog."""
+        catalog = load_catalog()
         return cls(
-            manifest=load_manifest(folder / "service.toml"),
-            catalog=load_catalog(),
+            manifest=load_manifest(folder / "service.toml", catalog),
+            catalog=catalog,
             code=code,
             tables=tables,
             environment=dict(environment or {}),

@@ -82,6 +82,15 @@ class Catalog:
             k.version for k in self.contracts if (k.source, k.detail_type) == (source, detail_type)
         )
 
+    def lookup(self, detail_type: str, version: int, source: str | None) -> EventContract | None:
+        """The one contract ``detail_type@version`` from ``source`` (any when None), else None."""
+        matches = [
+            c
+            for k, c in self.contracts.items()
+            if k.detail_type == detail_type and k.version == version and source in (None, k.source)
+        ]
+        return matches[0] if len(matches) == 1 else None
+
     def events(self) -> list[tuple[str, str]]:
         """Every (source, detail-type), sorted."""
         return sorted({(k.source, k.detail_type) for k in self.contracts})

@@ -3,7 +3,8 @@
 Every schema is valid draft 4 and bundles; every version has at least two examples and they
 validate; released versions changed only as their mode allows; versions are contiguous; every
 event has a producer in some manifest; every publication and subscription names an existing
-version, owned by the right source.
+version, owned by the right source; every field a subscription reads exists in its version and
+survives a new revision or major version (``read_breaks``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from ordermesh_contracts.manifest import (
     discover_manifests,
     load_manifest,
 )
+from ordermesh_contracts.read_breaks import read_breaks
 from ordermesh_contracts.validation import ContractValidator
 
 MIN_EXAMPLES = 2
@@ -139,9 +141,13 @@ def _contiguity_problems(project: Project, catalog: Catalog) -> list[Problem]:
 def _lock_problems(project: Project, catalog: Catalog) -> list[Problem]:
     try:
         lock = load_lock(project.contracts_dir)
-        return [p for key in sorted(lock.versions) for p in _locked(project, catalog, lock, key)]
+        problems = [
+            p for key in sorted(lock.versions) for p in _locked(project, catalog, lock, key)
+        ]
     except ContractError as exc:
         return exc.problems
+    manifests, _ = load_manifests(project)  # the manifest checks report those that do not load
+    return problems + read_breaks(manifests, catalog, lock, lambda f: project.rel(Path(f)))
 
 
 def _locked(project: Project, catalog: Catalog, lock: RegistryLock, key: EventKey) -> list[Problem]:
@@ -205,9 +211,4 @@ def _manifest_problems(project: Project, catalog: Catalog) -> list[Problem]:
 
 def resolve(catalog: Catalog, ref: EventRef, source: str | None) -> EventContract | None:
     """The one contract ``ref`` names from ``source`` (any source when None), else None."""
-    matches = [
-        c
-        for k, c in catalog.contracts.items()
-        if k.detail_type == ref.name and k.version == ref.version and source in (None, k.source)
-    ]
-    return matches[0] if len(matches) == 1 else None
+    return catalog.lookup(ref.name, ref.version, source)

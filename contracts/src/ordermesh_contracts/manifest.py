@@ -10,11 +10,16 @@ from __future__ import annotations
 import re
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ordermesh_contracts.errors import ContractError, Problem
+from ordermesh_contracts.expectations import unknown_reads
+from ordermesh_contracts.field_paths import FieldPath
+
+if TYPE_CHECKING:
+    from ordermesh_contracts.catalog import Catalog
 
 MANIFEST_GLOBS = ("services/*/service.toml", "platform/platform.toml")
 _EVENT_REF = re.compile(
@@ -200,6 +205,18 @@ class Subscription(_Strict):
     enabled: bool = True
     # other event versions this subscription's pattern is meant to match too ("Name@N")
     also_matches: list[str] = Field(default_factory=list)
+    # the fields of the event's detail its handler reads ("data.lines[].sku"): contracts check
+    # fails when a revision or a new major version would remove or retype one of them
+    reads: list[str] = Field(default_factory=list)
+
+    @field_validator("reads")
+    @classmethod
+    def _paths(cls, value: list[str]) -> list[str]:
+        for path in value:
+            FieldPath.parse(path)
+        if len(set(value)) != len(value):
+            raise ValueError("a field path is listed twice")
+        return value
 
     @field_validator("also_matches")
     @classmethod
@@ -343,20 +360,27 @@ class ServiceManifest(_Strict):
     path: Path | None = Field(default=None, exclude=True)
 
 
-def load_manifest(path: Path) -> ServiceManifest:
-    """Read and check one manifest; a ContractError names the file and the field."""
+def load_manifest(path: Path, catalog: Catalog | None = None) -> ServiceManifest:
+    """Read and check one manifest; a ContractError names the file and the field.
+
+    Given the ``catalog``, every field a subscription ``reads`` must also exist in the schema
+    of the event version it subscribes to.
+    """
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ContractError([Problem(str(path), "", f"cannot read manifest: {exc}")]) from exc
     try:
-        return ServiceManifest.model_validate({**raw, "path": path})
+        manifest = ServiceManifest.model_validate({**raw, "path": path})
     except ValidationError as exc:
         problems = [
             Problem(str(path), "#/" + "/".join(str(p) for p in e["loc"]), e["msg"])
             for e in exc.errors()
         ]
         raise ContractError(problems) from exc
+    if catalog is not None and (unknown := unknown_reads(manifest, catalog)):
+        raise ContractError(unknown)
+    return manifest
 
 
 def discover_manifests(project_root: Path) -> list[Path]:

@@ -177,7 +177,7 @@ class LocalRuntime:
         validator = ContractValidator(catalog, MODELS) if options.validate_contracts else None
         runtime = cls(options, clock=clock, validator=validator)
         runtime.settings["CATALOG_PATH"] = str(root / "catalog" / "products.json")
-        manifests = [load_manifest(p) for p in discover_manifests(root)]
+        manifests = [load_manifest(p, catalog) for p in discover_manifests(root)]
         runtime.settings.update(local_analytics_settings(root, manifests))
         runtime.apply(runtime.wiring(manifests, catalog))
         return runtime
