@@ -13,6 +13,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from analytics_service.service_layer.count_events import StreamRecord
+
 SCHEMAS = Path(__file__).resolve().parents[3] / "contracts" / "schemas"
 T0 = datetime(2026, 12, 5, 10, 0, tzinfo=UTC)
 
@@ -59,6 +61,17 @@ def event(
     metadata["occurredAt"] = iso(at)
     found["detail"]["data"].update(data)
     return found
+
+
+def occurred_at(e: dict[str, Any]) -> datetime:
+    return datetime.fromisoformat(e["detail"]["metadata"]["occurredAt"])
+
+
+def stream_record(
+    shard: str, sequence: int | str, e: dict[str, Any], *, delay: timedelta = timedelta(seconds=1)
+) -> StreamRecord:
+    """The stream's record of ``e`` in ``shard``, arrived ``delay`` after its event time."""
+    return StreamRecord(shard, str(sequence), json.dumps(e).encode(), occurred_at(e) + delay)
 
 
 def money(amount: str, currency: str) -> dict[str, str]:

@@ -103,13 +103,21 @@ def test_sagas_are_kept_until_both_ends_are_counted(store: KpiStore) -> None:
     assert store.sagas({"ord_1", "ord_2"}) == {"ord_2": finished}
 
 
-def test_a_shard_s_latest_event_time_never_goes_back(store: KpiStore) -> None:
-    store.save_shard(ShardState("s-1", T0, NOW))
-    store.save_shard(ShardState("s-1", T0 - timedelta(minutes=5), NOW + timedelta(seconds=9)))
-    store.save_shard(ShardState("s-2", T0 - DAY, NOW))
+def test_a_shard_s_latest_event_time_and_newest_arrival_never_go_back(store: KpiStore) -> None:
+    later = NOW + timedelta(seconds=9)
+    store.save_shard(ShardState("s-1", T0, NOW, NOW))
+    # a batch retried: older events, older arrivals, processed later
+    store.save_shard(ShardState("s-1", T0 - timedelta(minutes=5), later, NOW - DAY))
+    store.save_shard(ShardState("s-2", T0 - DAY, NOW, NOW))
+    # a batch of events older than the shard's latest, arrived after its newest
+    store.save_shard(ShardState("s-2", T0 - 2 * DAY, later, later))
+    store.save_shard(ShardState("s-3", T0, NOW, NOW))
+    # events newer than the shard's latest, arrived before its newest (a replay)
+    store.save_shard(ShardState("s-3", T0 + DAY, later, NOW - DAY))
     assert store.shards() == {
-        "s-1": ShardState("s-1", T0, NOW + timedelta(seconds=9)),
-        "s-2": ShardState("s-2", T0 - DAY, NOW),
+        "s-1": ShardState("s-1", T0, later, NOW),
+        "s-2": ShardState("s-2", T0 - DAY, later, later),
+        "s-3": ShardState("s-3", T0 + DAY, later, NOW),
     }
 
 

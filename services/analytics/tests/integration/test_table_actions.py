@@ -5,16 +5,15 @@ are authorised as are exactly the ones the stack grants (``infra.stack.KPI_TABLE
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from typing import Any
 
 import boto3
 from analytics_service.adapters.dynamodb import DynamoDbKpiStore, create_table
 from analytics_service.domain.windows import Granularity, WindowSettings
-from analytics_service.service_layer.count_events import StreamRecord, count_events
+from analytics_service.service_layer.count_events import count_events
 from infra.stack import KPI_TABLE_ACTIONS
-from tests.events import T0, disordered, scenario
+from tests.events import T0, disordered, scenario, stream_record
 
 # Each item of a TransactWriteItems is authorised as its own action.
 TRANSACT_ITEMS = {
@@ -44,10 +43,7 @@ def test_every_call_of_the_adapter_is_an_action_the_stack_grants(aws: str) -> No
     client.meta.events.register("provide-client-params.dynamodb.*", record)
     store = DynamoDbKpiStore(client, "kpis")
     events = disordered(scenario(40), seed=3, within=timedelta(seconds=30))
-    records = [
-        StreamRecord("shardId-000000000001", f"{i:020d}", json.dumps(e).encode())
-        for i, e in enumerate(events)
-    ]
+    records = [stream_record("shardId-000000000001", f"{i:020d}", e) for i, e in enumerate(events)]
     settings = WindowSettings(
         allowed_lateness=timedelta(minutes=2), idle_after=timedelta(minutes=1)
     )

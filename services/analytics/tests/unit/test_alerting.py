@@ -23,7 +23,7 @@ from analytics_service.service_layer.consume_batch import Ports, consume_batch
 from analytics_service.service_layer.count_events import StreamRecord
 from ordermesh_contracts.bus import EntryResult, EventBusPort, PutEventsEntry
 from ordermesh_contracts.publishing import Publisher
-from tests.events import T0, event, money
+from tests.events import T0, event, money, stream_record
 
 PROFILE = TrafficProfile.read(Path(__file__).resolve().parents[4] / "catalog/normal-traffic.json")
 MINUTE = timedelta(minutes=1)
@@ -77,7 +77,7 @@ def minute_of_orders(start: datetime, orders: int, decline: float, rng: random.R
 
 
 def records(events: list[Any]) -> list[StreamRecord]:
-    return [StreamRecord("shard-1", str(i), json.dumps(e).encode()) for i, e in enumerate(events)]
+    return [stream_record("shard-1", i, e) for i, e in enumerate(events)]
 
 
 def outage_events() -> list[Any]:
@@ -192,10 +192,7 @@ def _batches_of_seconds(events: list[Any], seconds: int) -> list[list[StreamReco
     numbered, sequence = [], 0
     for key in sorted(batches):
         numbered.append(
-            [
-                StreamRecord("shard-1", str(sequence + i), json.dumps(e).encode())
-                for i, e in enumerate(batches[key])
-            ]
+            [stream_record("shard-1", sequence + i, e) for i, e in enumerate(batches[key])]
         )
         sequence += len(batches[key])
     return numbered

@@ -14,9 +14,9 @@ from urllib.parse import urlencode
 import pytest
 from analytics_service import bootstrap
 from analytics_service.entrypoints.api import handler
-from analytics_service.service_layer.count_events import StreamRecord, count_events
+from analytics_service.service_layer.count_events import count_events
 from ordermesh_contracts import environment
-from tests.events import T0, event, money
+from tests.events import T0, event, money, stream_record
 from tests.unit.test_stream_handler import Context
 
 
@@ -69,7 +69,7 @@ def local(tmp_path: Path) -> Iterator[Path]:
 
 def deliver(events: list[dict[str, Any]]) -> None:
     container = bootstrap.container()
-    records = [StreamRecord("s", str(i), json.dumps(e).encode()) for i, e in enumerate(events)]
+    records = [stream_record("s", i, e) for i, e in enumerate(events)]
     count_events(records, container.store, container.settings, container.clock())
 
 

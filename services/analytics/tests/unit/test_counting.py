@@ -16,7 +16,7 @@ from analytics_service.adapters.memory import InMemoryKpiStore
 from analytics_service.domain.windows import Granularity, WindowKey, WindowKpis, WindowSettings
 from analytics_service.domain.windows import counters as c
 from analytics_service.service_layer.count_events import Counted, StreamRecord, count_events
-from tests.events import T0, disordered, event, money, scenario
+from tests.events import T0, disordered, event, money, scenario, stream_record
 
 SETTINGS = WindowSettings()
 LATER = datetime(2030, 1, 1, tzinfo=UTC)
@@ -32,7 +32,7 @@ def deliver(
     now: datetime = LATER,
     settings: WindowSettings = SETTINGS,
 ) -> Counted:
-    records = [StreamRecord(shard, str(i), json.dumps(e).encode()) for i, e in enumerate(events)]
+    records = [stream_record(shard, i, e) for i, e in enumerate(events)]
     total = Counted()
     for i in range(0, len(records), batch):
         result = count_events(records[i : i + batch], store, settings, now)
@@ -171,7 +171,7 @@ def test_the_allowed_lateness_is_configurable() -> None:
     strict = WindowSettings(allowed_lateness=timedelta(seconds=0))
     store = InMemoryKpiStore()
     for at in (T0 + timedelta(seconds=70), T0 + timedelta(seconds=50)):
-        record = StreamRecord("s", "1", json.dumps(event("placed", at)).encode())
+        record = stream_record("s", 1, event("placed", at))
         result = count_events([record], store, strict, LATER)
     assert result.late == 1
 
@@ -231,9 +231,9 @@ def test_a_backlog_on_two_shards_read_one_shard_after_the_other_is_not_late() ->
 def test_an_unreadable_record_is_reported_and_the_rest_counted() -> None:
     store = InMemoryKpiStore()
     records = [
-        StreamRecord("s", "1", json.dumps(event("placed", T0)).encode()),
-        StreamRecord("s", "2", b"{not json"),
-        StreamRecord("s", "3", json.dumps({"source": "ordermesh.order"}).encode()),
+        stream_record("s", 1, event("placed", T0)),
+        StreamRecord("s", "2", b"{not json", T0),
+        StreamRecord("s", "3", json.dumps({"source": "ordermesh.order"}).encode(), T0),
     ]
     result = count_events(records, store, SETTINGS, LATER)
     assert result.failed == ["2", "3"]

@@ -14,17 +14,15 @@ from analytics_service.domain.anomaly import Anomaly, Metric, Severity
 from analytics_service.domain.windows import Granularity, WindowSettings
 from analytics_service.domain.windows.series import SERIES, SeriesMetric
 from analytics_service.service_layer import queries
-from analytics_service.service_layer.count_events import StreamRecord, count_events
+from analytics_service.service_layer.count_events import count_events
 from analytics_service.service_layer.queries import InvalidQueryError, SeriesQuery
-from tests.events import T0, event, money
+from tests.events import T0, event, money, stream_record
 
 MINUTE = timedelta(minutes=1)
 
 
 def deliver(store: InMemoryKpiStore, events: list[dict[str, object]], now: datetime) -> None:
-    records = [
-        StreamRecord("shardId-0", str(i), json.dumps(e).encode()) for i, e in enumerate(events)
-    ]
+    records = [stream_record("shardId-0", i, e) for i, e in enumerate(events)]
     count_events(records, store, WindowSettings(), now)
 
 

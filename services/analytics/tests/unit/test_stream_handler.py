@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ from analytics_service.entrypoints.stream import handler
 from ordermesh_contracts import environment
 from tests.events import T0, event
 
+ARRIVED = datetime(2025, 12, 5, 10, 20, 0, 250_000, tzinfo=UTC)
 STREAM_ARN = "arn:aws:kinesis:eu-west-1:123456789012:stream/ordermesh-analytics"
 
 
@@ -38,7 +39,7 @@ def kinesis_event(payloads: list[bytes]) -> dict[str, Any]:
                     "partitionKey": "ord_1",
                     "sequenceNumber": f"4959{i:020d}",
                     "data": base64.b64encode(data).decode(),
-                    "approximateArrivalTimestamp": 1764930000.0,
+                    "approximateArrivalTimestamp": ARRIVED.timestamp(),
                 },
                 "eventSource": "aws:kinesis",
                 "eventVersion": "1.0",
@@ -72,6 +73,8 @@ def test_a_batch_is_counted_and_an_unreadable_record_reported(local: Path) -> No
     [window] = store.windows(Granularity.MINUTE, T0, T0 + timedelta(minutes=1))
     assert window.orders_placed == 1
     assert set(store.shards()) == {"shardId-000000000001"}
+    # the shard's newest arrival is the records' approximateArrivalTimestamp
+    assert store.shards()["shardId-000000000001"].arrived == ARRIVED
     store.close()
 
 

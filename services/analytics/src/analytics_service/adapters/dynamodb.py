@@ -9,7 +9,8 @@ saga               ``SAGA#<correlation id>``           ``SAGA``          ``start
                                                                          ``finished_at``,
                                                                          ``outcome``,
                                                                          ``expires_at`` (TTL)
-shard              ``SHARD``                           shard id          ``latest``, ``seen_at``
+shard              ``SHARD``                           shard id          ``latest``, ``seen_at``,
+                                                                         ``arrived``
 final watermark    ``FINAL``                           ``FINAL``         ``watermark``
 =================  ==================================  ================  =====================
 
@@ -242,32 +243,52 @@ class DynamoDbKpiStore(DynamoDbScoring, KpiStore):
     def shards(self) -> dict[str, ShardState]:
         found: dict[str, ShardState] = {}
         for item in self._query("SHARD"):
-            shard = item["sk"]["S"]
-            found[shard] = ShardState(
-                shard, from_micros(int(item["latest"]["N"])), from_micros(int(item["seen_at"]["N"]))
-            )
+            shard, seen = item["sk"]["S"], from_micros(int(item["seen_at"]["N"]))
+            # an item written before ``arrived`` was kept: its last batch is taken as arrived then
+            arrived = _time(item.get("arrived")) or seen
+            found[shard] = ShardState(shard, from_micros(int(item["latest"]["N"])), seen, arrived)
         return found
 
     def save_shard(self, state: ShardState) -> None:
-        key = {"pk": {"S": "SHARD"}, "sk": {"S": state.shard_id}}
-        latest, seen = _n(micros(state.latest)), _n(micros(state.seen_at))
+        """Set ``seen_at``; raise ``latest`` and ``arrived``, each only if higher: one write when
+        both are (the usual batch), else one per attribute, after giving an item written before
+        ``arrived`` was kept its ``seen_at`` as ``arrived`` (as ``shards`` reads it)."""
+        shard = state.shard_id
+        latest, seen, arrived = (
+            _n(micros(t)) for t in (state.latest, state.seen_at, state.arrived)
+        )
+        raise_latest = "(attribute_not_exists(latest) OR latest < :l)"
+        raise_arrived = "(attribute_not_exists(seen_at) OR arrived < :a)"  # new item, or higher
+        update = "SET latest = :l, seen_at = :s, arrived = :a"
+        values = {":l": latest, ":s": seen, ":a": arrived}
+        if self._update_shard(shard, update, f"{raise_latest} AND {raise_arrived}", values):
+            return
+        migrate = "attribute_exists(seen_at) AND attribute_not_exists(arrived)"
+        self._update_shard(shard, "SET arrived = seen_at", migrate, {})
+        self._update_shard(shard, "SET seen_at = :s", None, {":s": seen})
+        self._update_shard(shard, "SET latest = :l", raise_latest, {":l": latest})
+        self._update_shard(shard, "SET arrived = :a", raise_arrived, {":a": arrived})
+
+    def _update_shard(
+        self, shard_id: str, update: str, condition: str | None, values: Mapping[str, Any]
+    ) -> bool:
+        """Update the shard's item; whether it was (False: ``condition`` did not hold)."""
+        arguments: dict[str, Any] = {
+            "TableName": self._name,
+            "Key": {"pk": {"S": "SHARD"}, "sk": {"S": shard_id}},
+            "UpdateExpression": update,
+        }
+        if values:
+            arguments["ExpressionAttributeValues"] = values
+        if condition is not None:
+            arguments["ConditionExpression"] = condition
         try:
-            self._client.update_item(
-                TableName=self._name,
-                Key=key,
-                UpdateExpression="SET latest = :l, seen_at = :s",
-                ConditionExpression="attribute_not_exists(latest) OR latest < :l",
-                ExpressionAttributeValues={":l": latest, ":s": seen},
-            )
+            self._client.update_item(**arguments)
         except ClientError as error:
             if error.response["Error"]["Code"] != _CONDITION_FAILED + "Exception":
                 raise
-            self._client.update_item(
-                TableName=self._name,
-                Key=key,
-                UpdateExpression="SET seen_at = :s",
-                ExpressionAttributeValues={":s": seen},
-            )
+            return False
+        return True
 
     def final_watermark(self) -> datetime | None:
         answer = self._client.get_item(

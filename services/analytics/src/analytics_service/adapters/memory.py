@@ -61,8 +61,10 @@ class InMemoryKpiStore(KpiStore):
 
     def save_shard(self, state: ShardState) -> None:
         stored = self.shard_states.get(state.shard_id)
-        latest = state.latest if stored is None else max(stored.latest, state.latest)
-        self.shard_states[state.shard_id] = ShardState(state.shard_id, latest, state.seen_at)
+        if stored is not None:
+            latest, arrived = max(stored.latest, state.latest), max(stored.arrived, state.arrived)
+            state = ShardState(state.shard_id, latest, state.seen_at, arrived)
+        self.shard_states[state.shard_id] = state
 
     def final_watermark(self) -> datetime | None:
         return self.final

@@ -62,7 +62,8 @@ CREATE TABLE IF NOT EXISTS kpi_sagas (
 CREATE TABLE IF NOT EXISTS kpi_shards (
     shard_id TEXT PRIMARY KEY,
     latest INTEGER NOT NULL,
-    seen_at INTEGER NOT NULL
+    seen_at INTEGER NOT NULL,
+    arrived INTEGER          -- NULL in rows written before it was kept: taken as seen_at
 );
 CREATE TABLE IF NOT EXISTS kpi_final_watermark (
     id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -110,6 +111,18 @@ def _number(value: int | str) -> Number:
 def _open(conn: sqlite3.Connection) -> None:
     conn.create_function("kpi_add", 2, kpi_add, deterministic=True)
     conn.executescript(SCHEMA)
+    _add_column(conn, "kpi_shards", "arrived", "INTEGER")
+
+
+def _add_column(conn: sqlite3.Connection, table: str, name: str, kind: str) -> None:
+    """Add column ``name`` to a ``table`` created before it existed (its rows get NULL)."""
+    if any(row[1] == name for row in conn.execute(f"PRAGMA table_info({table})")):
+        return
+    try:
+        conn.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
+    except sqlite3.OperationalError as error:  # another connection added it meanwhile
+        if "duplicate column" not in str(error):
+            raise
 
 
 def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
@@ -194,21 +207,27 @@ class SqliteKpiStore(KpiStore):
         return found
 
     def shards(self) -> dict[str, ShardState]:
-        rows = self._db.connection().execute("SELECT * FROM kpi_shards")
+        rows = self._db.connection().execute(
+            "SELECT shard_id, latest, seen_at, coalesce(arrived, seen_at) FROM kpi_shards"
+        )
         return {
-            r["shard_id"]: ShardState(
-                r["shard_id"], from_micros(r["latest"]), from_micros(r["seen_at"])
-            )
+            r[0]: ShardState(r[0], from_micros(r[1]), from_micros(r[2]), from_micros(r[3]))
             for r in rows
         }
 
     def save_shard(self, state: ShardState) -> None:
         with self._db.transaction() as conn:
             conn.execute(
-                "INSERT INTO kpi_shards (shard_id, latest, seen_at) VALUES (?, ?, ?) "
+                "INSERT INTO kpi_shards (shard_id, latest, seen_at, arrived) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT (shard_id) DO UPDATE SET latest = max(latest, excluded.latest), "
-                "seen_at = excluded.seen_at",
-                (state.shard_id, micros(state.latest), micros(state.seen_at)),
+                "seen_at = excluded.seen_at, "
+                "arrived = max(coalesce(arrived, seen_at), excluded.arrived)",
+                (
+                    state.shard_id,
+                    micros(state.latest),
+                    micros(state.seen_at),
+                    micros(state.arrived),
+                ),
             )
 
     def final_watermark(self) -> datetime | None:

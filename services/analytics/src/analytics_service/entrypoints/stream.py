@@ -9,6 +9,7 @@ idempotent, so whatever is delivered again counts once.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -29,7 +30,12 @@ from analytics_service.service_layer.count_events import StreamRecord
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:  # noqa: ARG001 - the decorators read it
     batch = parse(event=event, model=KinesisDataStreamModel)
     records = [
-        StreamRecord(r.eventID.split(":", 1)[0], r.kinesis.sequenceNumber, r.kinesis.data)
+        StreamRecord(
+            r.eventID.split(":", 1)[0],
+            r.kinesis.sequenceNumber,
+            r.kinesis.data,
+            datetime.fromtimestamp(r.kinesis.approximateArrivalTimestamp, UTC),
+        )
         for r in batch.Records
         if isinstance(r.kinesis.data, bytes)
     ]

@@ -34,6 +34,7 @@ class StreamRecord:
     shard_id: str
     sequence_number: str
     data: bytes
+    arrived_at: datetime  # when the stream took the record (``approximateArrivalTimestamp``)
 
 
 @dataclass
@@ -52,37 +53,47 @@ def count_events(
     records: Sequence[StreamRecord], store: KpiStore, settings: WindowSettings, now: datetime
 ) -> Counted:
     result = Counted()
-    by_shard: dict[str, list[Fact]] = {}
+    by_shard: dict[str, list[StreamRecord]] = {}
     for record in records:
-        try:
-            by_shard.setdefault(record.shard_id, []).append(read(record.data))
-        except UnreadableEventError:
-            result.failed.append(record.sequence_number)
-    for shard_id, facts in by_shard.items():
-        _count_shard(shard_id, facts, store, settings, now, result)
-    first = min((f.occurred_at for facts in by_shard.values() for f in facts), default=None)
+        by_shard.setdefault(record.shard_id, []).append(record)
+    first: datetime | None = None
+    for shard_id, shard_records in by_shard.items():
+        first = _earlier(first, _count_shard(shard_id, shard_records, store, settings, now, result))
+    reached = min((r.arrived_at for r in records), default=None)
+    if reached is None:
+        return result
     if first is not None:
-        for unseen in unseen_shards(store.shards(), first, now, settings):
+        for unseen in unseen_shards(store.shards(), first, reached, now, settings):
             store.save_shard(unseen)
-    result.became_final = _advance_final(store, settings, now, first)
+    result.became_final = _advance_final(store, settings, (now, reached), first)
     return result
 
 
 def _count_shard(
     shard_id: str,
-    facts: list[Fact],
+    records: list[StreamRecord],
     store: KpiStore,
     settings: WindowSettings,
     now: datetime,
     result: Counted,
-) -> None:
+) -> datetime | None:
+    """Count one shard's records; the earliest event time among them (None: none readable)."""
+    facts: list[Fact] = []
+    for record in records:
+        try:
+            facts.append(read(record.data))
+        except UnreadableEventError:
+            result.failed.append(record.sequence_number)
+    if not facts:
+        return None
     known = Known(
         shard=store.shards().get(shard_id),
         final=store.final_watermark(),
         counted=store.counted({f.event_id for f in facts}),
         sagas=store.sagas({f.correlation_id for f in facts if f.saga is not None}),
     )
-    processed = process(facts, shard_id, known, settings, now)
+    arrived = max(r.arrived_at for r in records)
+    processed = process(facts, shard_id, known, settings, now=now, arrived=arrived)
     applied = _apply(store, processed.effects, now)
     result.counted += applied
     result.duplicates += processed.duplicates + len(processed.effects) - applied
@@ -93,6 +104,11 @@ def _count_shard(
     after = processed.shard.latest if processed.shard is not None else before
     result.latest_before = _later(result.latest_before, before)
     result.latest_after = _later(result.latest_after, after)
+    return min(f.occurred_at for f in facts)
+
+
+def _earlier(one: datetime | None, other: datetime | None) -> datetime | None:
+    return other if one is None else one if other is None else min(one, other)
 
 
 def _later(one: datetime | None, other: datetime | None) -> datetime | None:
@@ -112,10 +128,15 @@ def _apply(store: KpiStore, effects: list[Effect], now: datetime) -> int:
 
 
 def _advance_final(
-    store: KpiStore, settings: WindowSettings, now: datetime, first: datetime | None
+    store: KpiStore,
+    settings: WindowSettings,
+    times: tuple[datetime, datetime],
+    first: datetime | None,
 ) -> list[WindowKey]:
+    """Move the final watermark at ``times`` (processing time, the batch's oldest arrival)."""
+    now, reached = times
     before = store.final_watermark()
-    candidate = final_watermark(store.shards().values(), now, settings)
+    candidate = final_watermark(store.shards().values(), now, reached, settings)
     if candidate is None or (before is not None and candidate <= before):
         return []
     if before is None and first is None:

@@ -63,10 +63,16 @@ class Processed:
 
 
 def process(
-    facts: Sequence[Fact], shard_id: str, known: Known, settings: WindowSettings, now: datetime
+    facts: Sequence[Fact],
+    shard_id: str,
+    known: Known,
+    settings: WindowSettings,
+    *,
+    now: datetime,
+    arrived: datetime,
 ) -> Processed:
     """The effects of a shard's batch of events in arrival order, and the shard's new state
-    (``now`` is the processing time)."""
+    (``now`` is the processing time, ``arrived`` the newest arrival time of the batch)."""
     latest = None if known.shard is None else known.shard.latest
     batch = _Batch(latest, known.final, settings, dict(known.sagas))
     seen = set(known.counted)
@@ -82,7 +88,7 @@ def process(
         if batch.latest is None or fact.occurred_at > batch.latest:
             batch.latest = fact.occurred_at
     if batch.latest is not None:
-        out.shard = ShardState(shard_id, batch.latest, now)
+        out.shard = ShardState(shard_id, batch.latest, now, arrived)
     return out
 
 

@@ -2,10 +2,20 @@
 
 A shard's watermark is the latest event time it has delivered minus the allowed lateness.
 Windows are shared by every shard, so a window is final when the watermark of every shard still
-delivering has passed its end: the final watermark is the lowest watermark of the shards seen
-within ``idle_after`` (processing time), so a shard without traffic does not hold windows open
-for ever. It only moves forward. An event is late when its minute window ended at or before its
-shard's watermark or the final watermark: it is counted in ``late_events`` and left to the lake.
+delivering has passed its end: the final watermark is the lowest watermark of the shards not
+idle, so a shard without traffic does not hold windows open for ever. It only moves forward. An
+event is late when its minute window ended at or before its shard's watermark or the final
+watermark: it is counted in ``late_events`` and left to the lake.
+
+A shard is idle when two clocks agree (``ShardState.idle``). By processing time: it delivered
+nothing for ``idle_after``. By arrival time (the stream's ``approximateArrivalTimestamp``): the
+newest record it delivered arrived more than ``idle_after`` before the oldest record of the batch
+being counted, where the consumer has got to on the stream. Processing time alone takes every
+shard for idle after a consumer restart, when the first batch read is a backlog and the others
+were last seen before the downtime; arrival time alone takes a shard for idle while the consumer
+catches up on a backlog, because the shards' readers move through arrival time at different
+speeds (a shard with less traffic covers more of it per batch). A stalled consumer declares no
+shard idle by itself: the first batch after it resumes arrived long ago.
 """
 
 from __future__ import annotations
@@ -38,35 +48,49 @@ class WindowSettings:
 
 @dataclass(frozen=True)
 class ShardState:
-    """What one shard has delivered: its latest event time, and when (processing time)."""
+    """What one shard has delivered: its latest event time, when it last delivered (processing
+    time) and the newest arrival time of the records it delivered."""
 
     shard_id: str
     latest: datetime
     seen_at: datetime
+    arrived: datetime
 
     def watermark(self, settings: WindowSettings) -> datetime:
         return self.latest - settings.allowed_lateness
 
+    def idle(self, now: datetime, reached: datetime, settings: WindowSettings) -> bool:
+        """Whether the shard no longer holds windows open, at processing time ``now`` with the
+        consumer at arrival time ``reached`` (the oldest arrival of the batch being counted)."""
+        quiet = now - self.seen_at > settings.idle_after
+        passed = reached - self.arrived > settings.idle_after
+        return quiet and passed
+
 
 def final_watermark(
-    shards: Iterable[ShardState], now: datetime, settings: WindowSettings
+    shards: Iterable[ShardState], now: datetime, reached: datetime, settings: WindowSettings
 ) -> datetime | None:
-    """The lowest watermark of the shards seen within ``idle_after`` (of all, if none was)."""
+    """The lowest watermark of the shards not idle (of all, if every one is)."""
     known = list(shards)
-    active = [s for s in known if now - s.seen_at <= settings.idle_after] or known
+    active = [s for s in known if not s.idle(now, reached, settings)] or known
     if not active:
         return None
     return min(s.watermark(settings) for s in active)
 
 
 def unseen_shards(
-    known: Iterable[str], first: datetime, now: datetime, settings: WindowSettings
+    known: Iterable[str],
+    first: datetime,
+    reached: datetime,
+    now: datetime,
+    settings: WindowSettings,
 ) -> list[ShardState]:
     """The stream's shards not seen yet, each registered as if it had delivered ``first`` (the
-    earliest event of the batch): until its first batch, or until it is idle, it holds the final
-    watermark where its backlog may start, so that backlog is not late."""
+    earliest event of the batch) arrived at ``reached`` (its earliest arrival): until its first
+    batch, or until it is idle, it holds the final watermark where its backlog may start, so
+    that backlog is not late."""
     seen = set(known)
-    return [ShardState(s, first, now) for s in settings.shards if s not in seen]
+    return [ShardState(s, first, now, reached) for s in settings.shards if s not in seen]
 
 
 def became_final(before: datetime | None, now_final: datetime, first: datetime) -> list[WindowKey]:
