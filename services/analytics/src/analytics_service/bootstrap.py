@@ -6,9 +6,10 @@ published on the bus ``EVENT_BUS_NAME``. The allowed lateness and the idle time 
 shard no longer holds windows open come from ``ALLOWED_LATENESS_SECONDS`` and
 ``IDLE_SHARD_SECONDS`` (the function's environment, or the runtime's settings), 120 and 60 by
 default; ``STREAM_SHARDS``, the stream's shard count (shards ``shardId-000000000000`` on),
-makes a shard not seen yet hold the final watermark; ``ANOMALY_PRIOR_PATH``, when set, names the
-normal traffic profile the anomaly models start from instead of warming up for a day on the
-stream (the local runtime's demo sets it).
+makes a shard not seen yet hold the final watermark (unset in AWS, where the stream is
+on-demand and its shards change: the first batch then holds it for every shard not seen yet);
+``ANOMALY_PRIOR_PATH``, when set, names the normal traffic profile the anomaly models start from
+instead of warming up for a day on the stream (the local runtime's demo sets it).
 """
 
 from __future__ import annotations

@@ -52,6 +52,13 @@ class TestAnalyticsStack(ServiceStackTests):
             assert read.windows() == Settings(event_bus_name="ordermesh").windows()
             assert set(windowing_environment()) <= set(variables)
 
+    def test_the_consumer_is_not_told_a_shard_count(self, raw: dict[str, Any]) -> None:
+        # The platform's analytics stream is on-demand (platform/infra/stack.py): its shards
+        # split and merge, so no count holds. Without STREAM_SHARDS the consumer's first batch
+        # holds the windows for the shards it has not seen yet (OTHER_SHARDS).
+        for function in resources(raw, "AWS::Lambda::Function").values():
+            assert "STREAM_SHARDS" not in function["Environment"]["Variables"]
+
     def test_the_windowing_settings_are_the_ones_given(self) -> None:
         given = Settings(
             event_bus_name="ordermesh", allowed_lateness_seconds=300, idle_shard_seconds=90.5

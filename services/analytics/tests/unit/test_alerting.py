@@ -27,7 +27,7 @@ from tests.events import T0, event, money, stream_record
 
 PROFILE = TrafficProfile.read(Path(__file__).resolve().parents[4] / "catalog/normal-traffic.json")
 MINUTE = timedelta(minutes=1)
-SETTINGS = WindowSettings(allowed_lateness=timedelta(seconds=5))
+SETTINGS = WindowSettings(allowed_lateness=timedelta(seconds=5), shards=("shard-1",))
 
 
 class RecordingBus(EventBusPort):

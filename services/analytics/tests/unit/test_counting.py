@@ -179,19 +179,28 @@ def test_the_allowed_lateness_is_configurable() -> None:
 def test_windows_become_final_when_every_active_shard_passed_their_end() -> None:
     store = InMemoryKpiStore()
     now = T0 + timedelta(minutes=20)
+    two = WindowSettings(shards=("A", "B"))
     # shard B at 10:06, shard A at 10:10: the final watermark is 10:04 (B's, less 2 minutes)
-    first = deliver(store, [event("placed", T0 + timedelta(minutes=6))], shard="B", now=now)
-    result = deliver(store, [event("placed", T0 + timedelta(minutes=10))], shard="A", now=now)
+    first = deliver(
+        store, [event("placed", T0 + timedelta(minutes=6))], shard="B", now=now, settings=two
+    )
+    result = deliver(
+        store, [event("placed", T0 + timedelta(minutes=10))], shard="A", now=now, settings=two
+    )
     assert store.final == T0 + timedelta(minutes=4)
     # nothing before the first event seen is reported
     assert first.became_final == result.became_final == []
     # B moves on to 10:09: minutes up to 10:07 and the first five minutes become final, once
-    result = deliver(store, [event("placed", T0 + timedelta(minutes=9))], shard="B", now=now)
+    result = deliver(
+        store, [event("placed", T0 + timedelta(minutes=9))], shard="B", now=now, settings=two
+    )
     assert [w.start for w in result.became_final if w.granularity is Granularity.MINUTE] == [
         T0 + timedelta(minutes=m) for m in (4, 5, 6)
     ]
     assert WindowKey(Granularity.FIVE_MINUTES, T0) in result.became_final
-    again = deliver(store, [event("placed", T0 + timedelta(minutes=9))], shard="B", now=now)
+    again = deliver(
+        store, [event("placed", T0 + timedelta(minutes=9))], shard="B", now=now, settings=two
+    )
     assert again.became_final == []
 
 

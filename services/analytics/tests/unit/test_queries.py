@@ -23,7 +23,7 @@ MINUTE = timedelta(minutes=1)
 
 def deliver(store: InMemoryKpiStore, events: list[dict[str, object]], now: datetime) -> None:
     records = [stream_record("shardId-0", i, e) for i, e in enumerate(events)]
-    count_events(records, store, WindowSettings(), now)
+    count_events(records, store, WindowSettings(shards=("shardId-0",)), now)
 
 
 def two_orders() -> list[dict[str, object]]:

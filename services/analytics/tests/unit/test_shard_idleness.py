@@ -10,7 +10,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from analytics_service.adapters.memory import InMemoryKpiStore
-from analytics_service.domain.windows import Granularity, ShardState, WindowSettings
+from analytics_service.domain.windows import (
+    OTHER_SHARDS,
+    Granularity,
+    ShardState,
+    WindowSettings,
+)
 from analytics_service.domain.windows import counters as c
 from analytics_service.service_layer.count_events import count_events
 from tests.events import T0, event, occurred_at, scenario, stream_record
@@ -120,6 +125,30 @@ def test_a_shard_that_stopped_delivering_while_another_goes_on_stops_holding_the
     assert result.late == 1
     [window] = stream.store.windows(Granularity.MINUTE, old_minute(old), old_minute(old) + SECOND)
     assert window.counters[c.LATE_EVENTS] == 1
+
+
+def test_a_first_batch_holds_the_windows_for_the_shards_of_a_stream_of_unknown_shards() -> None:
+    # Given a stream whose shards are not known (on-demand in AWS), holding a backlog on two
+    # shards, read by a consumer starting on it: shard A's first batch, then shard B's
+    events = scenario(600, minutes=12)
+    stream = Stream(events)
+    assert SETTINGS.shards == ()
+    now = T0 + timedelta(minutes=30)
+    stream.deliver("A", count=300, now=now)
+    # Then the shards not seen yet hold the final watermark where the backlog starts
+    assert OTHER_SHARDS in stream.store.shards()
+    assert stream.store.final == occurred_at(stream.shards["A"][0]) - SETTINGS.allowed_lateness
+    delivered = True
+    while delivered:  # a round every 20 seconds
+        now += 20 * SECOND
+        delivered = stream.deliver("B", count=300, now=now)
+        delivered |= stream.deliver("A", count=300, now=now)
+    # and no event of B's backlog was late
+    assert stream.late == 0
+    assert stream.kpis() == in_order(events)
+    # and once every shard delivered, the stand-in for the others is idle like a stopped shard
+    delivering = [s for s in stream.store.shards().values() if s.shard_id != OTHER_SHARDS]
+    assert stream.store.final == min(s.watermark(SETTINGS) for s in delivering)
 
 
 def old_minute(e: dict[str, Any]) -> datetime:

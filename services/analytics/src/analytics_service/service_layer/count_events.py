@@ -63,7 +63,7 @@ def count_events(
     if reached is None:
         return result
     if first is not None:
-        for unseen in unseen_shards(store.shards(), first, reached, now, settings):
+        for unseen in unseen_shards(store.shards(), by_shard, (first, reached), now, settings):
             store.save_shard(unseen)
     result.became_final = _advance_final(store, settings, (now, reached), first)
     return result

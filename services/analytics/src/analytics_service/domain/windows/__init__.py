@@ -7,6 +7,7 @@ from .facts import Fact, SagaMark
 from .kpis import WindowKpis
 from .rollup import rolled_up
 from .watermark import (
+    OTHER_SHARDS,
     ShardState,
     WindowSettings,
     became_final,
@@ -16,6 +17,7 @@ from .watermark import (
 from .window import Granularity, WindowKey
 
 __all__ = [
+    "OTHER_SHARDS",
     "Counters",
     "Effect",
     "Fact",

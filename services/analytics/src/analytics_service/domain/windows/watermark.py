@@ -31,6 +31,9 @@ DEFAULT_IDLE_AFTER = timedelta(minutes=1)
 # Windows that end more than this before the final watermark are not reported as having become
 # final when the watermark first jumps there (after a pause, or on the first batch).
 MAX_FINAL_SPAN = timedelta(days=1)
+# Stands for the shards of a stream whose shards are not known (``WindowSettings.shards`` empty)
+# that have not delivered yet when the consumer counts its first batch.
+OTHER_SHARDS = "other-shards-not-seen-yet"
 
 
 @dataclass(frozen=True)
@@ -38,7 +41,8 @@ class WindowSettings:
     allowed_lateness: timedelta = DEFAULT_LATENESS
     idle_after: timedelta = DEFAULT_IDLE_AFTER
     # The stream's shards, when known: one not seen yet holds the final watermark (see
-    # ``unseen_shards``) instead of being left out as if idle.
+    # ``unseen_shards``) instead of being left out as if idle. Unknown (a stream whose shards
+    # change), ``OTHER_SHARDS`` holds it at the first batch.
     shards: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
@@ -80,17 +84,23 @@ def final_watermark(
 
 def unseen_shards(
     known: Iterable[str],
-    first: datetime,
-    reached: datetime,
+    batch: Iterable[str],
+    first: tuple[datetime, datetime],
     now: datetime,
     settings: WindowSettings,
 ) -> list[ShardState]:
-    """The stream's shards not seen yet, each registered as if it had delivered ``first`` (the
-    earliest event of the batch) arrived at ``reached`` (its earliest arrival): until its first
-    batch, or until it is idle, it holds the final watermark where its backlog may start, so
-    that backlog is not late."""
+    """The shards expected but not seen yet, each registered as if it had delivered the batch's
+    earliest event (``first``: its event time and its arrival time): until its first batch, or
+    until it is idle, it holds the final watermark where its backlog may start, so that backlog
+    is not late. The stream's shards when they are known; else, when no shard but the
+    ``batch``'s is known (the consumer's first batch), ``OTHER_SHARDS``, standing for the shards
+    whose first batch is still to come."""
     seen = set(known)
-    return [ShardState(s, first, now, reached) for s in settings.shards if s not in seen]
+    expected = settings.shards
+    if not expected and seen <= set(batch):
+        expected = (OTHER_SHARDS,)
+    latest, arrived = first
+    return [ShardState(s, latest, now, arrived) for s in expected if s not in seen]
 
 
 def became_final(before: datetime | None, now_final: datetime, first: datetime) -> list[WindowKey]:
