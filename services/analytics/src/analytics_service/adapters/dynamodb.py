@@ -18,7 +18,8 @@ A window's period is its day (``2026-11-21``; its month for day windows), so one
 holds a day of a granularity's windows and a range is a ``Query`` per period; the sort key is
 the window's start (ISO 8601, UTC, fixed width). Times are whole microseconds since the epoch.
 
-``apply`` sends a batch's effects as few ``TransactWriteItems`` as the 100-item limit allows:
+``apply`` sends a batch's effects as few ``TransactWriteItems`` as the 100-item limit and
+``MAX_COUNTERS_PER_UPDATE`` (a window's update expression within DynamoDB's limits) allow:
 each holds a ``Put`` of every one of its events' records, conditional on
 ``attribute_not_exists(pk)``, one ``Update`` per window adding the chunk's counters (``ADD``,
 exact decimal arithmetic) and the chunk's saga writes. A transaction is all or nothing, so a
@@ -72,6 +73,10 @@ TABLE: dict[str, Any] = {
 }
 TTL_ATTRIBUTE = "expires_at"
 MAX_TRANSACTION_ITEMS = 100
+# Counters added by one window's update. DynamoDB limits an expression to 4 KB and an update
+# expression to 300 operators; 100 ADD terms (``#c99 :c99, ``) are about 1.2 KB, within both
+# whatever DynamoDB counts as an operator (moto's expression parser fails from about 150).
+MAX_COUNTERS_PER_UPDATE = 100
 MAX_BATCH_GET = 100
 COUNTER = "c:"
 _CONDITION_FAILED = "ConditionalCheckFailed"
@@ -101,30 +106,58 @@ def _n(value: int | Decimal) -> dict[str, str]:
     return {"N": str(value)}
 
 
+def add_expression(counters: int) -> str:
+    """The update expression adding ``counters`` counters: ``ADD #c0 :c0, #c1 :c1, ...`` (the
+    names and values are placeholders, so its size depends on the count alone)."""
+    return "ADD " + ", ".join(f"#c{i} :c{i}" for i in range(counters))
+
+
 @dataclass
 class _Chunk:
-    """Effects that fit in one transaction: their events, windows and sagas."""
+    """Effects that fit in one transaction: their events, the counters of each window they add
+    to, and their sagas."""
 
     effects: list[Effect] = field(default_factory=list)
-    windows: set[WindowKey] = field(default_factory=set)
+    windows: dict[WindowKey, set[str]] = field(default_factory=dict)
     sagas: set[str] = field(default_factory=set)
 
-    def items_with(self, effect: Effect) -> int:
-        windows = {w for minute, _ in effect.counts for w in minute.rollups()} - self.windows
+    def fits(self, effect: Effect, limit: int) -> bool:
+        """Whether the chunk with ``effect`` still has at most ``limit`` items and every
+        window's update at most ``MAX_COUNTERS_PER_UPDATE`` counters."""
+        windows = _counters(effect)
         sagas = {effect.saga_id} - self.sagas - {None}
-        return len(self.effects) + 1 + len(self.windows | windows) + len(self.sagas | sagas)
+        items = len(self.effects) + 1 + len(self.windows.keys() | windows.keys())
+        if items + len(self.sagas) + len(sagas) > limit:
+            return False
+        return all(
+            len(self.windows.get(w, set()) | names) <= MAX_COUNTERS_PER_UPDATE
+            for w, names in windows.items()
+        )
 
     def add(self, effect: Effect) -> None:
         self.effects.append(effect)
-        self.windows |= {w for minute, c in effect.counts if c for w in minute.rollups()}
+        for window, names in _counters(effect).items():
+            self.windows.setdefault(window, set()).update(names)
         if effect.saga_id is not None:
             self.sagas.add(effect.saga_id)
 
 
+def _counters(effect: Effect) -> dict[WindowKey, set[str]]:
+    """The counters ``effect`` adds to each window it updates (every granularity)."""
+    found: dict[WindowKey, set[str]] = {}
+    for minute, counts in effect.counts:
+        if counts:
+            for window in minute.rollups():
+                found.setdefault(window, set()).update(name for name, _ in counts)
+    return found
+
+
 def chunks(effects: Sequence[Effect], limit: int = MAX_TRANSACTION_ITEMS) -> Iterator[list[Effect]]:
+    """``effects`` in order, in chunks that each fit in one transaction (``_Chunk.fits``). An
+    event's counters and its record stay in one chunk: that is what counts it once."""
     chunk = _Chunk()
     for effect in effects:
-        if chunk.effects and chunk.items_with(effect) > limit:
+        if chunk.effects and not chunk.fits(effect, limit):
             yield chunk.effects
             chunk = _Chunk()
         chunk.add(effect)
@@ -184,7 +217,7 @@ class DynamoDbKpiStore(DynamoDbScoring, KpiStore):
             "Update": {
                 "TableName": self._name,
                 "Key": {"pk": {"S": window_pk(key)}, "sk": {"S": _iso(key.start)}},
-                "UpdateExpression": "ADD " + ", ".join(f"{n} {n.replace('#', ':')}" for n in names),
+                "UpdateExpression": add_expression(len(counters)),
                 "ExpressionAttributeNames": names,
                 "ExpressionAttributeValues": values,
             }
