@@ -3,6 +3,7 @@ in each of its implementations (the port suites run against all three)."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -33,6 +34,17 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
         monkeypatch.setenv(name, value)
     with mock_aws():
         yield REGION
+
+
+def sqlite_file(path: Path, schema: str, table: str, rows: list[tuple[object, ...]]) -> Path:
+    """A SQLite file at ``path`` as an older version of a store left it: ``schema``, and
+    ``rows`` in ``table``."""
+    with sqlite3.connect(path) as conn:
+        conn.executescript(schema)
+        marks = ", ".join("?" * len(rows[0]))
+        conn.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)  # noqa: S608 - a test's table
+    conn.close()
+    return path
 
 
 @pytest.fixture(params=["memory", "sqlite", "dynamodb"])

@@ -4,7 +4,6 @@ processing time as its newest arrival, and raised from there, never lowered."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,6 +14,7 @@ from analytics_service.adapters.dynamodb import DynamoDbKpiStore, create_table
 from analytics_service.adapters.ports import KpiStore, micros
 from analytics_service.adapters.sqlite import SqliteKpiStore
 from analytics_service.domain.windows import ShardState
+from tests.integration.conftest import sqlite_file
 
 LATEST = datetime(2026, 12, 5, 10, 0, tzinfo=UTC)
 SEEN = datetime(2026, 12, 5, 10, 0, 30, tzinfo=UTC)
@@ -22,14 +22,13 @@ SECOND = timedelta(seconds=1)
 
 
 def old_sqlite(tmp_path: Path) -> KpiStore:
-    path = tmp_path / "analytics.sqlite"
-    with sqlite3.connect(path) as conn:
-        conn.execute(
-            "CREATE TABLE kpi_shards (shard_id TEXT PRIMARY KEY, latest INTEGER NOT NULL, "
-            "seen_at INTEGER NOT NULL)"
-        )
-        conn.execute("INSERT INTO kpi_shards VALUES ('s-1', ?, ?)", (micros(LATEST), micros(SEEN)))
-    conn.close()
+    path = sqlite_file(
+        tmp_path / "analytics.sqlite",
+        "CREATE TABLE kpi_shards (shard_id TEXT PRIMARY KEY, latest INTEGER NOT NULL, "
+        "seen_at INTEGER NOT NULL);",
+        "kpi_shards",
+        [("s-1", micros(LATEST), micros(SEEN))],
+    )
     return SqliteKpiStore(path)
 
 

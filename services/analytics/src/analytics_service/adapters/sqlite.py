@@ -1,7 +1,9 @@
 """The KPI store in SQLite (the local runtime's): one transaction per batch.
 
 The record of counted events has the event id as its primary key, so a chunk holding an event
-already counted fails its insert and the whole transaction rolls back. Counters are added with
+already counted fails its insert and the whole transaction rolls back. Each batch also forgets
+a bounded number of records of events a day of event time behind the final watermark, which
+DynamoDB does with a time to live: delivered again, those events are late. Counters are added with
 an upsert through ``kpi_add``, a function of the connection that adds integers as integers and
 decimal amounts (stored as text) exactly.
 """
@@ -11,7 +13,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Collection, Iterator, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -50,9 +52,9 @@ CREATE TABLE IF NOT EXISTS kpi_counters (
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS kpi_counted_events (
     event_id TEXT PRIMARY KEY,
-    counted_at INTEGER NOT NULL
+    counted_at INTEGER NOT NULL,
+    minute INTEGER           -- the start of the event's minute window (see _open for old rows)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS kpi_counted_events_by_age ON kpi_counted_events (counted_at);
 CREATE TABLE IF NOT EXISTS kpi_sagas (
     correlation_id TEXT PRIMARY KEY,
     started_at INTEGER,
@@ -92,6 +94,10 @@ _ADD = (
     "ON CONFLICT (granularity, start, name) DO UPDATE SET value = kpi_add(value, excluded.value)"
 )
 _MAX_VARIABLES = 500
+# The record that an event was counted is kept until the final watermark is this far past the
+# event's minute (DynamoDB: a time to live), and at most this many are deleted per batch.
+COUNTED_PAST_FINAL = timedelta(hours=24)
+FORGET_PER_BATCH = 1000
 
 
 def kpi_add(a: int | str, b: int | str) -> int | str:
@@ -112,17 +118,28 @@ def _open(conn: sqlite3.Connection) -> None:
     conn.create_function("kpi_add", 2, kpi_add, deterministic=True)
     conn.executescript(SCHEMA)
     _add_column(conn, "kpi_shards", "arrived", "INTEGER")
+    if _add_column(conn, "kpi_counted_events", "minute", "INTEGER"):
+        # records of a file from before: their counting time stands for their minute (it is
+        # later, so they are forgotten later, never sooner)
+        conn.execute("UPDATE kpi_counted_events SET minute = counted_at WHERE minute IS NULL")
+    conn.executescript(
+        "DROP INDEX IF EXISTS kpi_counted_events_by_age;"
+        "CREATE INDEX IF NOT EXISTS kpi_counted_events_by_minute ON kpi_counted_events (minute);"
+    )
 
 
-def _add_column(conn: sqlite3.Connection, table: str, name: str, kind: str) -> None:
-    """Add column ``name`` to a ``table`` created before it existed (its rows get NULL)."""
+def _add_column(conn: sqlite3.Connection, table: str, name: str, kind: str) -> bool:
+    """Add column ``name`` to a ``table`` created before it existed (its rows get NULL);
+    whether this call added it."""
     if any(row[1] == name for row in conn.execute(f"PRAGMA table_info({table})")):
-        return
+        return False
     try:
         conn.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
     except sqlite3.OperationalError as error:  # another connection added it meanwhile
         if "duplicate column" not in str(error):
             raise
+        return False
+    return True
 
 
 def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
@@ -131,8 +148,9 @@ def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
 
 
 class SqliteKpiStore(KpiStore):
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, forget_per_batch: int = FORGET_PER_BATCH) -> None:
         self.path = path
+        self._forget_per_batch = forget_per_batch
         self._db = ThreadConnections(path, busy_timeout_ms=30_000, on_open=_open)
 
     def close(self) -> None:
@@ -156,13 +174,28 @@ class SqliteKpiStore(KpiStore):
         try:
             with self._db.transaction() as conn:
                 conn.executemany(
-                    "INSERT INTO kpi_counted_events (event_id, counted_at) VALUES (?, ?)",
-                    [(i, stamp) for i in ids],
+                    "INSERT INTO kpi_counted_events (event_id, counted_at, minute) "
+                    "VALUES (?, ?, ?)",
+                    [(e.event_id, stamp, micros(e.minute.start)) for e in effects],
                 )
                 conn.executemany(_ADD, _rows(rolled_up(effects)))
                 self._write_sagas(conn, effects)
+                self._forget_counted(conn)
         except sqlite3.IntegrityError:  # rolled back: which were counted before
             raise AlreadyCountedError(self.counted(ids) or set(ids)) from None
+
+    def _forget_counted(self, conn: sqlite3.Connection) -> None:
+        """Delete up to ``forget_per_batch`` records of events whose minute started more than
+        ``COUNTED_PAST_FINAL`` before the final watermark: delivered again, such an event is
+        late (its window is final), so it is counted in ``late_events`` and nowhere else."""
+        row = conn.execute("SELECT watermark FROM kpi_final_watermark WHERE id = 1").fetchone()
+        if row is None:
+            return
+        conn.execute(
+            "DELETE FROM kpi_counted_events WHERE event_id IN (SELECT event_id "
+            "FROM kpi_counted_events WHERE minute < ? ORDER BY minute LIMIT ?)",
+            (micros(from_micros(row[0]) - COUNTED_PAST_FINAL), self._forget_per_batch),
+        )
 
     @staticmethod
     def _write_sagas(conn: sqlite3.Connection, effects: Sequence[Effect]) -> None:
@@ -182,14 +215,6 @@ class SqliteKpiStore(KpiStore):
                     None if state.outcome is None else state.outcome.value,
                 ),
             )
-
-    def forget_counted(self, before: datetime) -> int:
-        """Delete the records of events counted before ``before``; how many."""
-        with self._db.transaction() as conn:
-            cursor = conn.execute(
-                "DELETE FROM kpi_counted_events WHERE counted_at < ?", (micros(before),)
-            )
-            return cursor.rowcount
 
     def sagas(self, correlation_ids: Collection[str]) -> dict[str, SagaState]:
         found: dict[str, SagaState] = {}

@@ -41,6 +41,11 @@ class Effect:
     saga_id: str | None = None
     saga_write: SagaState | None = None
 
+    @property
+    def minute(self) -> WindowKey:
+        """The minute window of the event's own time (its first counts are there)."""
+        return self.counts[0][0]
+
 
 @dataclass(frozen=True)
 class Known:
