@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
@@ -143,3 +144,27 @@ def test_list_and_describe_rules(events: tuple[Any, LocalEventBus]) -> None:
     with pytest.raises(ClientError) as error:
         client.describe_rule(Name="nope", EventBusName="ordermesh")
     assert error.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def _disk_full(*_args: object) -> None:
+    error = sqlite3.OperationalError("database or disk is full")
+    error.sqlite_errorcode = sqlite3.SQLITE_FULL  # as SQLite's own error carries it
+    raise error
+
+
+def test_a_full_disk_is_aws_service_unavailable_not_an_internal_failure(
+    events: tuple[Any, LocalEventBus], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a bus whose store cannot write: the disk is full
+    client, bus = events
+    monkeypatch.setattr(bus, "put_events", _disk_full)
+
+    # When an event is put
+    with pytest.raises(ClientError) as raised:
+        client.put_events(Entries=[{"Source": "s0", "DetailType": "d", "Detail": "{}"}])
+
+    # Then AWS's answer to a temporary failure of the server (its common error, which SDKs
+    # retry): nothing was written, the caller may send it again
+    error = raised.value.response
+    assert error["ResponseMetadata"]["HTTPStatusCode"] == 503
+    assert error["Error"]["Code"] == "ServiceUnavailable"

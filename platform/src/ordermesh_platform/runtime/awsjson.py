@@ -2,20 +2,24 @@
 
 A request is a POST whose ``X-Amz-Target`` header is ``<prefix>.<Operation>`` and whose body is
 a JSON object; the response is the operation's JSON result, or an error as AWS sends it (HTTP
-400, ``{"__type": code, "message": ...}``). Services are told apart by the target's prefix
-(``AWSEvents``, ``AWSStepFunctions``), so they can share one port. Operations run in a worker
-thread: they wait on SQLite and may run handlers, which must not stall the event loop.
-Signatures are not checked.
+400, ``{"__type": code, "message": ...}``). A write SQLite refused for a full disk is AWS's
+``ServiceUnavailable`` (503, its common error for a temporary failure of the server, which the
+SDKs retry): the operation's transaction kept nothing, so the request may be sent again.
+Services are told apart by the target's prefix (``AWSEvents``, ``AWSStepFunctions``), so they
+can share one port. Operations run in a worker thread: they wait on SQLite and may run
+handlers, which must not stall the event loop. Signatures are not checked.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from ordermesh_contracts.http import storage_full
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -93,12 +97,21 @@ def json_endpoint(*services: JsonService[Any]) -> Endpoint:
             return error_response(exc.code, exc.message, content_type, exc.status)
         except AwsError as exc:
             return error_response(exc.code, exc.message, content_type)
-        except Exception as exc:
-            logger.exception("%s failed", target)
-            return error_response("InternalFailure", str(exc), content_type, 500)
+        except Exception as exc:  # noqa: BLE001 - every failure gets an AWS error shape
+            return _failure(target, exc, content_type)
         return Response(json.dumps(result), media_type=content_type)
 
     return endpoint
+
+
+def _failure(target: str, exc: Exception, content_type: str) -> Response:
+    """A 503 ``ServiceUnavailable`` for a full disk; a 500 ``InternalFailure`` otherwise."""
+    if isinstance(exc, sqlite3.Error) and storage_full(exc):
+        logger.warning("%s refused: the disk is full (%s)", target, exc)
+        message = "the disk is full: nothing was written, try again later"
+        return error_response("ServiceUnavailable", message, content_type, 503)
+    logger.error("%s failed", target, exc_info=exc)
+    return error_response("InternalFailure", str(exc), content_type, 500)
 
 
 def json_app(*services: JsonService[Any]) -> Starlette:
