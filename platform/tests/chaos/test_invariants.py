@@ -16,6 +16,7 @@ from ordermesh_platform.chaos.invariants import (
     lake_exactly_once,
     no_oversell,
     orders_settled,
+    outage_orders_completed,
     payments_consistent,
 )
 
@@ -46,7 +47,10 @@ def settled() -> Evidence:
 
 
 def test_a_settled_run_violates_nothing() -> None:
-    assert all(found == [] for found in check(settled()).values())
+    evidence = settled()
+    evidence.outage, evidence.accepted_at = (100.0, 200.0), {"ord_1": 150.0, "ord_2": 150.0}
+
+    assert all(found == [] for found in check(evidence).values())
 
 
 def test_a_pending_a_lost_and_a_double_submitted_order_are_violations() -> None:
@@ -122,3 +126,31 @@ def test_an_archived_event_missing_twice_or_foreign_in_the_lake_is_a_violation()
         "order_placed_v2: e1 is in the lake 2 times",
         "order_placed_v2: 1 events not in the archive, e.g. e3",
     ]
+
+
+def test_a_good_card_order_placed_during_the_outage_and_not_confirmed_is_a_violation() -> None:
+    evidence = settled()
+    evidence.outage = (100.0, 200.0)
+    evidence.accepted_at = {"ord_1": 150.0, "ord_2": 150.0}  # confirmed; a declined card
+    evidence.orders["ord_3"] = StoredOrder(
+        "ord_3", "CANCELLED", LINE, "cus_3", "PAYMENT_FAILED", "provider unavailable"
+    )
+    evidence.orders["ord_4"] = StoredOrder(
+        "ord_4", "CANCELLED", LINE, "cus_4", "INSUFFICIENT_STOCK", "no stock"
+    )
+    evidence.orders["ord_5"] = StoredOrder("ord_5", "PENDING", LINE, "cus_5")
+    evidence.orders["ord_6"] = StoredOrder(
+        "ord_6", "CANCELLED", LINE, "cus_6", "PAYMENT_FAILED", "after the outage"
+    )
+    evidence.accepted_at |= {"ord_3": 100.0, "ord_4": 120.0, "ord_5": 200.0, "ord_6": 200.5}
+
+    found = outage_orders_completed(evidence)
+
+    assert found == [
+        (
+            "ord_3 was accepted during the provider outage and is CANCELLED "
+            "(PAYMENT_FAILED: provider unavailable)"
+        ),
+        "ord_5 was accepted during the provider outage and is PENDING",
+    ]
+    assert outage_orders_completed(settled()) == []  # no outage in the run: nothing to check

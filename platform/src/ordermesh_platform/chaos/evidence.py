@@ -38,6 +38,17 @@ def read_accepted(path: Path) -> dict[str, set[str]]:
     return accepted
 
 
+def read_accepted_at(path: Path) -> dict[str, float]:
+    """When each order was first answered 202 (epoch seconds), from the load generator's record."""
+    at: dict[str, float] = {}
+    for line in path.read_text(encoding="utf-8").splitlines() if path.is_file() else []:
+        answer = json.loads(line)
+        if answer["status"] == ACCEPTED and "at" in answer:
+            order_id = answer["orderId"]
+            at[order_id] = min(at.get(order_id, answer["at"]), answer["at"])
+    return at
+
+
 def _rows(database: Path, sql: str) -> list[sqlite3.Row]:
     if not database.is_file():
         return []
@@ -155,6 +166,7 @@ def gather(
     stock, reservations = read_inventory(state / "inventory.sqlite")
     return Evidence(
         accepted=read_accepted(record),
+        accepted_at=read_accepted_at(record),
         orders=read_orders(state / "order.sqlite"),
         charges=read_charges(ledger),
         initial_stock=initial_stock(root / "catalog" / "products.json"),

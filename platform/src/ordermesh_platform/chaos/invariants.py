@@ -60,6 +60,8 @@ class Evidence:
     dead_letters: list[DeadLetter] = field(default_factory=list)
     archived: dict[str, set[str]] = field(default_factory=dict)  # lake table -> event ids
     lake: dict[str, Counter[str]] = field(default_factory=dict)  # lake table -> id -> rows
+    accepted_at: dict[str, float] = field(default_factory=dict)  # order id -> first 202 (epoch)
+    outage: tuple[float, float] | None = None  # the provider down, to recovered (epoch seconds)
 
 
 def orders_settled(evidence: Evidence) -> list[str]:
@@ -129,6 +131,31 @@ def _unpaid_or_declined_for_nothing(
     return found
 
 
+def outage_orders_completed(evidence: Evidence) -> list[str]:
+    """Every order accepted while the provider was out (down, then too slow to answer), whose
+    customer's card is good, ended CONFIRMED, or CANCELLED for something other than its payment
+    (stock, say): the saga waited for the provider's recovery rather than decline."""
+    if evidence.outage is None:
+        return []
+    start, end = evidence.outage
+    found = []
+    for order_id, at in sorted(evidence.accepted_at.items()):
+        order = evidence.orders.get(order_id)
+        if not start <= at <= end or order is None:
+            continue  # outside the window; an order not stored is orders_settled's violation
+        if DECLINED_CUSTOMERS in order.customer_id.lower():
+            continue
+        if order.status == "CONFIRMED":
+            continue
+        if order.status != "CANCELLED" or order.cancel_reason in PAYMENT_REASONS:
+            reason = order.cancel_reason and f" ({order.cancel_reason}: {order.cancel_message})"
+            found.append(
+                f"{order_id} was accepted during the provider outage and is {order.status}"
+                f"{reason or ''}"
+            )
+    return found
+
+
 def no_oversell(evidence: Evidence) -> list[str]:
     """Stock never below zero, the units taken from stock equal the units of confirmed orders,
     and no reservation is held for an order that did not confirm (a confirmed order's
@@ -191,6 +218,7 @@ Invariant = Callable[[Evidence], list[str]]
 INVARIANTS: dict[str, Invariant] = {
     "every accepted order settled, none lost": orders_settled,
     "payments: no capture unconfirmed, no double charge, refunds": payments_consistent,
+    "orders placed during the provider outage completed after it": outage_orders_completed,
     "no oversell, no reservation held for an unconfirmed order": no_oversell,
     "every dead-letter message has its cause": dead_letters_explained,
     "the lake holds every archived event exactly once": lake_exactly_once,

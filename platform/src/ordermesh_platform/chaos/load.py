@@ -84,7 +84,7 @@ class LoadGenerator:
             return
 
     def _record(self, key: str, status: int, answer: Any) -> None:
-        line: dict[str, Any] = {"key": key, "status": status}
+        line: dict[str, Any] = {"key": key, "status": status, "at": time.time()}
         if status == 202 and isinstance(answer, dict):  # noqa: PLR2004
             line["orderId"] = answer.get("orderId")
         else:

@@ -38,6 +38,7 @@ from ordermesh_platform.system import ENDPOINTS
 
 PROVIDER_TIMEOUT = 2.0  # the payment service's (SystemOptions.provider_timeout)
 START_TIMEOUT = 90.0
+DRAIN_TELL_EVERY = 10.0  # seconds between the drain's reports of what it waits for
 Say = Callable[[str], None]
 
 
@@ -84,6 +85,8 @@ class ChaosRun:
             SimulatorSettings(api_key="sim_chaos", transient_failure_rate=rate, seed=plan.seed)
         )
         self.provider_server = BackgroundServer(self.provider.app, "127.0.0.1", 0)
+        self.outage: tuple[float, float] | None = None  # epoch seconds, down to recovered
+        self._down_since: float | None = None
         self.child: subprocess.Popen[bytes] | None = None
         self._child_log: IO[bytes] | None = None
 
@@ -174,7 +177,7 @@ class ChaosRun:
             start, end = plan.outage
             middle = (start + end) / 2
             events += [
-                (start, "provider down (503s)", lambda: self.provider.set_down(down=True)),
+                (start, "provider down (503s)", self._provider_down),
                 (middle, "provider answers after the payment timeout", self._slow_provider),
                 (end, "provider recovered", self._provider_recovered),
             ]
@@ -182,6 +185,10 @@ class ChaosRun:
             events.append((plan.replay_at, "archive replay", lambda: self._replay(began)))
         events += [(at, "SIGKILL", self._kill_and_restart) for at in plan.kills]
         return sorted(events, key=lambda event: event[0])
+
+    def _provider_down(self) -> None:
+        self._down_since = time.time()
+        self.provider.set_down(down=True)
 
     def _slow_provider(self) -> None:
         settings = self.provider.settings
@@ -194,6 +201,8 @@ class ChaosRun:
         settings = self.provider.settings
         self.provider.update(SimulatorSettings(**{**vars(settings), "latency_seconds": 0.0}))
         self.counts["provider outage windows"] += 1
+        if self._down_since is not None:
+            self.outage = (self._down_since, time.time())
 
     def _replay(self, began: float) -> None:
         start = datetime.fromtimestamp(began, UTC).isoformat()
@@ -243,6 +252,8 @@ class ChaosRun:
             evidence = gather(self.state, self.root, self.record, self.provider.ledger(), runtime)
         finally:
             runtime.close()
+        evidence.outage = self.outage
+        self.say(f"drained in {drain_seconds:.1f} s; evidence read")
         return RunResult(
             plan=self.plan,
             evidence=evidence,
@@ -259,6 +270,7 @@ class ChaosRun:
             counts[f"injected: {kind}"] += n
         stats = self.provider.stats()
         counts["provider 503s"] += int(stats["transientFailures"])
+        counts["provider calls while down"] += int(stats["callsWhileDown"])
         answers = Counter(json.loads(line)["key"] for line in self.record.read_text().splitlines())
         counts["orders submitted again (same key)"] += sum(n - 1 for n in answers.values())
         return Counter({k: v for k, v in counts.items() if v})
@@ -268,11 +280,16 @@ class ChaosRun:
         runtime = LocalRuntime.from_project(
             self.root, RuntimeOptions(state_dir=self.state, validate_contracts=False)
         )
-        deadline = time.monotonic() + self.drain_timeout
+        began = time.monotonic()
+        deadline, told = began + self.drain_timeout, began
         try:
             while time.monotonic() < deadline:
-                if not self._busy(runtime):
+                busy = self._busy(runtime)
+                if not busy:
                     return True
+                if time.monotonic() - told >= DRAIN_TELL_EVERY:
+                    told = time.monotonic()
+                    self.say(f"{told - began:6.1f} s  draining: {busy}")
                 time.sleep(1.0)
             self.say(f"still busy after {self.drain_timeout:.0f} s: {self._busy(runtime)}")
             return False

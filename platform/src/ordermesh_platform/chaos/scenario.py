@@ -24,6 +24,10 @@ INVENTORY_FAILURE_RATE, INVENTORY_TIMEOUT_RATE = 0.1, 0.1
 INVENTORY_FUNCTIONS = ("inventory-reserve-consumer", "inventory-release-consumer")
 STALLED_FUNCTION = "inventory-reserve-consumer"
 STALL_SECONDS = 70.0  # longer than the saga's ReplyTimeoutSeconds (60): reservations time out
+# When each timed fault starts, as a share of the load's length. The outage comes before the stall
+# so orders reach the provider while it is down (during the stall no order gets past its
+# reservation); the stall starts as the outage ends, or later in a long run.
+OUTAGE_AT, STALL_AT, REPLAY_AT = 0.1, 0.2, 0.5
 OUTAGE_SECONDS = 12.0  # 503s for the first half, answers slower than the payment timeout after
 
 
@@ -58,27 +62,41 @@ class Plan:
     stall: tuple[float, float] | None = None
     replay_at: float | None = None
     kills: tuple[float, ...] = ()
+    stall_seconds: float = STALL_SECONDS
 
     @property
     def load_seconds(self) -> float:
         return self.orders / self.rate
 
     @classmethod
-    def of(cls, orders: int, rate: float, seed: int, faults: frozenset[Fault]) -> Plan:
+    def of(
+        cls,
+        orders: int,
+        rate: float,
+        seed: int,
+        faults: frozenset[Fault],
+        stall_seconds: float = STALL_SECONDS,
+    ) -> Plan:
+        """The plan; ``stall_seconds`` must outlast the saga's reply timeout for its sagas to
+        time out (shorter, the stall only delays reservations)."""
         if orders < 1 or rate <= 0:
             raise ValueError("a run needs at least one order and a positive rate")
+        if stall_seconds <= 0:
+            raise ValueError("a stall lasts a positive number of seconds")
         rng = random.Random(seed)  # noqa: S311 - a test plan, not secrets
         load = orders / rate
         outage = stall = replay_at = None
         kills: tuple[float, ...] = ()
         if Fault.PROVIDER_OUTAGE in faults:
-            start = load * 0.3
+            start = load * OUTAGE_AT
             outage = (start, start + OUTAGE_SECONDS)
         if Fault.SERVICE_STALL in faults:
-            start = load * 0.2
-            stall = (start, start + STALL_SECONDS)
+            # not before the outage is over: a stall holds every order at its reservation, and
+            # an outage no payment reaches tests nothing
+            start = max(load * STALL_AT, outage[1] if outage else 0.0)
+            stall = (start, start + stall_seconds)
         if Fault.DUPLICATE_DELIVERY in faults:
-            replay_at = load * 0.5
+            replay_at = load * REPLAY_AT
         if Fault.KILL in faults:
             kills = tuple(sorted(rng.uniform(load * 0.15, load * 0.85) for _ in range(2)))
-        return cls(orders, rate, seed, faults, outage, stall, replay_at, kills)
+        return cls(orders, rate, seed, faults, outage, stall, replay_at, kills, stall_seconds)

@@ -13,7 +13,7 @@ import typer
 
 from ordermesh_platform.chaos.report import markdown, table, violations_text, write_section
 from ordermesh_platform.chaos.run import ChaosError, ChaosRun
-from ordermesh_platform.chaos.scenario import Plan, parse_faults
+from ordermesh_platform.chaos.scenario import STALL_SECONDS, Plan, parse_faults
 from ordermesh_platform.cli.common import RootOption, console, err_console, find_project
 
 
@@ -28,6 +28,14 @@ def chaos(
     ] = ["all"],  # noqa: B006 - typer reads the default, never changes it
     seed: Annotated[int, typer.Option(help="Seed of the orders and of every fault.")] = 1,
     rate: Annotated[float, typer.Option(min=0.1, help="Orders placed per second.")] = 20.0,
+    stall_seconds: Annotated[
+        float,
+        typer.Option(
+            min=1.0,
+            help="How long the stalled service stops answering; past the saga's reply timeout "
+            "(60 s) its sagas time out and compensate.",
+        ),
+    ] = STALL_SECONDS,
     state_dir: Annotated[
         Path | None,
         typer.Option("--state-dir", help="A fresh state folder for the run (default: temporary)."),
@@ -40,7 +48,7 @@ def chaos(
 ) -> None:
     """Run the system as `ordermesh up` does, under load, with faults; check the invariants."""
     try:
-        plan = Plan.of(orders, rate, seed, parse_faults(scenario))
+        plan = Plan.of(orders, rate, seed, parse_faults(scenario), stall_seconds)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--scenario") from exc
     project = find_project(root).root
