@@ -5,66 +5,25 @@ names another folder). Skipped, saying why, where no Chromium is installed."""
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
 from ordermesh_platform.cli.system import demo_orders
 from ordermesh_platform.system import LocalSystem
 
-from tests.e2e.conftest import ROOT, Client, order_body
+from tests.e2e.browser import artifacts, browser_page, wait_for_text
+from tests.e2e.conftest import Client, order_body
 
-BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 CHARTS = ("orders", "outcomes", "revenue", "declines", "latency")
 DEMO_ORDERS = 10
-TIMEOUT_MS = 30_000
-
-
-def chromium() -> str:
-    """The browser to drive: ``ORDERMESH_CHROMIUM``, else the first of ``BROWSERS`` on PATH."""
-    found = os.environ.get("ORDERMESH_CHROMIUM") or next(
-        (path for name in BROWSERS if (path := shutil.which(name))), None
-    )
-    if found is None:
-        pytest.skip(
-            "no Chromium on this machine (looked for ORDERMESH_CHROMIUM and "
-            f"{', '.join(BROWSERS)} on PATH): install Debian's with `apt-get install chromium`"
-        )
-    return found
 
 
 @pytest.fixture
 def page() -> Iterator[Any]:
-    executable = chromium()
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    args = ["--disable-dev-shm-usage"]
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        args.append("--no-sandbox")  # Chromium refuses to sandbox itself as root (CI runs so)
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=args)
-        try:
-            opened = browser.new_page(viewport={"width": 1400, "height": 1000})
-            opened.set_default_timeout(TIMEOUT_MS)
-            yield opened
-        finally:
-            browser.close()
-
-
-def artifacts() -> Path:
-    folder = Path(os.environ.get("ORDERMESH_TEST_ARTIFACTS") or ROOT / "test-artifacts")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def wait_for_text(page: Any, selector: str, text: str) -> None:
-    page.wait_for_function(
-        "([selector, text]) => document.querySelector(selector)?.textContent.trim() === text",
-        arg=[selector, text],
-    )
+    with browser_page() as opened:
+        yield opened
 
 
 def run_demo(client: Client) -> list[dict[str, Any]]:

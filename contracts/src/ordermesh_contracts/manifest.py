@@ -55,6 +55,8 @@ class ServiceInfo(_Strict):
     name: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
     source: str = Field(pattern=r"^ordermesh\.[a-z][a-z0-9-]*$")
     description: str = ""
+    # the team that owns the unit (a lower-case slug): the catalog lists its services by it
+    owner: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9-]*$")
 
 
 class Publication(_Strict):

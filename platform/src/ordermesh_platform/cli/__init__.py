@@ -2,7 +2,8 @@
 
 ``system`` has ``up``, ``seed``, ``demo`` and ``openapi``; ``chaos`` the chaos suite;
 ``events`` the bus's events and ``replay``; ``dlq`` the dead-letter queues; ``sfn`` the Step
-Functions executions; ``lake`` the data lake's tables and SQL; ``common`` what they share.
+Functions executions; ``lake`` the data lake's tables and SQL;
+``catalog`` the event catalog's site; ``common`` what they share.
 ``contracts`` comes from ``ordermesh_contracts.cli``.
 """
 
@@ -13,7 +14,7 @@ from ordermesh_contracts.cli import app as contracts_app
 from ordermesh_contracts.cli import print_problems
 from ordermesh_contracts.errors import ContractError
 
-from ordermesh_platform.cli import alerts, chaos, dlq, events, lake, sfn, system
+from ordermesh_platform.cli import alerts, catalog, chaos, dlq, events, lake, sfn, system
 
 app = typer.Typer(
     help="ordermesh: an event-driven order platform, and its local runtime.", no_args_is_help=True
@@ -32,6 +33,7 @@ app.add_typer(dlq.app, name="dlq")
 app.add_typer(sfn.app, name="sfn")
 app.add_typer(lake.app, name="lake")
 app.add_typer(alerts.app, name="alerts")
+app.add_typer(catalog.app, name="catalog")
 
 
 def main() -> None:

@@ -30,6 +30,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, request_response
 
 from ordermesh_platform import dashboard
+from ordermesh_platform.event_catalog.serve import routes as catalog_routes
 from ordermesh_platform.lake import LAKE_DIR
 from ordermesh_platform.runtime.bus import LocalEventBus, Rule, TargetKind, TargetSink
 from ordermesh_platform.runtime.clients import InProcessClients
@@ -150,6 +151,7 @@ class LocalRuntime:
         self.state_machine_starts = StateMachineStarts(self.store, self.sfn)
         self.routes = RouteTable()
         self.openapi: dict[str, Path] = {}
+        self.project_root: Path | None = None  # the checkout it was wired from: /catalog's
         self.settings: dict[str, str] = {"EVENT_BUS_NAME": self.options.bus_name}
         self.environment = LocalEnvironment(
             self.store.path.parent,
@@ -176,6 +178,7 @@ class LocalRuntime:
         catalog = load_catalog(root / "contracts" / "schemas")
         validator = ContractValidator(catalog, MODELS) if options.validate_contracts else None
         runtime = cls(options, clock=clock, validator=validator)
+        runtime.project_root = root
         runtime.settings["CATALOG_PATH"] = str(root / "catalog" / "products.json")
         manifests = [load_manifest(p, catalog) for p in discover_manifests(root)]
         runtime.settings.update(local_analytics_settings(root, manifests))
@@ -389,7 +392,8 @@ class LocalRuntime:
 
     def http_app(self) -> Starlette:
         """The AWS endpoints (POST /: EventBridge and Step Functions by ``X-Amz-Target``, SNS by
-        a form's ``Action``), the services' HTTP APIs and the operators' dashboard on one app."""
+        a form's ``Action``), the services' HTTP APIs, the operators' dashboard and the event
+        catalog (``/catalog``, when wired from a checkout) on one app."""
         gateway = HttpApiGateway(self.functions, self.routes)
         aws = aws_endpoint(self.bus, self.sfn, self.topics)
         methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
@@ -398,6 +402,7 @@ class LocalRuntime:
                 Route("/", aws, methods=["POST"]),
                 Route("/openapi/{service}.json", self._openapi, methods=["GET"]),
                 *dashboard.routes(self),
+                *(catalog_routes(self, self.project_root) if self.project_root else ()),
                 Route("/{path:path}", gateway.endpoint, methods=methods),
             ]
         )
