@@ -26,7 +26,7 @@ APPS := $(patsubst %/infra,%,$(wildcard platform/infra services/*/infra))
 # $(call timed,TITLE,COMMANDS): print TITLE, run COMMANDS, say how long they took.
 timed = echo "== $(1)"; start=$$SECONDS; $(2); echo "== $(1): passed in $$((SECONDS - start)) s"
 
-.PHONY: help env run test lint lint-style lint-types check-contracts $(PYTEST_STEPS) pipeline bench fuzz chaos conformance contracts synth lock clean
+.PHONY: help env run test lint lint-style lint-types check-contracts $(PYTEST_STEPS) pipeline bench fuzz chaos conformance contracts catalog synth lock clean
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -95,6 +95,9 @@ contracts: env  ## regenerate the pydantic models and check the contracts
 	$(RUN) ordermesh contracts codegen
 	$(RUN) ordermesh contracts check
 	$(RUN) ordermesh openapi
+
+catalog: env  ## write the event catalog's static site into build/catalog (ordermesh up serves it at /catalog)
+	$(RUN) ordermesh catalog build
 
 lock:  ## re-resolve uv.lock after a dependency change
 	env -u UV_FROZEN $(UV) lock
