@@ -2,8 +2,8 @@
 
 ``system`` has ``up``, ``seed``, ``demo`` and ``openapi``; ``chaos`` the chaos suite;
 ``events`` the bus's events and ``replay``; ``dlq`` the dead-letter queues; ``sfn`` the Step
-Functions executions; ``lake`` the data lake's tables and SQL;
-``catalog`` the event catalog's site; ``common`` what they share.
+Functions executions; ``trace`` one order's causal chain; ``lake`` the data lake's tables and
+SQL; ``catalog`` the event catalog's site; ``common`` what they share.
 ``contracts`` comes from ``ordermesh_contracts.cli``.
 """
 
@@ -14,7 +14,7 @@ from ordermesh_contracts.cli import app as contracts_app
 from ordermesh_contracts.cli import print_problems
 from ordermesh_contracts.errors import ContractError
 
-from ordermesh_platform.cli import alerts, catalog, chaos, dlq, events, lake, sfn, system
+from ordermesh_platform.cli import alerts, catalog, chaos, dlq, events, lake, sfn, system, trace
 
 app = typer.Typer(
     help="ordermesh: an event-driven order platform, and its local runtime.", no_args_is_help=True
@@ -27,6 +27,7 @@ app.command("seed")(system.seed)
 app.command("demo")(system.demo)
 app.command("openapi")(system.openapi)
 app.command("chaos")(chaos.chaos)
+app.command("trace")(trace.trace)
 app.command("replay")(events.replay)
 app.add_typer(events.app, name="events")
 app.add_typer(dlq.app, name="dlq")

@@ -26,6 +26,7 @@ import logging
 import sqlite3
 import sys
 import threading
+import time
 import traceback
 import uuid
 from collections.abc import Callable
@@ -39,6 +40,7 @@ from ordermesh_platform.runtime.function_calls import (
     FunctionCall,
     FunctionError,
 )
+from ordermesh_platform.runtime.invocation_log import InvocationLog, handled_by
 from ordermesh_platform.runtime.lambda_context import LambdaContext
 from ordermesh_platform.runtime.logs import FunctionLogs
 from ordermesh_platform.runtime.queues import Queues
@@ -136,6 +138,7 @@ class Functions:
         store.ensure_schema(SCHEMA)
         invocation_metrics.install()
         invocation_logging.install()
+        self.invocation_log = InvocationLog(store)
         self._settings: dict[str, FunctionSettings] = {}
         self._handlers: dict[str, Handler] = {}
         self._environments: dict[str, Environment] = {}
@@ -176,9 +179,11 @@ class Functions:
             return handler
 
     # --- synchronous --------------------------------------------------------------------------
-    def invoke(self, name: str, event: Any, *, request_id: str | None = None) -> Any:
+    def invoke(
+        self, name: str, event: Any, *, request_id: str | None = None, attempt: int = 1
+    ) -> Any:
         """Run the handler (RequestResponse); raises FunctionError if it raises or times out."""
-        return self.start(name, event, request_id=request_id).result()
+        return self.start(name, event, request_id=request_id, attempt=attempt).result()
 
     def start(
         self,
@@ -187,9 +192,11 @@ class Functions:
         *,
         request_id: str | None = None,
         notify: Callable[[], None] | None = None,
+        attempt: int = 1,
     ) -> FunctionCall:
         """Start a RequestResponse invoke on a handler thread (once the function is free) and
-        return at once; ``notify`` is called (on that thread) when the handler returns."""
+        return at once; ``notify`` is called (on that thread) when the handler returns. Once
+        the caller has its answer, the invocation is recorded in the invocation log."""
         settings = self.settings(name)
         handler = self._handler(name)
         context = LambdaContext(
@@ -204,6 +211,7 @@ class Functions:
 
         def run() -> None:
             result, error, trace = None, None, ""
+            started_at, began = self.clock.now(), time.perf_counter()
             with capture, invocation_metrics.scope(), invocation_logging.scope():
                 try:
                     result = handler(event, context)
@@ -211,10 +219,47 @@ class Functions:
                     error, trace = exc, traceback.format_exc()
                     if self.logs is not None:  # into the function's log, as Lambda logs it
                         sys.stderr.write(f"[ERROR] {type(exc).__name__}: {exc}\n{trace}")
+            duration = time.perf_counter() - began
             call.finish(result=result, error=error, trace=trace)
+            self._record(
+                name,
+                context.aws_request_id,
+                event,
+                attempt=attempt,
+                started_at=started_at,
+                duration=duration,
+                result=result,
+                error=error,
+            )
 
         self._environments[name].submit(call, run)
         return call
+
+    def _record(  # noqa: PLR0913 - one invocation's facts
+        self,
+        name: str,
+        request_id: str,
+        event: Any,
+        *,
+        attempt: int,
+        started_at: float,
+        duration: float,
+        result: Any,
+        error: BaseException | None,
+    ) -> None:
+        try:
+            self.invocation_log.record(
+                name,
+                request_id,
+                handled_by(event, attempt),
+                started_at=started_at,
+                duration=duration,
+                result=result,
+                error=error,
+                timed_out=duration > self.settings(name).timeout,
+            )
+        except Exception:  # the record is for people; the invocation itself is done
+            logger.exception("recording an invocation of %s failed", name)
 
     # --- asynchronous -------------------------------------------------------------------------
     def invoke_async(
@@ -302,7 +347,7 @@ class Functions:
         self, seq: int, name: str, request_id: str, payload: str, attempts: int, enqueued_at: float
     ) -> None:
         try:
-            self.invoke(name, json.loads(payload), request_id=request_id)
+            self.invoke(name, json.loads(payload), request_id=request_id, attempt=attempts + 1)
         except FunctionError as error:
             self._failed(
                 seq,

@@ -355,11 +355,13 @@ class LocalRuntime:
             self._stop.wait(HOUSEKEEPING_INTERVAL)
 
     def _housekeeping(self) -> None:
-        """Checkpoint the WAL every few seconds; drop expired messages and records each minute."""
+        """Checkpoint the WAL every few seconds; drop expired messages, records and invocation
+        log rows each minute."""
         now = self.clock.now()
         if now >= self._next_expiry:
             self.queues.expire()
             self.streams.expire()
+            self.functions.invocation_log.prune(now)
             self._next_expiry = now + 60
         self.store.checkpoint()
 

@@ -1,0 +1,1 @@
+"""One order followed across every service: ``ordermesh trace`` and ``/trace/<orderId>``."""
