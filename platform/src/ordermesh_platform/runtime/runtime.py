@@ -67,6 +67,7 @@ from ordermesh_platform.sfn.engine import EXECUTIONS_CHANNEL, StepFunctions
 from ordermesh_platform.shared.aws import AwsError, state_machine_arn
 from ordermesh_platform.shared.clock import Clock, SystemClock
 from ordermesh_platform.shared.store import DEFAULT_DIR, Store
+from ordermesh_platform.trace import page as trace_page
 
 logger = logging.getLogger(__name__)
 
@@ -394,8 +395,8 @@ class LocalRuntime:
 
     def http_app(self) -> Starlette:
         """The AWS endpoints (POST /: EventBridge and Step Functions by ``X-Amz-Target``, SNS by
-        a form's ``Action``), the services' HTTP APIs, the operators' dashboard and the event
-        catalog (``/catalog``, when wired from a checkout) on one app."""
+        a form's ``Action``), the services' HTTP APIs, the operators' dashboard, the order trace
+        and the event catalog (``/catalog``, when wired from a checkout) on one app."""
         gateway = HttpApiGateway(self.functions, self.routes)
         aws = aws_endpoint(self.bus, self.sfn, self.topics)
         methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
@@ -404,6 +405,7 @@ class LocalRuntime:
                 Route("/", aws, methods=["POST"]),
                 Route("/openapi/{service}.json", self._openapi, methods=["GET"]),
                 *dashboard.routes(self),
+                *trace_page.routes(self),
                 *(catalog_routes(self, self.project_root) if self.project_root else ()),
                 Route("/{path:path}", gateway.endpoint, methods=methods),
             ]
