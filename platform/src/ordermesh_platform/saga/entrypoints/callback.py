@@ -19,6 +19,7 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from ordermesh_contracts.tracing import annotate
 
 from ordermesh_platform.saga import bootstrap, service
 from ordermesh_platform.saga.entrypoints import logger, metrics, tracer
@@ -27,8 +28,10 @@ from ordermesh_platform.saga.replies import decide
 processor = BatchProcessor(event_type=EventType.SQS)
 
 
+@tracer.capture_method
 def record_handler(record: SQSRecord) -> None:
     event = json.loads(record.body)
+    annotate(tracer, event)  # a subsegment per reply, found by its order in X-Ray
     decision = decide(event)
     if decision is None:
         logger.warning("a reply without a task token", extra={"eventId": event.get("id")})

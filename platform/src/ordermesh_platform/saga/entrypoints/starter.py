@@ -9,6 +9,7 @@ from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from ordermesh_contracts.models.order.order_placed_v2 import OrderPlacedDetail
 from ordermesh_contracts.parsing import ContractEventBridgeEnvelope
+from ordermesh_contracts.tracing import annotate
 
 from ordermesh_platform.saga import bootstrap, service
 from ordermesh_platform.saga.entrypoints import CORRELATION_ID, logger, metrics, tracer
@@ -19,6 +20,7 @@ from ordermesh_platform.saga.entrypoints import CORRELATION_ID, logger, metrics,
 @metrics.log_metrics
 @event_parser(model=OrderPlacedDetail, envelope=ContractEventBridgeEnvelope)
 def handler(placed: OrderPlacedDetail, _context: LambdaContext) -> dict[str, Any]:
+    annotate(tracer, placed)
     started = service.start(bootstrap.sagas(), service.input_for(placed))
     name = "SagasStarted" if started.created else "DuplicateSagaStarts"
     metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)

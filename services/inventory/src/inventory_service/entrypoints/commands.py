@@ -25,6 +25,7 @@ from ordermesh_contracts.models.saga.release_inventory_v1 import ReleaseInventor
 from ordermesh_contracts.models.saga.reserve_inventory_v1 import ReserveInventoryDetail
 from ordermesh_contracts.parsing import parse_detail
 from ordermesh_contracts.publishing import Outgoing
+from ordermesh_contracts.tracing import annotate
 
 from inventory_service import bootstrap
 from inventory_service.domain.events import DomainEvent
@@ -36,8 +37,10 @@ from inventory_service.service_layer.reserve import reserve_inventory
 processor = BatchProcessor(event_type=EventType.SQS)
 
 
+@tracer.capture_method
 def record_handler(record: SQSRecord) -> None:
     detail = parse_detail(record.body)
+    annotate(tracer, detail)  # a subsegment per command, found by its order in X-Ray
     container = bootstrap.container()
     produced: tuple[DomainEvent, ...]
     if isinstance(detail, ReserveInventoryDetail):

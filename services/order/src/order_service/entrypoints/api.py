@@ -60,6 +60,8 @@ def place_order(
     if placed.created:
         metrics.add_metric(name="OrdersPlaced", unit=MetricUnit.Count, value=1)
     container.relay.kick()
+    tracer.put_annotation("orderId", placed.order.order_id)  # its correlation id too
+    tracer.put_annotation("correlationId", placed.order.order_id)
     location = f"/orders/{placed.order.order_id}"
     return Response(202, "application/json", order_view(placed.order), {"Location": location})
 

@@ -27,6 +27,7 @@ from ordermesh_contracts.models.saga.authorize_payment_v1 import AuthorizePaymen
 from ordermesh_contracts.models.saga.refund_payment_v1 import RefundPaymentDetail
 from ordermesh_contracts.parsing import parse_detail
 from ordermesh_contracts.publishing import Outgoing
+from ordermesh_contracts.tracing import annotate
 
 from payment_service import bootstrap
 from payment_service.domain.breaker import BreakerStatus
@@ -49,8 +50,10 @@ def _handle(detail: AuthorizePaymentDetail | RefundPaymentDetail) -> PaymentEven
     return refund_payment(refund, c.payments, c.provider, c.resilience)
 
 
+@tracer.capture_method
 def record_handler(record: SQSRecord) -> None:
     detail = parse_detail(record.body)
+    annotate(tracer, detail)  # a subsegment per command, found by its order in X-Ray
     if not isinstance(detail, AuthorizePaymentDetail | RefundPaymentDetail):
         logger.warning("not a command of this service", extra={"type": type(detail).__name__})
         return
