@@ -1,7 +1,8 @@
 """Every handler that takes an order's events traces each one in a subsegment of its own,
 annotated with the order id and the event's correlation, causation and event ids, so X-Ray finds
-an order's segments in every service by ``annotation.orderId`` (powertools' Tracer is off in
-tests: a spy takes the calls, and the handler is stopped where its use case would begin)."""
+an order's segments in every service by ``annotation.orderId``, and logs it under its
+correlation id, which Logs Insights filters on (powertools' Tracer is off in tests: spies take
+the calls, and the handler is stopped where its use case would begin)."""
 
 from __future__ import annotations
 
@@ -54,6 +55,8 @@ def test_each_event_is_annotated_with_its_order_and_ids_before_it_is_handled(
     monkeypatch.setattr(
         entrypoint.tracer, "put_annotation", lambda key, value: annotations.append((key, value))
     )
+    correlation: list[str | None] = []
+    monkeypatch.setattr(entrypoint.logger, "set_correlation_id", correlation.append)
     monkeypatch.setattr(entrypoint.bootstrap, root, _reached)
     with pytest.raises(UseCaseReachedError):
         entrypoint.record_handler(SQSRecord({"messageId": "m-1", "body": json.dumps(event)}))
@@ -64,6 +67,7 @@ def test_each_event_is_annotated_with_its_order_and_ids_before_it_is_handled(
         ("causationId", metadata["causationId"]),
         ("eventId", metadata["eventId"]),
     ]
+    assert correlation == [metadata["correlationId"]]
 
 
 def _reached(*_args: Any) -> Any:

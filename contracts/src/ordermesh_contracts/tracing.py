@@ -1,7 +1,8 @@
-"""X-Ray annotations that find one order: a handler puts the order id and the event's
-correlation, causation and event ids on its trace segment, so ``annotation.orderId = "..."``
-finds every segment of the order in X-Ray, across services (annotations are indexed; metadata
-is not). Powertools' ``Tracer`` does nothing with them where tracing is off (tests, the local
+"""What finds one order in AWS: a handler puts the order id and the event's correlation,
+causation and event ids on its trace segment, so ``annotation.orderId = "..."`` finds every
+segment of the order in X-Ray, across services (annotations are indexed; metadata is not), and
+gives its log lines the event's correlation id (``correlation_id``, which Logs Insights filters
+on). Powertools' ``Tracer`` does nothing with them where tracing is off (tests, the local
 runtime)."""
 
 from __future__ import annotations
@@ -14,6 +15,12 @@ class Annotates(Protocol):
     """What of powertools' ``Tracer`` is used here."""
 
     def put_annotation(self, key: str, value: str) -> None: ...
+
+
+class Correlates(Protocol):
+    """What of powertools' ``Logger`` is used here."""
+
+    def set_correlation_id(self, value: str | None) -> None: ...
 
 
 def trace_ids(detail: Any) -> dict[str, str]:
@@ -43,3 +50,9 @@ def annotate(tracer: Annotates, detail: Any) -> None:
     """Put the event's ids on the current segment (a record's subsegment in a batch)."""
     for key, value in trace_ids(detail).items():
         tracer.put_annotation(key, value)
+
+
+def follow(detail: Any, *, tracer: Annotates, logger: Correlates) -> None:
+    """Annotate the current segment with the event's ids and log under its correlation id."""
+    annotate(tracer, detail)
+    logger.set_correlation_id(trace_ids(detail).get("correlationId"))

@@ -19,7 +19,7 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from ordermesh_contracts.tracing import annotate
+from ordermesh_contracts.tracing import follow
 
 from ordermesh_platform.saga import bootstrap, service
 from ordermesh_platform.saga.entrypoints import logger, metrics, tracer
@@ -31,7 +31,8 @@ processor = BatchProcessor(event_type=EventType.SQS)
 @tracer.capture_method
 def record_handler(record: SQSRecord) -> None:
     event = json.loads(record.body)
-    annotate(tracer, event)  # a subsegment per reply, found by its order in X-Ray
+    # a subsegment per reply and its log lines, found by the order in X-Ray and Logs Insights
+    follow(event, tracer=tracer, logger=logger)
     decision = decide(event)
     if decision is None:
         logger.warning("a reply without a task token", extra={"eventId": event.get("id")})

@@ -25,7 +25,7 @@ from ordermesh_contracts.models.saga.release_inventory_v1 import ReleaseInventor
 from ordermesh_contracts.models.saga.reserve_inventory_v1 import ReserveInventoryDetail
 from ordermesh_contracts.parsing import parse_detail
 from ordermesh_contracts.publishing import Outgoing
-from ordermesh_contracts.tracing import annotate
+from ordermesh_contracts.tracing import follow
 
 from inventory_service import bootstrap
 from inventory_service.domain.events import DomainEvent
@@ -40,7 +40,8 @@ processor = BatchProcessor(event_type=EventType.SQS)
 @tracer.capture_method
 def record_handler(record: SQSRecord) -> None:
     detail = parse_detail(record.body)
-    annotate(tracer, detail)  # a subsegment per command, found by its order in X-Ray
+    # a subsegment per command and its log lines, found by the order in X-Ray and Logs Insights
+    follow(detail, tracer=tracer, logger=logger)
     container = bootstrap.container()
     produced: tuple[DomainEvent, ...]
     if isinstance(detail, ReserveInventoryDetail):

@@ -19,7 +19,7 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from ordermesh_contracts.parsing import parse_detail
-from ordermesh_contracts.tracing import annotate
+from ordermesh_contracts.tracing import follow
 
 from order_service import bootstrap
 from order_service.entrypoints import logger, metrics, tracer
@@ -31,7 +31,8 @@ processor = BatchProcessor(event_type=EventType.SQS)
 @tracer.capture_method
 def record_handler(record: SQSRecord) -> None:
     detail = parse_detail(record.body)
-    annotate(tracer, detail)  # a subsegment per event, found by its order in X-Ray
+    # a subsegment per event and its log lines, found by the order in X-Ray and Logs Insights
+    follow(detail, tracer=tracer, logger=logger)
     container = bootstrap.container()
     saga_outcomes.apply(detail, container.ports())
     container.relay.kick()

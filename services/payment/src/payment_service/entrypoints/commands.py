@@ -27,7 +27,7 @@ from ordermesh_contracts.models.saga.authorize_payment_v1 import AuthorizePaymen
 from ordermesh_contracts.models.saga.refund_payment_v1 import RefundPaymentDetail
 from ordermesh_contracts.parsing import parse_detail
 from ordermesh_contracts.publishing import Outgoing
-from ordermesh_contracts.tracing import annotate
+from ordermesh_contracts.tracing import follow
 
 from payment_service import bootstrap
 from payment_service.domain.breaker import BreakerStatus
@@ -53,7 +53,8 @@ def _handle(detail: AuthorizePaymentDetail | RefundPaymentDetail) -> PaymentEven
 @tracer.capture_method
 def record_handler(record: SQSRecord) -> None:
     detail = parse_detail(record.body)
-    annotate(tracer, detail)  # a subsegment per command, found by its order in X-Ray
+    # a subsegment per command and its log lines, found by the order in X-Ray and Logs Insights
+    follow(detail, tracer=tracer, logger=logger)
     if not isinstance(detail, AuthorizePaymentDetail | RefundPaymentDetail):
         logger.warning("not a command of this service", extra={"type": type(detail).__name__})
         return
