@@ -203,3 +203,15 @@ def test_a_look_at_a_rate_needs_its_trials_and_the_part_gone() -> None:
     with pytest.raises(ValueError, match="elapsed"):
         model.peek(START, 0.5, 20, elapsed=0.0)
     assert model.peek(START, 1.0, 20, elapsed=0.5).status is Status.WARMING_UP
+
+
+def test_a_look_never_finds_a_fall_in_a_count_before_its_window_ends() -> None:
+    """Half a minute gone with 10 orders of the 150 expected: as far below as a look could see,
+    and not anomalous (the window may have started unobserved); as a whole window it is."""
+    model = _warm_orders_model()
+    at = START + 2 * DAY * MINUTE
+    look = model.peek(at, 10.0, elapsed=0.5)
+    assert look.deviation is not None
+    assert look.deviation < -12.5
+    assert look.status is Status.NORMAL
+    assert model.observe(at, 10.0).anomalous

@@ -210,7 +210,9 @@ class AnomalyModel:
         (0 to 1), learning nothing. A count is compared with the expected count of the part
         gone (and reported as a whole window's, scaled up); a rate or a mean of the items so far
         is a sample like any other. The window alone is scored (no scan), and it is anomalous
-        only at ``early_factor`` times the threshold."""
+        only at ``early_factor`` times the threshold. A count below what was expected is not
+        anomalous before the window ends: events not seen yet are no evidence of a fall while
+        the window may have started unobserved (a consumer or a shop starting late in it)."""
         kind = self.config.kind
         if kind.weighted and weight is None:
             raise ValueError(f"a {kind} series needs the count behind each value (weight)")
@@ -226,6 +228,8 @@ class AnomalyModel:
         deviation = kind.residual(value, expected * part, items) / math.sqrt(self._dispersion)
         score = abs(deviation)
         anomalous = score >= self.config.threshold * self.config.early_factor
+        if kind is SeriesKind.COUNT and deviation < 0:
+            anomalous = False
         status = Status.ANOMALOUS if anomalous else Status.NORMAL
         return Verdict(at, value / part, status, expected, deviation, score)
 
