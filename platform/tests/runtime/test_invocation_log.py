@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from ordermesh_platform.runtime.function_calls import FunctionError
 from ordermesh_platform.runtime.functions import Functions, FunctionSettings
-from ordermesh_platform.runtime.invocation_log import InvocationLog, handled_by
+from ordermesh_platform.runtime.invocation_log import Handled, InvocationLog, handled_by
 from ordermesh_platform.runtime.lambda_context import LambdaContext
 from ordermesh_platform.runtime.queues import Queues
 from ordermesh_platform.runtime.shapes import sqs_event
@@ -151,3 +151,47 @@ def wait_for_rows(log: InvocationLog, ids: list[str], count: int) -> None:
             return
         threading.Event().wait(0.01)
     pytest.fail(f"expected {count} rows for {ids}")
+
+
+def _stream_batch(ids: list[str]) -> list[Handled]:
+    return [Handled(i, "kinesis:analytics", 1, str(n)) for n, i in enumerate(ids)]
+
+
+def test_a_stream_batch_is_one_row_and_each_of_its_events_is_found(
+    store: Store, clock: ManualClock
+) -> None:
+    # Given an invocation of a stream consumer that handled 300 events, one of them failing
+    log = InvocationLog(store)
+    ids = [f"evt-{n}" for n in range(300)]
+    log.record(
+        "kpis",
+        "req-1",
+        _stream_batch(ids),
+        started_at=clock.now(),
+        duration=0.2,
+        result={"batchItemFailures": [{"itemIdentifier": "7"}]},
+        error=None,
+        timed_out=False,
+    )
+    # Then it is written as two rows (the records that ended alike, and the failed one)
+    rows = store.connection().execute("SELECT COUNT(*) FROM invocation_log").fetchone()[0]
+    assert rows == 2
+    # And every event is found with the invocation that handled it and its own outcome
+    found = {run.handled_id: run for run in log.handling(["evt-0", "evt-7", "evt-299"])}
+    assert set(found) == {"evt-0", "evt-7", "evt-299"}
+    assert {run.request_id for run in found.values()} == {"req-1"}
+    assert (found["evt-7"].outcome, found["evt-299"].outcome) == ("item-failed", "ok")
+    # An id that is only a prefix of one in the batch is not found (evt-29 is, evt-2999 is not)
+    assert [run.handled_id for run in log.handling(["evt-2999", "evt-29"])] == ["evt-29"]
+
+
+def test_a_pruned_stream_batch_takes_its_ids_along(store: Store, clock: ManualClock) -> None:
+    log = InvocationLog(store, keep_seconds=60)
+    args = {"duration": 0.1, "result": None, "error": None, "timed_out": False}
+    log.record("kpis", "old", _stream_batch(["evt-a", "evt-b"]), started_at=clock.now(), **args)
+    clock.advance(120)
+    log.record("kpis", "new", _stream_batch(["evt-c", "evt-d"]), started_at=clock.now(), **args)
+    log.prune(clock.now())
+    assert [run.handled_id for run in log.handling(["evt-b", "evt-d"])] == ["evt-d"]
+    batches = store.connection().execute("SELECT COUNT(*) FROM invocation_batches").fetchone()[0]
+    assert batches == 1

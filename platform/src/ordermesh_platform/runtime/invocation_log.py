@@ -13,6 +13,8 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
+import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -33,7 +35,14 @@ CREATE TABLE IF NOT EXISTS invocation_log (
     error TEXT
 );
 CREATE INDEX IF NOT EXISTS invocation_log_handled ON invocation_log (handled_id);
-CREATE INDEX IF NOT EXISTS invocation_log_started ON invocation_log (started_at);
+-- A stream batch's records that ended alike are one row: its handled_id is the first record's
+-- event id, and every event id of them is here (space-separated), found by a text search.
+CREATE TABLE IF NOT EXISTS invocation_batches (
+    seq INTEGER PRIMARY KEY,
+    ids TEXT NOT NULL
+);
+-- No index on started_at: every row would pay for it, and the prune (once a minute) can scan.
+DROP INDEX IF EXISTS invocation_log_started;
 """
 
 KEEP_SECONDS = 86_400.0
@@ -85,12 +94,28 @@ def _parse(text: Any) -> Any:
         return None
 
 
+# ``"eventId": "<id>"`` in a record's JSON text: found by a search, not by parsing the whole event
+# (a stream batch of hundreds of records is parsed by its handler already; the log must not parse
+# it again). Contracts name no other member ``eventId``; the parse is the fallback.
+_EVENT_ID = re.compile(rb'"eventId"\s*:\s*"([^"\\]+)"')
+
+
+def _id_in(text: bytes | str | None) -> str | None:
+    if text is None:
+        return None
+    raw = text.encode() if isinstance(text, str) else text
+    found = _EVENT_ID.search(raw)
+    if found is not None:
+        return found.group(1).decode()
+    return event_id(_parse(raw))
+
+
 def _record(record: Any) -> Handled | None:
     if not isinstance(record, Mapping):
         return None
     origin = str(record.get("eventSourceARN", "")).rpartition(":")[2].rpartition("/")[2]
     if record.get("eventSource") == "aws:sqs":
-        found = event_id(_parse(record.get("body")))
+        found = _id_in(record.get("body"))
         attributes = record.get("attributes") or {}
         attempt = int(attributes.get("ApproximateReceiveCount", 1))
         item = record.get("messageId")
@@ -101,7 +126,7 @@ def _record(record: Any) -> Handled | None:
             data = base64.b64decode(str(kinesis.get("data", "")), validate=True)
         except (binascii.Error, ValueError):
             return None
-        found = event_id(_parse(data))
+        found = _id_in(data)
         item = kinesis.get("sequenceNumber")
         return Handled(found, f"kinesis:{origin}", 1, item) if found else None
     return None
@@ -162,23 +187,53 @@ class InvocationLog:
         failed = failed_items(result) if error is None else set()
         message = f"{type(error).__name__}: {error}"[:MAX_ERROR_CHARS] if error else None
         rows: list[Row] = []
+        batches: dict[tuple[str, str], list[str]] = {}  # stream records by (source, outcome)
         for item in handled:
             outcome = "error" if error is not None else "ok"
             if item.item is not None and item.item in failed:
                 outcome = "item-failed"
             if timed_out:
                 outcome = "timeout"
+            if item.source.startswith("kinesis:"):
+                batches.setdefault((item.source, outcome), []).append(item.id)
+                continue
             row = (function, request_id, item.id, item.source, item.attempt)
             rows.append((*row, started_at, duration, outcome, message))
-        self.record_rows(rows)
+        with self.store.write() as conn:
+            self._insert(conn, rows)
+            for (source, outcome), ids in batches.items():
+                first: Row = (
+                    function,
+                    request_id,
+                    ids[0],
+                    source,
+                    1,
+                    started_at,
+                    duration,
+                    outcome,
+                    message,
+                )
+                seq = self._insert(conn, [first])
+                if len(ids) > 1:
+                    conn.execute(
+                        "INSERT INTO invocation_batches VALUES (?, ?)", (seq, " ".join(ids))
+                    )
 
     def record_rows(self, rows: Iterable[Row]) -> None:
         with self.store.write() as conn:
-            conn.executemany(
-                "INSERT INTO invocation_log (function, request_id, handled_id, source, attempt, "
-                "started_at, duration, outcome, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                list(rows),
-            )
+            self._insert(conn, list(rows))
+
+    @staticmethod
+    def _insert(conn: sqlite3.Connection, rows: list[Row]) -> int | None:
+        """Insert ``rows``; the last one's seq."""
+        if not rows:
+            return None
+        cursor = conn.executemany(
+            "INSERT INTO invocation_log (function, request_id, handled_id, source, attempt, "
+            "started_at, duration, outcome, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+        return cursor.lastrowid
 
     def handling(self, ids: Iterable[str]) -> list[Run]:
         """The invocations that handled any of ``ids``, oldest first."""
@@ -187,13 +242,27 @@ class InvocationLog:
             return []
         conn = self.store.connection()
         marks = ", ".join("?" * len(wanted))
-        rows = conn.execute(
-            "SELECT function, request_id, handled_id, source, attempt, started_at, duration, "  # noqa: S608 - placeholders only
-            f"outcome, error FROM invocation_log WHERE handled_id IN ({marks}) "
-            "ORDER BY started_at, seq",
+        columns = "function, request_id, handled_id, source, attempt, started_at, duration, outcome"
+        found = conn.execute(
+            f"SELECT seq, {columns}, error FROM invocation_log "  # noqa: S608 - placeholders only
+            f"WHERE handled_id IN ({marks})",
             wanted,
         ).fetchall()
-        return [Run(*row) for row in rows]
+        runs = {(row[0], row[3]): Run(*row[1:]) for row in found}
+        for id_ in wanted:  # a stream batch's other records: a text search of its ids
+            for row in conn.execute(
+                f"SELECT b.ids, l.seq, {columns}, error FROM invocation_batches b "  # noqa: S608 - placeholders only
+                "JOIN invocation_log l ON l.seq = b.seq WHERE instr(b.ids, ?) > 0",
+                (id_,),
+            ):
+                if id_ in row[0].split(" "):
+                    function, request_id, _, source, attempt, started, took, outcome, error = row[
+                        2:
+                    ]
+                    runs[(row[1], id_)] = Run(
+                        function, request_id, id_, source, attempt, started, took, outcome, error
+                    )
+        return [run for _, run in sorted(runs.items(), key=lambda kv: (kv[1].started_at, kv[0]))]
 
     def prune(self, now: float) -> None:
         """Drop rows older than ``keep_seconds``, then all but the newest ``keep_rows``."""
@@ -204,4 +273,7 @@ class InvocationLog:
             conn.execute(
                 "DELETE FROM invocation_log WHERE seq <= (SELECT MAX(seq) FROM invocation_log) - ?",
                 (self.keep_rows,),
+            )
+            conn.execute(
+                "DELETE FROM invocation_batches WHERE seq < (SELECT MIN(seq) FROM invocation_log)"
             )

@@ -63,9 +63,10 @@ def archived_events(runtime: LocalRuntime, correlation_id: str) -> list[Archived
     rows = (
         runtime.store.connection()
         .execute(
-            "SELECT event, received_at FROM archive "
-            "WHERE json_extract(event, '$.detail.metadata.correlationId') = ? ORDER BY seq",
-            (correlation_id,),
+            # the text search first (no JSON parsed), then the member for the rows it finds
+            "SELECT event, received_at FROM archive WHERE instr(event, ?) > 0 "
+            "AND json_extract(event, '$.detail.metadata.correlationId') = ? ORDER BY seq",
+            (correlation_id, correlation_id),
         )
         .fetchall()
     )
