@@ -36,7 +36,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import reference
-from ordermesh_platform.provider_simulator import ProviderSimulator, SimulatorSettings
+from ordermesh_platform.provider_settings import SimulatorSettings
+from ordermesh_platform.provider_simulator import ProviderSimulator
 from ordermesh_platform.runtime.server import BackgroundServer
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Self
 
-from ordermesh_platform.provider_simulator import ProviderSimulator, SimulatorSettings
+from ordermesh_platform.provider_settings import SimulatorSettings
+from ordermesh_platform.provider_simulator import ProviderSimulator
 from ordermesh_platform.runtime.http_api import call
 from ordermesh_platform.runtime.runtime import LocalRuntime, RuntimeOptions
 from ordermesh_platform.runtime.server import BackgroundServer

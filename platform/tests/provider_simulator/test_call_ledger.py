@@ -6,7 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 import urllib3
-from ordermesh_platform.provider_simulator import ProviderSimulator, SimulatorSettings
+from ordermesh_platform.provider_settings import SimulatorSettings
+from ordermesh_platform.provider_simulator import ProviderSimulator
 from ordermesh_platform.shared.clock import ManualClock
 from tests.provider_simulator.test_provider_simulator import Provider, _serve
 

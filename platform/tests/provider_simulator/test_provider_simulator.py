@@ -14,12 +14,12 @@ from typing import Any
 
 import pytest
 import urllib3
-from ordermesh_platform.provider_simulator import (
+from ordermesh_platform.provider_settings import (
     DEFAULT_DECLINE_RULES,
     DeclineRule,
-    ProviderSimulator,
     SimulatorSettings,
 )
+from ordermesh_platform.provider_simulator import ProviderSimulator
 from ordermesh_platform.runtime.server import BackgroundServer
 from ordermesh_platform.shared.clock import ManualClock
 

@@ -29,7 +29,8 @@ from ordermesh_platform.chaos.scenario import (
     Fault,
     Plan,
 )
-from ordermesh_platform.provider_simulator import ProviderSimulator, SimulatorSettings
+from ordermesh_platform.provider_settings import SimulatorSettings
+from ordermesh_platform.provider_simulator import ProviderSimulator
 from ordermesh_platform.runtime.faults import FaultSettings, FunctionFaults, read_fault_log
 from ordermesh_platform.runtime.queues import QueueDepth
 from ordermesh_platform.runtime.runtime import LocalRuntime, RuntimeOptions
