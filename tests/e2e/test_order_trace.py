@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from typing import Any
 
 from ordermesh_platform.system import LocalSystem
@@ -98,3 +99,30 @@ def test_the_trace_endpoint_serves_the_same_chain(client: Client) -> None:
     status, unknown, _ = client.request("GET", "/platform/trace/ord_UNKNOWN")
     assert status == 404, unknown
     assert unknown["spans"] == []
+
+
+def test_the_trace_shows_the_analytics_stream_batch_that_counted_the_order(
+    client: Client,
+) -> None:
+    # Given an order placed and confirmed, and the analytics consumer's stream batches after it
+    order_id = placed_and_settled(client)
+    deadline = time.monotonic() + 60
+    while True:
+        status, trace, _ = client.request("GET", f"/platform/trace/{order_id}")
+        assert status == 200, trace
+        spans = trace["spans"]
+        streamed = [s for s in spans if s["detail"].get("source") == "kinesis:ordermesh-analytics"]
+        if len(streamed) >= 2 or time.monotonic() > deadline:  # OrderPlaced, OrderConfirmed, ...
+            break
+        time.sleep(0.5)
+    # Then each batch that held one of the order's events is an invocation below its delivery
+    assert len(streamed) >= 2, [(s["kind"], s["name"]) for s in spans]
+    by_id = {s["id"]: s for s in spans}
+    for span in streamed:
+        assert span["detail"]["outcome"] == "ok"
+        assert span["durationMs"] >= 0
+        delivery = by_id[span["parent"]]
+        assert delivery["kind"] == "delivery"
+        assert delivery["detail"]["target"] == "stream:ordermesh-analytics"
+    placed = by_id[by_id[streamed[0]["parent"]]["parent"]]
+    assert placed["name"].startswith("OrderPlaced")

@@ -3,7 +3,6 @@ how it ended, kept for ``ordermesh trace`` and pruned."""
 
 from __future__ import annotations
 
-import base64
 import json
 import threading
 from typing import Any
@@ -11,10 +10,12 @@ from typing import Any
 import pytest
 from ordermesh_platform.runtime.function_calls import FunctionError
 from ordermesh_platform.runtime.functions import Functions, FunctionSettings
-from ordermesh_platform.runtime.invocation_log import Handled, InvocationLog, handled_by
+from ordermesh_platform.runtime.invocation_log import InvocationLog, handled_by, stream_batch
 from ordermesh_platform.runtime.lambda_context import LambdaContext
 from ordermesh_platform.runtime.queues import Queues
 from ordermesh_platform.runtime.shapes import sqs_event
+from ordermesh_platform.runtime.stream_consumer import kinesis_event
+from ordermesh_platform.runtime.streams import Streams, sequence_position
 from ordermesh_platform.shared.clock import ManualClock
 from ordermesh_platform.shared.store import Store
 
@@ -57,15 +58,32 @@ def test_an_sqs_batch_handled_each_body_with_its_receive_count(
     assert [h.item for h in handled] == [m.message_id for m in batch]
 
 
-def test_a_kinesis_batch_handled_each_record() -> None:
-    data = base64.b64encode(json.dumps(bus_event("evt-9")).encode()).decode()
+def test_a_kinesis_batch_is_its_shard_and_first_and_last_positions(
+    store: Store, clock: ManualClock
+) -> None:
+    records = put_events(Streams(store, clock), [f"evt-{n}" for n in range(3)])
+    event = kinesis_event(records, function="kpis")
+    batch = stream_batch(event)
+    assert batch is not None
+    positions = [sequence_position(r.sequence_number) for r in records]
+    assert (batch.stream, batch.shard, batch.first, batch.last) == (
+        "analytics",
+        0,
+        positions[0],
+        positions[-1],
+    )
+    assert handled_by(event) == []  # its records are not read one by one
+
+
+def test_a_kinesis_event_of_foreign_records_is_no_batch() -> None:
     record = {
         "eventSource": "aws:kinesis",
+        "eventID": "shardId-000000000000:42",
         "eventSourceARN": "arn:aws:kinesis:us-east-1:000000000000:stream/analytics",
-        "kinesis": {"data": data, "sequenceNumber": "42"},
+        "kinesis": {"data": "", "sequenceNumber": "42"},
     }
-    [handled] = handled_by({"Records": [record]})
-    assert (handled.id, handled.source, handled.item) == ("evt-9", "kinesis:analytics", "42")
+    assert stream_batch({"Records": [record]}) is None
+    assert stream_batch({"Records": []}) is None
 
 
 def test_bodies_that_are_not_events_handle_nothing() -> None:
@@ -153,45 +171,78 @@ def wait_for_rows(log: InvocationLog, ids: list[str], count: int) -> None:
     pytest.fail(f"expected {count} rows for {ids}")
 
 
-def _stream_batch(ids: list[str]) -> list[Handled]:
-    return [Handled(i, "kinesis:analytics", 1, str(n)) for n, i in enumerate(ids)]
+def put_events(
+    streams: Streams, ids: list[str], *, stream: str = "analytics", shard: int = 0
+) -> list[Any]:
+    """``ids`` as bus events on one shard of ``stream`` (of two), read back as a consumer
+    reads them."""
+    if stream not in streams.names():
+        streams.create(stream, shard_count=2)
+    for id_ in ids:
+        data = json.dumps(bus_event(id_)).encode()
+        streams.put_record(stream, id_, data, explicit_hash_key=str(shard * 2**127))
+    return streams.read(stream, f"shardId-{shard:012d}")[-len(ids) :]
+
+
+def record_batch(log: InvocationLog, records: list[Any], request_id: str, **facts: Any) -> None:
+    batch = stream_batch(kinesis_event(records, function="kpis"))
+    assert batch is not None
+    defaults = {"duration": 0.2, "result": None, "error": None, "timed_out": False}
+    log.record("kpis", request_id, batch, **(defaults | facts))
 
 
 def test_a_stream_batch_is_one_row_and_each_of_its_events_is_found(
     store: Store, clock: ManualClock
 ) -> None:
     # Given an invocation of a stream consumer that handled 300 events, one of them failing
+    streams = Streams(store, clock)
     log = InvocationLog(store)
-    ids = [f"evt-{n}" for n in range(300)]
-    log.record(
-        "kpis",
-        "req-1",
-        _stream_batch(ids),
-        started_at=clock.now(),
-        duration=0.2,
-        result={"batchItemFailures": [{"itemIdentifier": "7"}]},
-        error=None,
-        timed_out=False,
-    )
-    # Then it is written as two rows (the records that ended alike, and the failed one)
+    records = put_events(streams, [f"evt-{n}" for n in range(300)])
+    log.record_rows([("f", "r", "evt-x", "event", 1, clock.now(), 0.1, "ok", None)] * 3)
+    failing = {"batchItemFailures": [{"itemIdentifier": records[7].sequence_number}]}
+    record_batch(log, records, "req-1", started_at=clock.now(), result=failing)
+    # Then it is written as one row
     rows = store.connection().execute("SELECT COUNT(*) FROM invocation_log").fetchone()[0]
-    assert rows == 2
+    assert rows == 1 + 3
     # And every event is found with the invocation that handled it and its own outcome
     found = {run.handled_id: run for run in log.handling(["evt-0", "evt-7", "evt-299"])}
     assert set(found) == {"evt-0", "evt-7", "evt-299"}
-    assert {run.request_id for run in found.values()} == {"req-1"}
+    assert {(run.request_id, run.source) for run in found.values()} == {
+        ("req-1", "kinesis:analytics")
+    }
     assert (found["evt-7"].outcome, found["evt-299"].outcome) == ("item-failed", "ok")
     # An id that is only a prefix of one in the batch is not found (evt-29 is, evt-2999 is not)
     assert [run.handled_id for run in log.handling(["evt-2999", "evt-29"])] == ["evt-29"]
 
 
-def test_a_pruned_stream_batch_takes_its_ids_along(store: Store, clock: ManualClock) -> None:
+def test_a_stream_event_is_found_only_in_the_batches_that_held_it(
+    store: Store, clock: ManualClock
+) -> None:
+    # Given two batches of one shard, the first failing whole and retried with the second
+    streams = Streams(store, clock)
+    log = InvocationLog(store)
+    first = put_events(streams, ["evt-a"])
+    put_events(streams, ["evt-e"], shard=1)  # inside the batches' positions, on another shard
+    put_events(streams, ["evt-f"], stream="other")  # and on another stream's first shard
+    first += put_events(streams, ["evt-b"])
+    second = put_events(streams, ["evt-c"])
+    record_batch(log, first, "req-1", started_at=clock.now(), error=RuntimeError("boom"))
+    clock.advance(1)
+    record_batch(log, first + second, "req-2", started_at=clock.now())
+    # Then each event is found in each batch that held it, with that batch's outcome
+    runs = [(r.handled_id, r.request_id, r.outcome) for r in log.handling(["evt-a", "evt-c"])]
+    assert runs == [("evt-a", "req-1", "error"), ("evt-a", "req-2", "ok"), ("evt-c", "req-2", "ok")]
+    # And the records of other shards between the batches' first and last were not in them
+    assert log.handling(["evt-e"]) == log.handling(["evt-f"]) == []
+
+
+def test_a_pruned_stream_batch_takes_its_range_along(store: Store, clock: ManualClock) -> None:
+    streams = Streams(store, clock)
     log = InvocationLog(store, keep_seconds=60)
-    args = {"duration": 0.1, "result": None, "error": None, "timed_out": False}
-    log.record("kpis", "old", _stream_batch(["evt-a", "evt-b"]), started_at=clock.now(), **args)
+    record_batch(log, put_events(streams, ["evt-a", "evt-b"]), "old", started_at=clock.now())
     clock.advance(120)
-    log.record("kpis", "new", _stream_batch(["evt-c", "evt-d"]), started_at=clock.now(), **args)
+    record_batch(log, put_events(streams, ["evt-c", "evt-d"]), "new", started_at=clock.now())
     log.prune(clock.now())
     assert [run.handled_id for run in log.handling(["evt-b", "evt-d"])] == ["evt-d"]
-    batches = store.connection().execute("SELECT COUNT(*) FROM invocation_batches").fetchone()[0]
-    assert batches == 1
+    ranges = store.connection().execute("SELECT COUNT(*) FROM invocation_ranges").fetchone()[0]
+    assert ranges == 1

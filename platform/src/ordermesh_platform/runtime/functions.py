@@ -40,7 +40,7 @@ from ordermesh_platform.runtime.function_calls import (
     FunctionCall,
     FunctionError,
 )
-from ordermesh_platform.runtime.invocation_log import InvocationLog, handled_by
+from ordermesh_platform.runtime.invocation_log import InvocationLog, handled_by, stream_batch
 from ordermesh_platform.runtime.lambda_context import LambdaContext
 from ordermesh_platform.runtime.logs import FunctionLogs
 from ordermesh_platform.runtime.queues import Queues
@@ -251,7 +251,7 @@ class Functions:
             self.invocation_log.record(
                 name,
                 request_id,
-                handled_by(event, attempt),
+                stream_batch(event) or handled_by(event, attempt),
                 started_at=started_at,
                 duration=duration,
                 result=result,

@@ -3,15 +3,16 @@ it started, how long it ran, and how it ended; what ``ordermesh trace`` follows 
 
 Lambda leaves this to X-Ray and CloudWatch; here every function runs in this process, so
 ``Functions.start`` writes a row per event an invocation handled once the handler returns (after
-its caller has the answer). An invocation that handled no event (a Step Functions Task call, a
-direct invoke) is not recorded. Rows are kept for a day and at most ``KEEP_ROWS`` of them:
-housekeeping prunes the rest (decision note 2026-12-05-order-tracing).
+its caller has the answer). A Kinesis batch is one row whatever its size, naming the stream, the
+shard and its first and last record positions: which events it held is found at trace time, in
+the stream's own records, so a stream consumer pays nothing per record for being traced. An
+invocation that handled no event (a Step Functions Task call, a direct invoke) is not recorded.
+Rows are kept for a day and at most ``KEEP_ROWS`` of them: housekeeping prunes the rest (decision
+note 2026-12-05-order-tracing).
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import re
 import sqlite3
@@ -19,6 +20,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ordermesh_platform.runtime import streams
+from ordermesh_platform.runtime.streams import SHARD_ID, StreamError, sequence_position
 from ordermesh_platform.shared.store import Store
 
 SCHEMA = """
@@ -35,12 +38,19 @@ CREATE TABLE IF NOT EXISTS invocation_log (
     error TEXT
 );
 CREATE INDEX IF NOT EXISTS invocation_log_handled ON invocation_log (handled_id);
--- A stream batch's records that ended alike are one row: its handled_id is the first record's
--- event id, and every event id of them is here (space-separated), found by a text search.
-CREATE TABLE IF NOT EXISTS invocation_batches (
+-- A Kinesis batch is one invocation_log row and this range of the shard's record positions
+-- (stream_records.position); ``failed`` lists the positions its batchItemFailures named.
+CREATE TABLE IF NOT EXISTS invocation_ranges (
     seq INTEGER PRIMARY KEY,
-    ids TEXT NOT NULL
+    stream TEXT NOT NULL,
+    shard INTEGER NOT NULL,
+    first_position INTEGER NOT NULL,
+    last_position INTEGER NOT NULL,
+    failed TEXT NOT NULL
 );
+CREATE INDEX IF NOT EXISTS invocation_ranges_last
+    ON invocation_ranges (stream, shard, last_position);
+DROP TABLE IF EXISTS invocation_batches;
 -- No index on started_at: every row would pay for it, and the prune (once a minute) can scan.
 DROP INDEX IF EXISTS invocation_log_started;
 """
@@ -58,9 +68,21 @@ class Handled:
     envelope's) or an HTTP request's id, where it came from, and which attempt this was."""
 
     id: str
-    source: str  # "event" | "http" | "sqs:<queue>" | "kinesis:<stream>"
+    source: str  # "event" | "http" | "sqs:<queue>"
     attempt: int = 1  # SQS: the message's receive count; async invokes: the attempt
-    item: str | None = None  # the batch item's identifier (SQS message id, Kinesis sequence)
+    item: str | None = None  # the batch item's identifier (an SQS message id)
+
+
+@dataclass(frozen=True)
+class StreamBatch:
+    """A Kinesis batch an invocation handled: its records are the shard's from position
+    ``first`` to ``last`` (a batch, a bisected half of one, or a retry from a failed item is
+    always a run of one shard's records in order)."""
+
+    stream: str
+    shard: int
+    first: int
+    last: int
 
 
 @dataclass(frozen=True)
@@ -111,29 +133,19 @@ def _id_in(text: bytes | str | None) -> str | None:
 
 
 def _record(record: Any) -> Handled | None:
-    if not isinstance(record, Mapping):
+    if not isinstance(record, Mapping) or record.get("eventSource") != "aws:sqs":
         return None
-    origin = str(record.get("eventSourceARN", "")).rpartition(":")[2].rpartition("/")[2]
-    if record.get("eventSource") == "aws:sqs":
-        found = _id_in(record.get("body"))
-        attributes = record.get("attributes") or {}
-        attempt = int(attributes.get("ApproximateReceiveCount", 1))
-        item = record.get("messageId")
-        return Handled(found, f"sqs:{origin}", attempt, item) if found else None
-    kinesis = record.get("kinesis")
-    if record.get("eventSource") == "aws:kinesis" and isinstance(kinesis, Mapping):
-        try:
-            data = base64.b64decode(str(kinesis.get("data", "")), validate=True)
-        except (binascii.Error, ValueError):
-            return None
-        found = _id_in(data)
-        item = kinesis.get("sequenceNumber")
-        return Handled(found, f"kinesis:{origin}", 1, item) if found else None
-    return None
+    origin = str(record.get("eventSourceARN", "")).rpartition(":")[2]
+    found = _id_in(record.get("body"))
+    attributes = record.get("attributes") or {}
+    attempt = int(attributes.get("ApproximateReceiveCount", 1))
+    item = record.get("messageId")
+    return Handled(found, f"sqs:{origin}", attempt, item) if found else None
 
 
 def handled_by(event: Any, attempt: int = 1) -> list[Handled]:
-    """What an invoke's event asks its handler to handle, in order."""
+    """What an invoke's event asks its handler to handle, in order (a Kinesis batch is not
+    read here, record by record: see ``stream_batch``)."""
     if not isinstance(event, Mapping):
         return []
     records = event.get("Records")
@@ -144,6 +156,34 @@ def handled_by(event: Any, attempt: int = 1) -> list[Handled]:
         return [Handled(str(context["requestId"]), "http", attempt)]
     found = event_id(event)
     return [Handled(found, "event", attempt)] if found else []
+
+
+def _stream_position(record: Any) -> tuple[str, int, int] | None:
+    """A Kinesis record's stream, shard index and position, from its ARN and ``eventID``."""
+    if not isinstance(record, Mapping) or record.get("eventSource") != "aws:kinesis":
+        return None
+    shard, _, sequence = str(record.get("eventID", "")).partition(":")
+    matched = SHARD_ID.fullmatch(shard)
+    if matched is None:
+        return None
+    try:
+        position = sequence_position(sequence)
+    except StreamError:
+        return None
+    stream = str(record.get("eventSourceARN", "")).rpartition("/")[2]
+    return stream, int(matched.group(1)), position
+
+
+def stream_batch(event: Any) -> StreamBatch | None:
+    """The Kinesis batch an invoke's event holds, from its first and last records only (None
+    when it holds none, or records this runtime's streams did not write)."""
+    records = event.get("Records") if isinstance(event, Mapping) else None
+    if not isinstance(records, list) or not records:
+        return None
+    first, last = _stream_position(records[0]), _stream_position(records[-1])
+    if first is None or last is None or first[:2] != last[:2]:
+        return None
+    return StreamBatch(first[0], first[1], first[2], last[2])
 
 
 def failed_items(result: Any) -> set[str]:
@@ -158,6 +198,26 @@ def failed_items(result: Any) -> set[str]:
     }
 
 
+def _failed_positions(result: Any) -> list[int]:
+    positions = []
+    for item in failed_items(result):
+        try:
+            positions.append(sequence_position(item))
+        except StreamError:
+            continue  # not a sequence number of the batch: nothing to mark
+    return sorted(positions)
+
+
+def _outcome(error: BaseException | None, *, timed_out: bool) -> str:
+    if timed_out:
+        return "timeout"
+    return "error" if error is not None else "ok"
+
+
+_COLUMNS = "function, request_id, handled_id, source, attempt, started_at, duration, outcome, error"
+_INSERT = f"INSERT INTO invocation_log ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"  # noqa: S608 - constant columns
+
+
 class InvocationLog:
     """The ``invocation_log`` table: written by ``Functions``, read by the trace."""
 
@@ -167,13 +227,14 @@ class InvocationLog:
         self.store = store
         self.keep_seconds = keep_seconds
         self.keep_rows = keep_rows
+        store.ensure_schema(streams.SCHEMA)  # a stream batch's events are read from its records
         store.ensure_schema(SCHEMA)
 
     def record(  # noqa: PLR0913 - one invocation's facts
         self,
         function: str,
         request_id: str,
-        handled: Sequence[Handled],
+        handled: Sequence[Handled] | StreamBatch,
         *,
         started_at: float,
         duration: float,
@@ -181,59 +242,70 @@ class InvocationLog:
         error: BaseException | None,
         timed_out: bool,
     ) -> None:
-        """One row per thing handled (nothing when the invocation handled nothing)."""
+        """One row per thing handled, or one for a whole stream batch (nothing when the
+        invocation handled nothing)."""
         if not handled:
             return
-        failed = failed_items(result) if error is None else set()
         message = f"{type(error).__name__}: {error}"[:MAX_ERROR_CHARS] if error else None
-        rows: list[Row] = []
-        batches: dict[tuple[str, str], list[str]] = {}  # stream records by (source, outcome)
-        for item in handled:
-            outcome = "error" if error is not None else "ok"
-            if item.item is not None and item.item in failed:
-                outcome = "item-failed"
-            if timed_out:
-                outcome = "timeout"
-            if item.source.startswith("kinesis:"):
-                batches.setdefault((item.source, outcome), []).append(item.id)
-                continue
-            row = (function, request_id, item.id, item.source, item.attempt)
-            rows.append((*row, started_at, duration, outcome, message))
+        outcome = _outcome(error, timed_out=timed_out)
+        if isinstance(handled, StreamBatch):
+            batch = handled
+            label = f"{batch.stream}/{batch.shard}:{batch.first}-{batch.last}"
+            source = f"kinesis:{batch.stream}"
+            row: Row = (
+                function,
+                request_id,
+                label,
+                source,
+                1,
+                started_at,
+                duration,
+                outcome,
+                message,
+            )
+            failed_at = [] if error is not None or timed_out else _failed_positions(result)
+            self._record_batch(row, batch, failed_at)
+            return
+        failed = failed_items(result) if error is None and not timed_out else set()
+        rows: list[Row] = [
+            (
+                function,
+                request_id,
+                item.id,
+                item.source,
+                item.attempt,
+                started_at,
+                duration,
+                "item-failed" if item.item is not None and item.item in failed else outcome,
+                message,
+            )
+            for item in handled
+        ]
+        self.record_rows(rows)
+
+    def _record_batch(self, row: Row, batch: StreamBatch, failed: list[int]) -> None:
         with self.store.write() as conn:
-            self._insert(conn, rows)
-            for (source, outcome), ids in batches.items():
-                first: Row = (
-                    function,
-                    request_id,
-                    ids[0],
-                    source,
-                    1,
-                    started_at,
-                    duration,
-                    outcome,
-                    message,
-                )
-                seq = self._insert(conn, [first])
-                if len(ids) > 1:
-                    conn.execute(
-                        "INSERT INTO invocation_batches VALUES (?, ?)", (seq, " ".join(ids))
-                    )
+            seq = conn.execute(_INSERT, row).lastrowid  # (executemany leaves lastrowid unset)
+            conn.execute(
+                "INSERT INTO invocation_ranges VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    seq,
+                    batch.stream,
+                    batch.shard,
+                    batch.first,
+                    batch.last,
+                    " ".join(map(str, failed)),
+                ),
+            )
 
     def record_rows(self, rows: Iterable[Row]) -> None:
         with self.store.write() as conn:
             self._insert(conn, list(rows))
 
     @staticmethod
-    def _insert(conn: sqlite3.Connection, rows: list[Row]) -> int | None:
-        """Insert ``rows``; the last one's seq."""
-        if not rows:
-            return None
-        cursor = conn.executemany(
-            "INSERT INTO invocation_log (function, request_id, handled_id, source, attempt, "
-            "started_at, duration, outcome, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            rows,
-        )
-        return cursor.lastrowid
+    def _insert(conn: sqlite3.Connection, rows: list[Row]) -> None:
+        if rows:
+            conn.executemany(_INSERT, rows)
 
     def handling(self, ids: Iterable[str]) -> list[Run]:
         """The invocations that handled any of ``ids``, oldest first."""
@@ -242,27 +314,53 @@ class InvocationLog:
             return []
         conn = self.store.connection()
         marks = ", ".join("?" * len(wanted))
-        columns = "function, request_id, handled_id, source, attempt, started_at, duration, outcome"
         found = conn.execute(
-            f"SELECT seq, {columns}, error FROM invocation_log "  # noqa: S608 - placeholders only
+            f"SELECT seq, {_COLUMNS} FROM invocation_log "  # noqa: S608 - placeholders only
             f"WHERE handled_id IN ({marks})",
             wanted,
         ).fetchall()
         runs = {(row[0], row[3]): Run(*row[1:]) for row in found}
-        for id_ in wanted:  # a stream batch's other records: a text search of its ids
-            for row in conn.execute(
-                f"SELECT b.ids, l.seq, {columns}, error FROM invocation_batches b "  # noqa: S608 - placeholders only
-                "JOIN invocation_log l ON l.seq = b.seq WHERE instr(b.ids, ?) > 0",
-                (id_,),
-            ):
-                if id_ in row[0].split(" "):
-                    function, request_id, _, source, attempt, started, took, outcome, error = row[
-                        2:
-                    ]
-                    runs[(row[1], id_)] = Run(
-                        function, request_id, id_, source, attempt, started, took, outcome, error
-                    )
+        for id_ in wanted:
+            for seq, run in self._stream_runs(conn, id_):
+                runs[(seq, id_)] = run
         return [run for _, run in sorted(runs.items(), key=lambda kv: (kv[1].started_at, kv[0]))]
+
+    def _stream_runs(self, conn: sqlite3.Connection, id_: str) -> list[tuple[int, Run]]:
+        """The stream batches that held the event ``id_``: its records are found in the
+        streams by a text search (then checked), and the batches by their position ranges."""
+        runs = []
+        records = conn.execute(
+            "SELECT position, stream, shard, data FROM stream_records WHERE instr(data, ?) > 0",
+            (id_.encode(),),
+        ).fetchall()
+        for position, stream, shard, data in records:
+            if _id_in(bytes(data)) != id_:
+                continue  # the id is in it, but not as its event id (a causation id, say)
+            for row in conn.execute(
+                f"SELECT r.failed, l.seq, {_COLUMNS.replace(', ', ', l.')} "  # noqa: S608 - constant columns
+                "FROM invocation_ranges r JOIN invocation_log l ON l.seq = r.seq "
+                "WHERE r.stream = ? AND r.shard = ? AND r.last_position >= ? "
+                "AND r.first_position <= ?",
+                (stream, shard, position, position),
+            ):
+                (
+                    failed,
+                    seq,
+                    function,
+                    request_id,
+                    _,
+                    source,
+                    attempt,
+                    started,
+                    took,
+                    outcome,
+                    error,
+                ) = row
+                if str(position) in failed.split(" "):
+                    outcome = "item-failed"
+                run = Run(function, request_id, id_, source, attempt, started, took, outcome, error)
+                runs.append((seq, run))
+        return runs
 
     def prune(self, now: float) -> None:
         """Drop rows older than ``keep_seconds``, then all but the newest ``keep_rows``."""
@@ -275,5 +373,6 @@ class InvocationLog:
                 (self.keep_rows,),
             )
             conn.execute(
-                "DELETE FROM invocation_batches WHERE seq < (SELECT MIN(seq) FROM invocation_log)"
+                "DELETE FROM invocation_ranges WHERE seq NOT IN (SELECT seq FROM invocation_log "
+                "WHERE source LIKE 'kinesis:%')"
             )

@@ -57,7 +57,7 @@ ITERATOR_LIFETIME = 300.0  # a shard iterator expires five minutes after it is r
 SEQUENCE_BASE = 49 * 10**54  # sequence numbers are this plus the record's position: 56 digits
 _STREAM_NAME = re.compile(r"[a-zA-Z0-9_.-]{1,128}")
 _HASH_KEY = re.compile(r"0|[1-9]\d{0,38}")
-_SHARD_ID = re.compile(r"shardId-(\d{12})")
+SHARD_ID = re.compile(r"shardId-(\d{12})")
 
 
 def stream_channel(stream: str) -> str:
@@ -164,7 +164,7 @@ class _Stream:
     created_at: float
 
     def shard_index(self, shard: str) -> int:
-        match = _SHARD_ID.fullmatch(shard)
+        match = SHARD_ID.fullmatch(shard)
         if match is None or int(match.group(1)) >= self.shard_count:
             raise StreamError(
                 "ResourceNotFoundException",
