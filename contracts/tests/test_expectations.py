@@ -98,4 +98,93 @@ def test_field_readers_lists_per_version_and_field_who_reads_it(catalog: Catalog
     ]
     reserve = readers[EventKey("ordermesh.saga", "ReserveInventory", 1)]
     assert "data.lines[].sku" in reserve
-    assert EventKey("ordermesh.order", "OrderPlaced", 1) not in readers  # nobody reads v1
+    placed_v1 = readers[EventKey("ordermesh.order", "OrderPlaced", 1)]
+    assert [p for p in placed_v1 if p.startswith("data.")] == []  # its data is read from v2 only
+
+
+STREAM_MANIFEST = """
+[service]
+name = "probe"
+source = "ordermesh.probe"
+
+[[stream_consumers]]
+name = "tally"
+stream = "ordermesh-analytics"
+handler = "probe:handler"
+
+[[stream_consumers.reads]]
+event = "*"
+fields = ["metadata.occurredAt"]
+
+[[stream_consumers.reads]]
+event = "EVENT"
+fields = ["data.orderId", "FIELD"]
+"""
+
+
+def write_stream_manifest(tmp_path: Path, event: str, field: str) -> Path:
+    path = tmp_path / "service.toml"
+    path.write_text(STREAM_MANIFEST.replace("EVENT", event).replace("FIELD", field))
+    return path
+
+
+def refused(path: Path, catalog: Catalog) -> list[str]:
+    """The problems ``load_manifest`` refuses the manifest with, given the catalog."""
+    with pytest.raises(ContractError) as raised:
+        load_manifest(path, catalog)
+    return [str(p) for p in raised.value.problems]
+
+
+def test_a_stream_consumer_reading_a_field_its_version_lacks_is_refused_at_load(
+    tmp_path: Path, catalog: Catalog
+) -> None:
+    path = write_stream_manifest(tmp_path, "OrderConfirmed@1", "data.total.colour")
+    assert refused(path, catalog) == [
+        (
+            f"{path}#/stream_consumers/0/reads/1/fields/1: stream consumer 'tally' reads "
+            "'data.total.colour', which OrderConfirmed@1 does not have: detail.data.total has no "
+            "field 'colour'"
+        )
+    ]
+
+
+def test_a_field_read_of_every_event_must_be_in_every_version(
+    tmp_path: Path, catalog: Catalog
+) -> None:
+    path = write_stream_manifest(tmp_path, "OrderConfirmed@1", "data.total.amount")
+    path.write_text(path.read_text().replace('"metadata.occurredAt"', '"metadata.taskToken"'))
+    load_manifest(path, catalog)  # every version's metadata may carry a task token
+    path.write_text(path.read_text().replace('"metadata.taskToken"', '"data.orderId"'))
+    assert any(
+        "'data.orderId', which StockLevelLow@1 does not have" in p for p in refused(path, catalog)
+    )
+
+
+def test_a_version_the_catalog_lacks_is_refused_at_load(tmp_path: Path, catalog: Catalog) -> None:
+    path = write_stream_manifest(tmp_path, "OrderConfirmed@9", "data.total.amount")
+    assert refused(path, catalog) == [
+        (
+            f"{path}#/stream_consumers/0/reads/1/event: stream consumer 'tally' reads fields of "
+            "OrderConfirmed@9: no such contract version"
+        )
+    ]
+
+
+def test_field_readers_lists_stream_consumers_rules_and_topic_subscriptions(
+    catalog: Catalog,
+) -> None:
+    manifests = [load_manifest(p) for p in discover_manifests(PROJECT_ROOT)]
+    readers = field_readers(manifests, catalog)
+    confirmed = readers[EventKey("ordermesh.order", "OrderConfirmed", 1)]
+    assert [str(c) for c in confirmed["data.total.amount"]] == ["analytics/kpis"]
+    for key in catalog.contracts:  # the analytics stream carries every event
+        assert "analytics/kpis" in [str(c) for c in readers[key]["metadata.occurredAt"]]
+    placed = readers[EventKey("ordermesh.order", "OrderPlaced", 2)]
+    assert [str(c) for c in placed["data.total.currency"]] == [
+        "analytics/kpis",
+        "platform/saga-start",
+    ]
+    declined = readers[EventKey("ordermesh.payment", "PaymentDeclined", 1)]
+    assert "platform/saga-replies" in [str(c) for c in declined["metadata.taskToken"]]
+    alert = readers[EventKey("ordermesh.analytics", "AnomalyDetected", 1)]
+    assert [str(c) for c in alert["data.window.start"]] == ["platform/ordermesh-alerts/log"]

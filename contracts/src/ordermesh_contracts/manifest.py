@@ -74,6 +74,47 @@ class Publication(_Strict):
         return EventRef.parse(self.event)
 
 
+def _field_paths(value: list[str]) -> list[str]:
+    """Checks a list of field paths read (``data.lines[].sku``): well formed, none twice."""
+    for path in value:
+        FieldPath.parse(path)
+    if len(set(value)) != len(value):
+        raise ValueError("a field path is listed twice")
+    return value
+
+
+ALL_EVENTS = "*"
+
+
+class EventReads(_Strict):
+    """The fields of one event version that a consumer of several reads (``[[...reads]]``).
+
+    ``event`` is ``Name@N``, or ``"*"`` for every event version of the catalog (what a consumer
+    of every event, as the analytics stream's, reads of each). ``fields`` are paths in the
+    event's detail, as a subscription's ``reads``.
+    """
+
+    event: str
+    fields: list[str] = Field(min_length=1)
+
+    @field_validator("event")
+    @classmethod
+    def _ref(cls, value: str) -> str:
+        if value != ALL_EVENTS:
+            EventRef.parse(value)
+        return value
+
+    @field_validator("fields")
+    @classmethod
+    def _paths(cls, value: list[str]) -> list[str]:
+        return _field_paths(value)
+
+    @property
+    def ref(self) -> EventRef | None:
+        """The event version named, None for every one."""
+        return None if self.event == ALL_EVENTS else EventRef.parse(self.event)
+
+
 class InputTransformerSpec(_Strict):
     paths: dict[str, str] = Field(default_factory=dict)  # InputPathsMap
     template: str  # InputTemplate
@@ -141,6 +182,8 @@ class TopicSubscriptionSpec(_Strict):
     visibility_timeout: int = Field(default=180, ge=0, le=43200)  # queues
     max_receive_count: int = Field(default=5, ge=1, le=1000)
     batch_size: int = Field(default=10, ge=1, le=10000)
+    # the fields its handler reads, per event version the topic carries
+    reads: list[EventReads] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _complete(self) -> TopicSubscriptionSpec:
@@ -196,6 +239,8 @@ class StreamConsumer(_Strict):
     memory: int = Field(default=512, ge=128, le=10240)  # the function's, in AWS
     on_failure: str | None = Field(default=None, pattern=r"^[a-zA-Z0-9_-]{1,80}$")
     report_batch_item_failures: bool = True
+    # the fields its handler reads, per event version the stream carries
+    reads: list[EventReads] = Field(default_factory=list)
 
 
 class Subscription(_Strict):
@@ -214,11 +259,7 @@ class Subscription(_Strict):
     @field_validator("reads")
     @classmethod
     def _paths(cls, value: list[str]) -> list[str]:
-        for path in value:
-            FieldPath.parse(path)
-        if len(set(value)) != len(value):
-            raise ValueError("a field path is listed twice")
-        return value
+        return _field_paths(value)
 
     @field_validator("also_matches")
     @classmethod
@@ -246,6 +287,8 @@ class RuleSpec(_Strict):
     target: Target
     description: str = ""
     enabled: bool = True
+    # the fields its target's handler reads, per event version the rule matches
+    reads: list[EventReads] = Field(default_factory=list)
 
 
 class StateMachineSpec(_Strict):

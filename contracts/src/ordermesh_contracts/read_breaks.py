@@ -1,6 +1,7 @@
 """``contracts check`` from the consumer's side: a change must keep the fields consumers read.
 
-For every subscription declaring ``reads``, each path is followed through:
+For every consumer declaring ``reads`` (a subscription; per event version, a stream consumer, a
+rule or a topic subscription), each path is followed through:
 
 - the latest released revision of its event version and the schema in the tree, when the tree
   changed it since (a new revision): the path must still be there, with no type the released
@@ -8,8 +9,9 @@ For every subscription declaring ``reads``, each path is followed through:
 - every later major version of the event not yet in the lock (a new major version), the same
   way: its consumers would have to change their handler to move to it.
 
-A path the subscribed version has nowhere is reported as unknown. Problems are reported at the
-changed schema and name the consumer (service/subscription), the event version and the field.
+A path the version read has nowhere is reported as unknown, as is a version the catalog lacks.
+Problems are reported at the changed schema and name the consumer (service/name), the event
+version and the field.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import Any
 
 from ordermesh_contracts.catalog import Catalog, EventContract, EventKey
 from ordermesh_contracts.errors import ContractError, Problem
-from ordermesh_contracts.expectations import Expectation, bundled, expectations
+from ordermesh_contracts.expectations import Expectation, bundled, expectations, unknown_events
 from ordermesh_contracts.field_paths import FieldPath, Step, Walk, walk
 from ordermesh_contracts.lock import RegistryLock
 from ordermesh_contracts.manifest import ServiceManifest
@@ -44,7 +46,12 @@ def read_breaks(
     rel: Callable[[str], str] = str,
 ) -> list[Problem]:
     """A problem per field a consumer reads that a new revision or major version breaks."""
-    problems: list[Problem] = []
+    manifests = list(manifests)
+    problems = [
+        Problem(rel(p.file), p.pointer, p.message)
+        for manifest in manifests
+        for p in unknown_events(manifest, catalog)
+    ]
     for expected in expectations(manifests, catalog):
         current = bundled(expected.contract)
         if current is None:
