@@ -31,6 +31,7 @@ def windowing_environment(settings: Settings | None = None) -> dict[str, str]:
     return {
         "ALLOWED_LATENESS_SECONDS": f"{settings.allowed_lateness_seconds:g}",
         "IDLE_SHARD_SECONDS": f"{settings.idle_shard_seconds:g}",
+        "HELD_SHARD_SECONDS": f"{settings.held_shard_seconds:g}",
     }
 
 

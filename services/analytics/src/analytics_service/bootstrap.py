@@ -1,15 +1,17 @@
 """The analytics service's composition root: the only place that chooses adapters.
 
 In AWS: the DynamoDB table named by ``KPI_TABLE`` and EventBridge through boto3. Inside the
-local runtime: the SQLite file in the runtime's state folder and the runtime's bus. Anomalies are
-published on the bus ``EVENT_BUS_NAME``. The allowed lateness and the idle time after which a
-shard no longer holds windows open come from ``ALLOWED_LATENESS_SECONDS`` and
+local runtime: the SQLite file in the runtime's state folder and the runtime's bus. Anomalies
+are published on the bus ``EVENT_BUS_NAME``. The allowed lateness and the idle time after which
+a shard no longer holds windows open come from ``ALLOWED_LATENESS_SECONDS`` and
 ``IDLE_SHARD_SECONDS`` (the function's environment, or the runtime's settings), 120 and 60 by
-default; ``STREAM_SHARDS``, the stream's shard count (shards ``shardId-000000000000`` on),
-makes a shard not seen yet hold the final watermark (unset in AWS, where the stream is
-on-demand and its shards change: the first batch then holds it for every shard not seen yet);
-``ANOMALY_PRIOR_PATH``, when set, names the normal traffic profile the anomaly models start from
-instead of warming up for a day on the stream (the local runtime's demo sets it).
+default, and ``HELD_SHARD_SECONDS`` (300), how long after its last delivery a shard whose batch
+keeps failing holds them; ``STREAM_SHARDS``, the stream's shard count (shards
+``shardId-000000000000`` on), makes a shard not seen yet hold the final watermark (unset in AWS,
+where the stream is on-demand and its shards change: the first batch then holds it for every
+shard not seen yet); ``ANOMALY_PRIOR_PATH``, when set, names the normal traffic profile the
+anomaly models start from instead of warming up for a day on the stream (the local runtime's
+demo sets it).
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ class Settings(BaseModel):
     anomaly_prior_path: Path | None = None
     allowed_lateness_seconds: float = 120.0
     idle_shard_seconds: float = 60.0
+    held_shard_seconds: float = 300.0
     stream_shards: int = 0  # 0: not known, a shard not seen yet does not hold windows open
     kpi_table: str | None = None  # AWS
     database: Path | None = None  # local
@@ -48,6 +51,7 @@ class Settings(BaseModel):
         return WindowSettings(
             allowed_lateness=timedelta(seconds=self.allowed_lateness_seconds),
             idle_after=timedelta(seconds=self.idle_shard_seconds),
+            held_for=timedelta(seconds=self.held_shard_seconds),
             shards=tuple(f"shardId-{i:012d}" for i in range(self.stream_shards)),
         )
 
@@ -55,6 +59,7 @@ class Settings(BaseModel):
 def _optional(values: Mapping[str, str]) -> dict[str, str]:
     names = {"ALLOWED_LATENESS_SECONDS": "allowed_lateness_seconds"}
     names["IDLE_SHARD_SECONDS"] = "idle_shard_seconds"
+    names["HELD_SHARD_SECONDS"] = "held_shard_seconds"
     names["ANOMALY_PRIOR_PATH"] = "anomaly_prior_path"
     names["STREAM_SHARDS"] = "stream_shards"
     return {field: values[name] for name, field in names.items() if name in values}

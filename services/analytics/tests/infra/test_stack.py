@@ -61,11 +61,15 @@ class TestAnalyticsStack(ServiceStackTests):
 
     def test_the_windowing_settings_are_the_ones_given(self) -> None:
         given = Settings(
-            event_bus_name="ordermesh", allowed_lateness_seconds=300, idle_shard_seconds=90.5
+            event_bus_name="ordermesh",
+            allowed_lateness_seconds=300,
+            idle_shard_seconds=90.5,
+            held_shard_seconds=600,
         )
         assert windowing_environment(given) == {
             "ALLOWED_LATENESS_SECONDS": "300",
             "IDLE_SHARD_SECONDS": "90.5",
+            "HELD_SHARD_SECONDS": "600",
         }
 
     def test_functions_get_the_kpi_table_actions_only_on_the_kpi_table(

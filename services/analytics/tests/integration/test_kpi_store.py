@@ -1,8 +1,9 @@
 """The KPI store's promises, checked against every implementation: in memory, SQLite (a file in
 a temporary folder) and DynamoDB (moto). Counters added exactly across granularities, a chunk
 holding a counted event refused whole, more effects than one DynamoDB transaction holds,
-sagas kept and deleted, shard progress that never goes back, the final watermark's compare
-and set, and windows read by range."""
+sagas kept and deleted, shard progress that never goes back, a shard's hold kept by retries and
+released by the batch done through it, the final watermark's compare and set, and windows read
+by range."""
 
 from __future__ import annotations
 
@@ -15,10 +16,12 @@ from analytics_service.adapters.ports import AlreadyCountedError, KpiStore
 from analytics_service.domain.windows import (
     Effect,
     Granularity,
+    Held,
     SagaMark,
     SagaState,
     ShardState,
     WindowKey,
+    sequence_key,
 )
 
 T0 = datetime(2026, 12, 5, 23, 58, tzinfo=UTC)
@@ -119,6 +122,31 @@ def test_a_shard_s_latest_event_time_and_newest_arrival_never_go_back(store: Kpi
         "s-2": ShardState("s-2", T0 - DAY, later, later),
         "s-3": ShardState("s-3", T0 + DAY, later, NOW),
     }
+
+
+def test_a_hold_is_kept_by_retries_and_released_by_the_batch_done_through_it(
+    store: KpiStore,
+) -> None:
+    later, last = NOW + timedelta(seconds=9), NOW + timedelta(seconds=20)
+    # a shard never seen holds a batch ending at 99: it is stored with the hold
+    store.hold(ShardState("s-1", T0, NOW, NOW, Held(sequence_key("99"), NOW)))
+    assert store.shards()["s-1"] == ShardState("s-1", T0, NOW, NOW, Held(sequence_key("99"), NOW))
+    # the mapping moved on to a batch ending at 180 (after 99 as numbers, not as text)
+    held = Held(sequence_key("180"), later)
+    store.hold(ShardState("s-1", T0 + DAY, later, later, held))
+    assert store.shards()["s-1"] == ShardState("s-1", T0, NOW, NOW, held)
+    # a part of it (bisected) delivered again keeps holding through 180, delivered now
+    store.hold(ShardState("s-1", T0, last, last, Held(sequence_key("140"), last)))
+    delivered = Held(held.through, last)
+    assert store.shards()["s-1"].held == delivered
+    # neither a part done with through 140 nor records reported failed release it
+    store.save_shard(ShardState("s-1", T0 + DAY, last, last), sequence_key("140"))
+    assert store.shards()["s-1"] == ShardState("s-1", T0 + DAY, last, last, delivered)
+    store.save_shard(ShardState("s-1", T0, last + DAY, last))
+    assert store.shards()["s-1"].held == delivered
+    # the batch done with through its last record releases it
+    store.save_shard(ShardState("s-1", T0, last + DAY, last), sequence_key("180"))
+    assert store.shards()["s-1"] == ShardState("s-1", T0 + DAY, last + DAY, last)
 
 
 def test_the_final_watermark_moves_by_compare_and_set(store: KpiStore) -> None:

@@ -32,13 +32,14 @@ class Stream:
     """Two shards, A and B, holding a scenario's events by correlation id; a consumer reading
     them from where it left off."""
 
-    def __init__(self, events: list[dict[str, Any]]) -> None:
+    def __init__(self, events: list[dict[str, Any]], settings: WindowSettings = SETTINGS) -> None:
         self.shards: dict[str, list[dict[str, Any]]] = {"A": [], "B": []}
         for e in events:
             order = int(e["detail"]["metadata"]["correlationId"].removeprefix("ord_"))
             self.shards["AB"[order % 2]].append(e)
         self.read = {"A": 0, "B": 0}
         self.store = InMemoryKpiStore()
+        self.settings = settings
         self.late = 0
 
     def deliver(self, shard: str, *, count: int, now: datetime) -> bool:
@@ -48,7 +49,7 @@ class Stream:
         self.read[shard] += len(events)
         if events:
             records = [stream_record(shard, start + i, e) for i, e in enumerate(events)]
-            self.late += count_events(records, self.store, SETTINGS, now).late
+            self.late += count_events(records, self.store, self.settings, now).late
         return bool(events)
 
     def deliver_until(self, shard: str, arrived: datetime) -> None:
@@ -67,9 +68,11 @@ class Stream:
         return found
 
 
-def keeping_up(stream: Stream, until: datetime, *, shards: str = "AB") -> Iterator[datetime]:
-    """Deliver every 10 seconds of arrival up to ``until``, each shard in turn."""
-    at = T0
+def keeping_up(
+    stream: Stream, until: datetime, *, shards: str = "AB", since: datetime = T0
+) -> Iterator[datetime]:
+    """Deliver every 10 seconds of arrival after ``since`` up to ``until``, each shard in turn."""
+    at = since
     while at < until:
         at += 10 * SECOND
         for shard in shards:

@@ -10,7 +10,9 @@ saga               ``SAGA#<correlation id>``           ``SAGA``          ``start
                                                                          ``outcome``,
                                                                          ``expires_at`` (TTL)
 shard              ``SHARD``                           shard id          ``latest``, ``seen_at``,
-                                                                         ``arrived``
+                                                                         ``arrived``,
+                                                                         ``held_through``,
+                                                                         ``held_since``
 final watermark    ``FINAL``                           ``FINAL``         ``watermark``
 =================  ==================================  ================  =====================
 
@@ -52,6 +54,7 @@ from analytics_service.domain.windows import (
     Counters,
     Effect,
     Granularity,
+    Held,
     SagaMark,
     SagaState,
     ShardState,
@@ -279,13 +282,18 @@ class DynamoDbKpiStore(DynamoDbScoring, KpiStore):
             shard, seen = item["sk"]["S"], from_micros(int(item["seen_at"]["N"]))
             # an item written before ``arrived`` was kept: its last batch is taken as arrived then
             arrived = _time(item.get("arrived")) or seen
-            found[shard] = ShardState(shard, from_micros(int(item["latest"]["N"])), seen, arrived)
+            held = None
+            if "held_through" in item:
+                held = Held(item["held_through"]["S"], from_micros(int(item["held_since"]["N"])))
+            latest = from_micros(int(item["latest"]["N"]))
+            found[shard] = ShardState(shard, latest, seen, arrived, held)
         return found
 
-    def save_shard(self, state: ShardState) -> None:
-        """Set ``seen_at``; raise ``latest`` and ``arrived``, each only if higher: one write when
-        both are (the usual batch), else one per attribute, after giving an item written before
-        ``arrived`` was kept its ``seen_at`` as ``arrived`` (as ``shards`` reads it)."""
+    def save_shard(self, state: ShardState, done: str | None = None) -> None:
+        """Set ``seen_at``; raise ``latest`` and ``arrived``, each only if higher; release a hold
+        through at most ``done``: one write when all hold (the usual batch), else one per
+        attribute, after giving an item written before ``arrived`` was kept its ``seen_at`` as
+        ``arrived`` (as ``shards`` reads it)."""
         shard = state.shard_id
         latest, seen, arrived = (
             _n(micros(t)) for t in (state.latest, state.seen_at, state.arrived)
@@ -294,13 +302,43 @@ class DynamoDbKpiStore(DynamoDbScoring, KpiStore):
         raise_arrived = "(attribute_not_exists(seen_at) OR arrived < :a)"  # new item, or higher
         update = "SET latest = :l, seen_at = :s, arrived = :a"
         values = {":l": latest, ":s": seen, ":a": arrived}
-        if self._update_shard(shard, update, f"{raise_latest} AND {raise_arrived}", values):
+        condition = f"{raise_latest} AND {raise_arrived}"
+        if done is not None:
+            update += " REMOVE held_through, held_since"
+            condition += " AND (attribute_not_exists(held_through) OR held_through <= :d)"
+            values[":d"] = {"S": done}
+        if self._update_shard(shard, update, condition, values):
             return
         migrate = "attribute_exists(seen_at) AND attribute_not_exists(arrived)"
         self._update_shard(shard, "SET arrived = seen_at", migrate, {})
         self._update_shard(shard, "SET seen_at = :s", None, {":s": seen})
         self._update_shard(shard, "SET latest = :l", raise_latest, {":l": latest})
         self._update_shard(shard, "SET arrived = :a", raise_arrived, {":a": arrived})
+        if done is not None:
+            release = {":d": {"S": done}}
+            self._update_shard(
+                shard, "REMOVE held_through, held_since", "held_through <= :d", release
+            )
+
+    def hold(self, state: ShardState) -> None:
+        held = state.held
+        if held is None:
+            raise ValueError("a hold is a shard state with held")
+        values = {
+            ":t": {"S": held.through},
+            ":h": _n(micros(held.since)),
+            ":l": _n(micros(state.latest)),
+            ":s": _n(micros(state.seen_at)),
+            ":a": _n(micros(state.arrived)),
+        }
+        if not self._update_shard(
+            state.shard_id,
+            "SET held_through = :t, held_since = :h, latest = if_not_exists(latest, :l), "
+            "seen_at = if_not_exists(seen_at, :s), arrived = if_not_exists(arrived, :a)",
+            "attribute_not_exists(held_through) OR held_through <= :t",
+            values,
+        ):  # held through further already (a part of a bisected batch): delivered again now
+            self._update_shard(state.shard_id, "SET held_since = :h", None, {":h": values[":h"]})
 
     def _update_shard(
         self, shard_id: str, update: str, condition: str | None, values: Mapping[str, Any]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from analytics_service.adapters.ports import (
@@ -16,6 +17,7 @@ from analytics_service.domain.windows import (
     Counters,
     Effect,
     Granularity,
+    Held,
     SagaState,
     ShardState,
     WindowKey,
@@ -59,12 +61,28 @@ class InMemoryKpiStore(KpiStore):
     def shards(self) -> dict[str, ShardState]:
         return dict(self.shard_states)
 
-    def save_shard(self, state: ShardState) -> None:
+    def save_shard(self, state: ShardState, done: str | None = None) -> None:
         stored = self.shard_states.get(state.shard_id)
         if stored is not None:
             latest, arrived = max(stored.latest, state.latest), max(stored.arrived, state.arrived)
-            state = ShardState(state.shard_id, latest, state.seen_at, arrived)
+            held = stored.held
+            if held is not None and done is not None and held.through <= done:
+                held = None
+            state = ShardState(state.shard_id, latest, state.seen_at, arrived, held)
         self.shard_states[state.shard_id] = state
+
+    def hold(self, state: ShardState) -> None:
+        held = state.held
+        if held is None:
+            raise ValueError("a hold is a shard state with held")
+        stored = self.shard_states.get(state.shard_id)
+        if stored is None:
+            self.shard_states[state.shard_id] = state
+        else:
+            through = (
+                held.through if stored.held is None else max(stored.held.through, held.through)
+            )
+            self.shard_states[state.shard_id] = replace(stored, held=Held(through, held.since))
 
     def final_watermark(self) -> datetime | None:
         return self.final

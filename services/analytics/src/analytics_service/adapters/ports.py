@@ -84,8 +84,16 @@ class KpiStore(ABC):
         """Every shard's progress, by shard id."""
 
     @abstractmethod
-    def save_shard(self, state: ShardState) -> None:
-        """Store a shard's progress: its latest event time never goes back."""
+    def save_shard(self, state: ShardState, done: str | None = None) -> None:
+        """Store a shard's progress: its latest event time never goes back. ``done``: the
+        ``sequence_key`` of the last record of a batch done with (every record counted), which
+        releases a hold through at most it."""
+
+    @abstractmethod
+    def hold(self, state: ShardState) -> None:
+        """Record ``state.held``, a batch delivered and not yet done with: a shard not stored is
+        stored as ``state``; a stored one keeps its progress, its hold's ``through`` never goes
+        back (a part of a bisected batch) and its ``since`` is set (the latest delivery)."""
 
     @abstractmethod
     def final_watermark(self) -> datetime | None: ...

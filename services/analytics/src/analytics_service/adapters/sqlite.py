@@ -33,6 +33,7 @@ from analytics_service.domain.windows import (
     Counters,
     Effect,
     Granularity,
+    Held,
     SagaMark,
     SagaState,
     ShardState,
@@ -65,7 +66,9 @@ CREATE TABLE IF NOT EXISTS kpi_shards (
     shard_id TEXT PRIMARY KEY,
     latest INTEGER NOT NULL,
     seen_at INTEGER NOT NULL,
-    arrived INTEGER          -- NULL in rows written before it was kept: taken as seen_at
+    arrived INTEGER,         -- NULL in rows written before it was kept: taken as seen_at
+    held_through TEXT,       -- the sequence key of the last record held (NULL: none)
+    held_since INTEGER
 );
 CREATE TABLE IF NOT EXISTS kpi_final_watermark (
     id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -118,6 +121,8 @@ def _open(conn: sqlite3.Connection) -> None:
     conn.create_function("kpi_add", 2, kpi_add, deterministic=True)
     conn.executescript(SCHEMA)
     _add_column(conn, "kpi_shards", "arrived", "INTEGER")
+    _add_column(conn, "kpi_shards", "held_through", "TEXT")
+    _add_column(conn, "kpi_shards", "held_since", "INTEGER")
     if _add_column(conn, "kpi_counted_events", "minute", "INTEGER"):
         # records of a file from before: their counting time stands for their minute (it is
         # later, so they are forgotten later, never sooner)
@@ -233,25 +238,56 @@ class SqliteKpiStore(KpiStore):
 
     def shards(self) -> dict[str, ShardState]:
         rows = self._db.connection().execute(
-            "SELECT shard_id, latest, seen_at, coalesce(arrived, seen_at) FROM kpi_shards"
+            "SELECT shard_id, latest, seen_at, coalesce(arrived, seen_at), held_through, "
+            "held_since FROM kpi_shards"
         )
         return {
-            r[0]: ShardState(r[0], from_micros(r[1]), from_micros(r[2]), from_micros(r[3]))
+            r[0]: ShardState(
+                r[0],
+                from_micros(r[1]),
+                from_micros(r[2]),
+                from_micros(r[3]),
+                None if r[4] is None else Held(r[4], from_micros(r[5])),
+            )
             for r in rows
         }
 
-    def save_shard(self, state: ShardState) -> None:
+    def save_shard(self, state: ShardState, done: str | None = None) -> None:
         with self._db.transaction() as conn:
             conn.execute(
-                "INSERT INTO kpi_shards (shard_id, latest, seen_at, arrived) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (shard_id) DO UPDATE SET latest = max(latest, excluded.latest), "
+                "INSERT INTO kpi_shards (shard_id, latest, seen_at, arrived) "
+                "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (shard_id) DO UPDATE SET "
+                "latest = max(latest, excluded.latest), "
                 "seen_at = excluded.seen_at, "
-                "arrived = max(coalesce(arrived, seen_at), excluded.arrived)",
+                "arrived = max(coalesce(arrived, seen_at), excluded.arrived), "
+                "held_since = CASE WHEN held_through <= ?5 THEN NULL ELSE held_since END, "
+                "held_through = CASE WHEN held_through <= ?5 THEN NULL ELSE held_through END",
                 (
                     state.shard_id,
                     micros(state.latest),
                     micros(state.seen_at),
                     micros(state.arrived),
+                    done,
+                ),
+            )
+
+    def hold(self, state: ShardState) -> None:
+        held = state.held
+        if held is None:
+            raise ValueError("a hold is a shard state with held")
+        with self._db.transaction() as conn:
+            conn.execute(
+                "INSERT INTO kpi_shards (shard_id, latest, seen_at, arrived, held_through, "
+                "held_since) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (shard_id) DO UPDATE SET "
+                "held_through = max(coalesce(held_through, ''), excluded.held_through), "
+                "held_since = excluded.held_since",
+                (
+                    state.shard_id,
+                    micros(state.latest),
+                    micros(state.seen_at),
+                    micros(state.arrived),
+                    held.through,
+                    micros(held.since),
                 ),
             )
 

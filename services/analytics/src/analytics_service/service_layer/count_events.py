@@ -3,9 +3,13 @@
 Per shard (a Kinesis batch holds one): read the records, ask the store which events are
 already counted, which sagas are waiting and how far the shard and the final watermark are,
 judge the events in arrival order (pure domain), apply their effects (storage writes batched,
-atomic per chunk) and save the shard's progress. Then move the final watermark; the windows it
+atomic per chunk) and save the shard's progress. Before counting, the shard's batch is recorded
+as held, and the progress saved after it releases the hold when every record was counted: a
+batch that fails again and again (retried, bisected) keeps its shard from being taken as idle,
+so the other shards do not make its events late. Then move the final watermark; the windows it
 passed are returned as having become final (what anomaly scoring starts from). A record that
-is not an ordermesh event is reported as failed and counts nothing.
+is not an ordermesh event is reported as failed and counts nothing (its batch stays held: the
+stream retries from it).
 """
 
 from __future__ import annotations
@@ -18,12 +22,15 @@ from analytics_service.adapters.ports import AlreadyCountedError, KpiStore
 from analytics_service.domain.windows import (
     Effect,
     Fact,
+    Held,
     Known,
+    ShardState,
     WindowKey,
     WindowSettings,
     became_final,
     final_watermark,
     process,
+    sequence_key,
     unseen_shards,
 )
 from analytics_service.service_layer.reading import UnreadableEventError, read
@@ -79,12 +86,18 @@ def _count_shard(
 ) -> datetime | None:
     """Count one shard's records; the earliest event time among them (None: none readable)."""
     facts: list[Fact] = []
+    unreadable = len(result.failed)
     for record in records:
         try:
             facts.append(read(record.data))
         except UnreadableEventError:
             result.failed.append(record.sequence_number)
-    if not facts:
+    first = min((f.occurred_at for f in facts), default=None)
+    last = sequence_key(records[-1].sequence_number)
+    earliest_arrival = min(r.arrived_at for r in records)
+    held = Held(last, now)
+    store.hold(ShardState(shard_id, first or earliest_arrival, now, earliest_arrival, held))
+    if first is None:
         return None
     known = Known(
         shard=store.shards().get(shard_id),
@@ -99,12 +112,13 @@ def _count_shard(
     result.duplicates += processed.duplicates + len(processed.effects) - applied
     result.late += processed.late
     if processed.shard is not None:
-        store.save_shard(processed.shard)
+        done = last if len(result.failed) == unreadable else None
+        store.save_shard(processed.shard, done)
     before = known.shard.latest if known.shard is not None else None
     after = processed.shard.latest if processed.shard is not None else before
     result.latest_before = _later(result.latest_before, before)
     result.latest_after = _later(result.latest_after, after)
-    return min(f.occurred_at for f in facts)
+    return first
 
 
 def _earlier(one: datetime | None, other: datetime | None) -> datetime | None:

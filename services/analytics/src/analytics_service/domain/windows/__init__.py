@@ -8,10 +8,12 @@ from .kpis import WindowKpis
 from .rollup import rolled_up
 from .watermark import (
     OTHER_SHARDS,
+    Held,
     ShardState,
     WindowSettings,
     became_final,
     final_watermark,
+    sequence_key,
     unseen_shards,
 )
 from .window import Granularity, WindowKey
@@ -22,6 +24,7 @@ __all__ = [
     "Effect",
     "Fact",
     "Granularity",
+    "Held",
     "Known",
     "Number",
     "Processed",
@@ -35,5 +38,6 @@ __all__ = [
     "final_watermark",
     "process",
     "rolled_up",
+    "sequence_key",
     "unseen_shards",
 ]

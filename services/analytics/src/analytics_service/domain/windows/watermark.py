@@ -16,6 +16,14 @@ were last seen before the downtime; arrival time alone takes a shard for idle wh
 catches up on a backlog, because the shards' readers move through arrival time at different
 speeds (a shard with less traffic covers more of it per batch). A stalled consumer declares no
 shard idle by itself: the first batch after it resumes arrived long ago.
+
+A shard whose reader keeps failing (a batch retried, bisected, retried again) is held: each
+delivery of a batch is recorded as a hold (``Held``) before it is counted, and the hold is
+released once a batch done with reaches its last record. A held shard is not idle, so its
+records still to come are not made late by the other shards, until no delivery has come for
+``held_for``: longer than the mapping waits between two attempts of a batch, so by then it
+has given up and discarded the batch to its on-failure destination, and the discarded records
+stop holding the windows.
 """
 
 from __future__ import annotations
@@ -28,6 +36,10 @@ from .window import Granularity, WindowKey, windows_ending_in
 
 DEFAULT_LATENESS = timedelta(minutes=2)
 DEFAULT_IDLE_AFTER = timedelta(minutes=1)
+DEFAULT_HELD_FOR = timedelta(minutes=5)
+# Kinesis sequence numbers are decimal strings of up to 129 digits: padded to that width, they
+# compare as text in the order of the stream.
+SEQUENCE_DIGITS = 129
 # Windows that end more than this before the final watermark are not reported as having become
 # final when the watermark first jumps there (after a pause, or on the first batch).
 MAX_FINAL_SPAN = timedelta(days=1)
@@ -40,6 +52,9 @@ OTHER_SHARDS = "other-shards-not-seen-yet"
 class WindowSettings:
     allowed_lateness: timedelta = DEFAULT_LATENESS
     idle_after: timedelta = DEFAULT_IDLE_AFTER
+    # How long a held shard (records delivered, not yet done with) keeps holding the windows
+    # after its last delivery: beyond the mapping's wait between retries, it was discarded.
+    held_for: timedelta = DEFAULT_HELD_FOR
     # The stream's shards, when known: one not seen yet holds the final watermark (see
     # ``unseen_shards``) instead of being left out as if idle. Unknown (a stream whose shards
     # change), ``OTHER_SHARDS`` holds it at the first batch.
@@ -48,17 +63,35 @@ class WindowSettings:
     def __post_init__(self) -> None:
         if self.allowed_lateness < timedelta(0) or self.idle_after <= timedelta(0):
             raise ValueError("allowed lateness must be at least 0 and idle_after above 0")
+        if self.held_for < self.idle_after:
+            raise ValueError("held_for must be at least idle_after")
+
+
+def sequence_key(sequence_number: str) -> str:
+    """A sequence number as text that sorts in the stream's order."""
+    return sequence_number.zfill(SEQUENCE_DIGITS)
+
+
+@dataclass(frozen=True)
+class Held:
+    """A shard's records delivered and not yet done with: up to ``through`` (a ``sequence_key``),
+    last delivered at ``since`` (processing time)."""
+
+    through: str
+    since: datetime
 
 
 @dataclass(frozen=True)
 class ShardState:
     """What one shard has delivered: its latest event time, when it last delivered (processing
-    time) and the newest arrival time of the records it delivered."""
+    time), the newest arrival time of the records it delivered, and what it holds (a batch
+    delivered and not yet done with)."""
 
     shard_id: str
     latest: datetime
     seen_at: datetime
     arrived: datetime
+    held: Held | None = None
 
     def watermark(self, settings: WindowSettings) -> datetime:
         return self.latest - settings.allowed_lateness
@@ -66,6 +99,8 @@ class ShardState:
     def idle(self, now: datetime, reached: datetime, settings: WindowSettings) -> bool:
         """Whether the shard no longer holds windows open, at processing time ``now`` with the
         consumer at arrival time ``reached`` (the oldest arrival of the batch being counted)."""
+        if self.held is not None and now - self.held.since <= settings.held_for:
+            return False
         quiet = now - self.seen_at > settings.idle_after
         passed = reached - self.arrived > settings.idle_after
         return quiet and passed
