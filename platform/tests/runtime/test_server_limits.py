@@ -205,6 +205,22 @@ def test_a_head_that_never_ends_is_431_as_soon_as_it_passes_the_limit(
     assert answer.status == 431
 
 
+def test_a_client_still_sending_after_its_refusal_reads_the_answer(
+    server: BackgroundServer,
+) -> None:
+    # Given a client whose head passed the limit, refused while it is still sending
+    with _connect(server) as sock:
+        sock.sendall(b"GET /big HTTP/1.1\r\nHost: x\r\nX-Endless: " + b"h" * 3000)
+        sock.settimeout(5)
+        assert sock.recv(1, socket.MSG_PEEK)  # the answer is here: the server has refused
+        # When it sends more (unread by the server), then reads
+        sock.sendall(b"h" * 65536)
+        time.sleep(0.05)  # the extra bytes reach the server before the client reads
+        # Then it reads the whole answer and an end of file, not a reset
+        answer = _answer(_until_closed(sock))
+    assert answer.status == 431
+
+
 # --- slow clients ------------------------------------------------------------------------------
 
 

@@ -9,6 +9,12 @@ read: 408 (too slow), 413 (body too large, from its Content-Length before a byte
 or as soon as a chunked body passes the limit), 431 (head too large), 503 with Retry-After (too
 many connections). The app sees a refused request's receive answer ``http.disconnect``.
 
+A refused connection is closed as servers close one whose client may still be sending (nginx's
+lingering close): the answer is followed by an end of file, what arrives meanwhile is read and
+dropped, and the socket is closed when the client closes its side or ``LINGER_SECONDS`` later.
+Closing at once with bytes unread makes the kernel reset the connection, and a reset can reach
+the client before it has read the answer, which it then never sees.
+
 Between requests (and before the first) a connection may stay idle for uvicorn's keep-alive
 timeout; uvicorn arms it only after a response, so a connection that never sends a byte is
 idle from the start here.
@@ -27,6 +33,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResp
 from uvicorn.server import ServerState
 
 PROBLEM_JSON = b"application/problem+json"
+LINGER_SECONDS = 2.0  # a refused connection's wait for its client to close
 
 _TITLES = {  # RFC 9110's reason phrases
     408: "Request Timeout",
@@ -114,6 +121,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         self._head_timer = _Timer(self.loop, self._head_overdue)
         self._body_timer = _Timer(self.loop, self._body_overdue)
         self._write_timer = _Timer(self.loop, self._write_overdue)
+        self._linger_timer = _Timer(self.loop, self._linger_over)
         self._in_head = True  # reading a request's head (or waiting for one)
         self._head_bytes = 0
         self._body_bytes = 0
@@ -131,9 +139,13 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         )
 
     def connection_lost(self, exc: Exception | None) -> None:
-        for timer in (self._head_timer, self._body_timer, self._write_timer):
+        for timer in (self._head_timer, self._body_timer, self._write_timer, self._linger_timer):
             timer.cancel()
         super().connection_lost(exc)
+
+    def eof_received(self) -> None:
+        if self._refused:  # the client closed its side after its refusal: done lingering
+            self.transport.close()
 
     def data_received(self, data: bytes) -> None:
         if self._refused:
@@ -249,8 +261,8 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
     def _refuse(
         self, status: int, detail: str, headers: tuple[tuple[bytes, bytes], ...] = ()
     ) -> None:
-        """Answer ``status`` (unless a response is under way) and close: nothing more of this
-        connection is read."""
+        """Answer ``status`` (unless a response is under way) and close, lingering (see the
+        module's docstring): nothing more of this connection is read."""
         self._refused = True
         for timer in (self._head_timer, self._body_timer):
             timer.cancel()
@@ -258,4 +270,12 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             return
         if self._abandon_cycle():
             self.transport.write(problem_response(status, detail, headers))
+        if not self.transport.can_write_eof():
+            self.transport.close()
+            return
+        self.transport.write_eof()  # after the answer; what the client still sends is dropped
+        self.transport.resume_reading()
+        self._linger_timer.arm(LINGER_SECONDS)
+
+    def _linger_over(self) -> None:
         self.transport.close()
