@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 T = TypeVar("T")
-ClientFactory = Callable[[str], Any]  # service name ("events", "stepfunctions") -> client
+ClientFactory = Callable[[str], Any]  # service name ("events", "stepfunctions", "sns") -> client
 
 
 @dataclass(frozen=True, eq=False)

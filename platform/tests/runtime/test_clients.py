@@ -1,24 +1,30 @@
 """In-process clients (``runtime.clients``): boto3's method names and request shapes call the
-wire operations of the runtime's bus and Step Functions service directly (no HTTP); their
-errors are botocore ``ClientError``s with AWS's code and message, so boto3 adapters (the
+wire operations of the runtime's bus, Step Functions service and SNS topics directly (no HTTP);
+their errors are botocore ``ClientError``s with AWS's code and message, so boto3 adapters (the
 saga's ``StepFunctionsSagas``) work over them unchanged."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, ParamValidationError
 from ordermesh_platform.runtime.awsjson import JSON_1_1, JsonService
 from ordermesh_platform.runtime.bus import LocalEventBus, Rule, Target
 from ordermesh_platform.runtime.clients import InProcessClients, operation_name
+from ordermesh_platform.runtime.functions import Functions
 from ordermesh_platform.runtime.queues import Queues
+from ordermesh_platform.runtime.runtime import LocalRuntime, RuntimeOptions
 from ordermesh_platform.runtime.sfn_wire import sfn_service
 from ordermesh_platform.runtime.sinks import QueueSink
+from ordermesh_platform.runtime.sns_wire import sns_service
+from ordermesh_platform.runtime.topics import Topics
 from ordermesh_platform.runtime.wire import events_service
 from ordermesh_platform.saga.engine import StepFunctionsSagas
 from ordermesh_platform.sfn.engine import StepFunctions
+from ordermesh_platform.shared.aws import queue_arn
 from ordermesh_platform.shared.clock import ManualClock
 from ordermesh_platform.shared.store import Store
 from tests.sfn.machines import APPROVAL, GREET, Recorder, text
@@ -47,8 +53,20 @@ def sfn(store: Store, clock: ManualClock, recorder: Recorder) -> StepFunctions:
 
 
 @pytest.fixture
-def clients(bus: LocalEventBus, sfn: StepFunctions) -> InProcessClients:
-    return InProcessClients({"events": events_service(bus), "stepfunctions": sfn_service(sfn)})
+def topics(store: Store, clock: ManualClock, queues: Queues, functions: Functions) -> Topics:
+    queues.create("on-call")
+    return Topics(store, clock, queues, functions)
+
+
+@pytest.fixture
+def clients(bus: LocalEventBus, sfn: StepFunctions, topics: Topics) -> InProcessClients:
+    return InProcessClients(
+        {
+            "events": events_service(bus),
+            "stepfunctions": sfn_service(sfn),
+            "sns": sns_service(topics),
+        }
+    )
 
 
 def _error(call: Any, **kwargs: Any) -> ClientError:
@@ -183,7 +201,7 @@ def test_the_same_client_is_returned_for_a_service(clients: InProcessClients) ->
 
 
 def test_a_service_the_runtime_does_not_speak_is_a_value_error(clients: InProcessClients) -> None:
-    with pytest.raises(ValueError, match=r"no 's3' API \(it has events, stepfunctions\)"):
+    with pytest.raises(ValueError, match=r"no 's3' API \(it has events, sns, stepfunctions\)"):
         clients("s3")
 
 
@@ -192,3 +210,56 @@ def test_services_other_than_events_and_step_functions_are_left_out() -> None:
     clients = InProcessClients({"sqs": sqs})
     with pytest.raises(ValueError, match=r"no 'sqs' API \(it has \)"):
         clients("sqs")
+
+
+# --- SNS -------------------------------------------------------------------------------------
+
+
+def test_an_sns_publish_reaches_the_local_topics_subscribers(
+    clients: InProcessClients, queues: Queues
+) -> None:
+    # Given a topic with a queue subscribed, made through the in-process client
+    sns = clients("sns")
+    arn = sns.create_topic(Name="alerts")["TopicArn"]
+    sns.subscribe(TopicArn=arn, Protocol="sqs", Endpoint=queue_arn("on-call"))
+    # When a handler publishes as it would with boto3 (a Binary attribute given as bytes)
+    attributes = {
+        "severity": {"DataType": "String", "StringValue": "CRITICAL"},
+        "raw": {"DataType": "Binary", "BinaryValue": b"\x00\x01"},
+    }
+    published = sns.publish(TopicArn=arn, Message="outage", MessageAttributes=attributes)
+    # Then the queue has SNS's envelope with that message id and the attributes
+    [message] = queues.receive("on-call")
+    envelope = json.loads(message.body)
+    assert (envelope["MessageId"], envelope["Message"]) == (published["MessageId"], "outage")
+    assert envelope["MessageAttributes"]["raw"] == {"Type": "Binary", "Value": "AAE="}
+    # And an operation without a result answers an empty dict, as boto3's would (less metadata)
+    assert sns.delete_topic(TopicArn=arn) == {}
+
+
+def test_sns_errors_are_client_errors_and_bad_arguments_botocores(
+    clients: InProcessClients,
+) -> None:
+    sns = clients("sns")
+    missing = "arn:aws:sns:us-east-1:000000000000:missing"
+    error = _error(sns.publish, TopicArn=missing, Message="x")
+    assert error.response["Error"]["Code"] == "NotFound"
+    assert error.operation_name == "Publish"
+    # arguments boto3 would refuse before sending are refused the same way
+    with pytest.raises(ParamValidationError, match=r"Missing required parameter.*Message"):
+        sns.publish(TopicArn=missing)
+    with pytest.raises(ParamValidationError, match=r"Unknown parameter.*Colour"):
+        sns.list_topics(Colour="red")
+    with pytest.raises(AttributeError, match="the local runtime's sns client has no get_sms"):
+        _ = sns.get_sms_attributes
+
+
+def test_the_runtimes_handlers_get_an_sns_client(tmp_path: Path) -> None:
+    runtime = LocalRuntime(RuntimeOptions(state_dir=tmp_path / "state", validate_contracts=False))
+    try:
+        sns = runtime.environment.client("sns")
+        arn = sns.create_topic(Name="ordermesh-alerts")["TopicArn"]
+        sns.publish(TopicArn=arn, Message="in process")
+        assert [m.message for m in runtime.topics.messages("ordermesh-alerts")] == ["in process"]
+    finally:
+        runtime.close()

@@ -7,59 +7,22 @@ from __future__ import annotations
 import http.client
 import json
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
-from ordermesh_platform.runtime.bus import LocalEventBus
-from ordermesh_platform.runtime.functions import Functions, FunctionSettings
 from ordermesh_platform.runtime.queues import Queues
 from ordermesh_platform.runtime.runtime import LocalRuntime, RuntimeOptions
 from ordermesh_platform.runtime.server import BackgroundServer
 from ordermesh_platform.runtime.topics import Topics
-from ordermesh_platform.runtime.wire import aws_app
 from ordermesh_platform.shared.aws import function_arn, queue_arn
-from ordermesh_platform.shared.clock import ManualClock
-from ordermesh_platform.shared.store import Store
+from tests.runtime.sns_endpoint import aws_client
 
 NS = "{http://sns.amazonaws.com/doc/2010-03-31/}"
 CRITICAL = {"severity": {"DataType": "String", "StringValue": "CRITICAL"}}
 WARNING = {"severity": {"DataType": "String", "StringValue": "WARNING"}}
-
-
-def _client(url: str, service: str = "sns") -> Any:
-    return boto3.client(
-        service,
-        endpoint_url=url,
-        region_name="us-east-1",
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-        config=Config(retries={"max_attempts": 1}),
-    )
-
-
-@pytest.fixture
-def topics(store: Store, clock: ManualClock, queues: Queues, functions: Functions) -> Topics:
-    for name in ("alerts", "on-call"):
-        queues.create(name)
-    functions.register("log", FunctionSettings(handler="x:y"), lambda _e, _c: None)
-    return Topics(store, clock, queues, functions)
-
-
-@pytest.fixture
-def server(store: Store, clock: ManualClock, topics: Topics) -> Iterator[BackgroundServer]:
-    with BackgroundServer(aws_app(LocalEventBus(store, clock), topics=topics)) as running:
-        yield running
-
-
-@pytest.fixture
-def sns(server: BackgroundServer) -> Any:
-    return _client(server.url)
 
 
 def _bodies(queues: Queues, queue: str) -> list[str]:
@@ -477,7 +440,7 @@ def test_the_runtimes_port_serves_sns_beside_eventbridge(tmp_path: Path) -> None
     try:
         runtime.queues.create("on-call")
         with BackgroundServer(runtime.http_app()) as server:
-            sns = _client(server.url)
+            sns = aws_client(server.url)
             # When a topic is made, subscribed and published to with boto3
             arn = sns.create_topic(Name="ordermesh-alerts")["TopicArn"]
             sns.subscribe(TopicArn=arn, Protocol="sqs", Endpoint=queue_arn("on-call"))
@@ -485,7 +448,9 @@ def test_the_runtimes_port_serves_sns_beside_eventbridge(tmp_path: Path) -> None
             # Then the runtime's queue has it, and EventBridge still answers on the same port
             [body] = _bodies(runtime.queues, "on-call")
             assert json.loads(body)["Message"] == "over the wire"
-            assert _client(server.url, "events").list_rules(EventBusName="ordermesh")["Rules"] == []
+            assert (
+                aws_client(server.url, "events").list_rules(EventBusName="ordermesh")["Rules"] == []
+            )
             assert [m.message for m in runtime.topics.messages("ordermesh-alerts")] == [
                 "over the wire"
             ]

@@ -20,12 +20,13 @@ import binascii
 import logging
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 from urllib.parse import parse_qsl
 
 from botocore.model import OperationModel, ServiceModel, Shape
+from botocore.serialize import create_serializer
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
@@ -290,6 +291,20 @@ def _answer(body: bytes, request_id: str, status: int = 200) -> Response:
     return Response(body, status_code=status, headers=headers)
 
 
+# --- in process ---------------------------------------------------------------------------
+
+
+def invoke(service: QueryService[S], operation_name: str, members: Mapping[str, Any]) -> Any:
+    """Run one operation in process as boto3 would reach it over the wire: ``members`` checked
+    and flattened by botocore's query serializer (``ParamValidationError``, as boto3 raises it)
+    and read back by the model, so the operation sees exactly what the endpoint would give it."""
+    operation = service.model.operation_model(operation_name)
+    serializer = create_serializer("query", include_validation=True)
+    request = serializer.serialize_to_request(dict(members), operation)
+    parameters = {name: str(value) for name, value in request["body"].items()}
+    return service.operations[operation_name](service.target, read_input(operation, parameters))
+
+
 # --- the endpoint ---------------------------------------------------------------------------
 
 
@@ -311,8 +326,21 @@ def _route(
         raise WireError("MissingAction", "The request must contain the parameter Action.")
     service = by_action.get(action)
     if service is None or version not in (None, service.model.api_version):
-        raise WireError("InvalidAction", f"Could not find operation {action} for version {version}")
+        unserved = _unserved(by_action.values(), action, version)
+        raise WireError(
+            "InvalidAction", f"Could not find operation {action} for version {version}{unserved}"
+        )
     return service, service.model.operation_model(action)
+
+
+def _unserved(services: Iterable[QueryService[Any]], action: str, version: str | None) -> str:
+    """Why an operation of a served API's model is not found: the runtime does not serve it."""
+    for service in services:
+        if action in service.model.operation_names and version in (None, service.model.api_version):
+            name = service.model.metadata.get("serviceId", service.model.service_name)
+            served = ", ".join(sorted(service.operations))
+            return f": the local runtime does not serve {name}'s {action} (it serves {served})"
+    return ""
 
 
 def query_endpoint(*services: QueryService[Any]) -> Endpoint:

@@ -52,6 +52,7 @@ from ordermesh_platform.runtime.sinks import (
     StreamSink,
     TopicSink,
 )
+from ordermesh_platform.runtime.sns_wire import sns_service
 from ordermesh_platform.runtime.stream_consumer import StreamConsumer, StreamConsumerSettings
 from ordermesh_platform.runtime.streams import Streams, stream_channel
 from ordermesh_platform.runtime.topics import Topics
@@ -157,7 +158,11 @@ class LocalRuntime:
         self.environment = LocalEnvironment(
             self.store.path.parent,
             InProcessClients(
-                {"events": events_service(self.bus), "stepfunctions": sfn_service(self.sfn)}
+                {
+                    "events": events_service(self.bus),
+                    "stepfunctions": sfn_service(self.sfn),
+                    "sns": sns_service(self.topics),
+                }
             ),
             self.settings,
         )

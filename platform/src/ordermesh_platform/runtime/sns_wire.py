@@ -1,14 +1,17 @@
 """SNS's query API over HTTP, so ``boto3.client("sns", endpoint_url=...)`` and ``aws sns
 --endpoint-url`` reach the runtime's topics (``runtime.topics``), served on the runtime's port.
 
-Operations: Publish (TopicArn or TargetArn), PublishBatch, CreateTopic, ListTopics, Subscribe
-(``sqs`` and ``lambda``, with the RawMessageDelivery, FilterPolicy and FilterPolicyScope
-attributes), ListSubscriptionsByTopic, SetSubscriptionAttributes and Unsubscribe. Members are
-read by botocore's own SNS model (``runtime.awsquery``); errors are the topics' SNS codes.
-Topic settings the runtime has no use for (DisplayName, Policy, DeliveryPolicy, tracing,
-encryption, tags) are accepted and ignored; what would change delivery and is not done locally
-(FIFO topics, SMS, other protocols, redrive policies, replay) is refused by name. Subscribing a
-topic's endpoint again answers the existing subscription, as SNS does.
+Operations: Publish (TopicArn or TargetArn), PublishBatch, the topic operations of
+``runtime.sns_topic_wire`` (CreateTopic, ListTopics, Get/SetTopicAttributes, DeleteTopic, tags),
+Subscribe (``sqs`` and ``lambda``, with the RawMessageDelivery, FilterPolicy and
+FilterPolicyScope attributes), ConfirmSubscription, ListSubscriptions, ListSubscriptionsByTopic,
+Get/SetSubscriptionAttributes and Unsubscribe. Members are read by botocore's own SNS model
+(``runtime.awsquery``); errors are the topics' SNS codes; SNS's other operations (SMS, mobile
+push, permissions, data protection) answer InvalidAction. What would change delivery and is not
+done locally (FIFO topics, SMS, other protocols, redrive policies, replay) is refused by name.
+Subscribing a topic's endpoint again answers the existing subscription, as SNS does; a queue or
+function of this account is confirmed at once, so no subscription is ever pending and
+ConfirmSubscription knows no token.
 """
 
 from __future__ import annotations
@@ -21,14 +24,23 @@ import botocore.session
 from botocore.model import ServiceModel
 
 from ordermesh_platform.runtime.awsquery import QueryService
+from ordermesh_platform.runtime.sns_requests import (
+    NOT_LOCAL,
+    Body,
+    invalid,
+    listed_subscription,
+    not_local,
+    page,
+    sns_arn,
+    topic_member,
+)
+from ordermesh_platform.runtime.sns_topic_wire import TOPIC_OPERATIONS
 from ordermesh_platform.runtime.topics import (
     Subscription,
     TopicError,
     Topics,
     raw_message_delivery,
-    topic_arn,
 )
-from ordermesh_platform.shared.aws import ACCOUNT, function_arn, queue_arn
 from ordermesh_platform.sns import (
     FilterPolicy,
     InvalidFilterPolicyError,
@@ -36,35 +48,9 @@ from ordermesh_platform.sns import (
     compile_filter_policy,
 )
 
-Body = Mapping[str, Any]
 Operation = Callable[[Topics, Body], dict[str, Any] | None]
 
-PAGE_SIZE = 100  # ListTopics and ListSubscriptionsByTopic: 100 a page, as SNS pages them
-_OWN_PREFIX = topic_arn("")
-TOPIC_ATTRIBUTES = frozenset(
-    {
-        "DisplayName",
-        "Policy",
-        "DeliveryPolicy",
-        "SignatureVersion",
-        "TracingConfig",
-        "KmsMasterKeyId",
-        "ArchivePolicy",
-        "DataProtectionPolicy",
-    }
-)  # accepted and ignored
 SUBSCRIPTION_ATTRIBUTES = ("RawMessageDelivery", "FilterPolicy", "FilterPolicyScope")
-NOT_LOCAL = frozenset(
-    {
-        "FifoTopic",
-        "ContentBasedDeduplication",
-        "FifoThroughputScope",
-        "RedrivePolicy",
-        "SubscriptionRoleArn",
-        "ReplayPolicy",
-    }
-)  # FIFO topics, dead-letter queues, Firehose and replay: not run by the local runtime
-_ENDPOINT_ARNS = {"sqs": queue_arn, "lambda": function_arn}
 
 
 @functools.cache
@@ -73,46 +59,13 @@ def sns_model() -> ServiceModel:
     return botocore.session.get_session().get_service_model("sns")
 
 
-def _invalid(reason: str) -> TopicError:
-    return TopicError("InvalidParameter", f"Invalid parameter: {reason}")
-
-
-def _arn(value: str, member: str, kind: str = "Topic") -> str:
-    """An SNS ARN of this account and region (a topic's, or a subscription's)."""
-    if not value.startswith("arn:"):
-        raise _invalid(f"{member} Reason: {value} does not start with arn")
-    parts = value.split(":")
-    if len(parts) < 6 or parts[2] != "sns":  # noqa: PLR2004 - an ARN's six fields
-        raise _invalid(f"{member} Reason: {value} is not an SNS ARN")
-    if not value.startswith(_OWN_PREFIX):
-        # another region's or account's topic: it is not here
-        raise TopicError("NotFound", f"{kind} does not exist")
-    return value
-
-
-def _topic(body: Body, member: str = "TopicArn") -> str:
-    value = body.get(member)
-    if value is None:
-        raise _invalid(f"{member} Reason: no value for required parameter")
-    return _arn(value, member)
-
-
-def _page(items: list[Any], body: Body) -> tuple[list[Any], dict[str, str]]:
-    token = body.get("NextToken") or "0"
-    if not token.isdigit() or int(token) > len(items):
-        raise _invalid("NextToken")
-    start = int(token)
-    more = {"NextToken": str(start + PAGE_SIZE)} if start + PAGE_SIZE < len(items) else {}
-    return items[start : start + PAGE_SIZE], more
-
-
 def _standard_topic(body: Body) -> None:
     for member in ("MessageGroupId", "MessageDeduplicationId"):
         if body.get(member) is not None:
             reason = (
                 f"The request includes {member} parameter that is not valid for this topic type"
             )
-            raise _invalid(reason)
+            raise invalid(reason)
 
 
 # --- publishing ------------------------------------------------------------------------------
@@ -121,14 +74,14 @@ def _standard_topic(body: Body) -> None:
 def _publish(topics: Topics, body: Body) -> dict[str, Any]:
     given = [m for m in ("TopicArn", "TargetArn", "PhoneNumber") if body.get(m) is not None]
     if len(given) > 1:
-        raise _invalid(f"{given[1]} Reason: Only one of TopicArn, TargetArn or PhoneNumber")
+        raise invalid(f"{given[1]} Reason: Only one of TopicArn, TargetArn or PhoneNumber")
     if not given:
-        raise _invalid("TopicArn or TargetArn Reason: no value for required parameter")
+        raise invalid("TopicArn or TargetArn Reason: no value for required parameter")
     if given == ["PhoneNumber"]:
-        raise _invalid("PhoneNumber Reason: SMS is not sent by the local runtime")
+        raise invalid("PhoneNumber Reason: SMS is not sent by the local runtime")
     _standard_topic(body)
     message_id = topics.publish(
-        _topic(body, given[0]),
+        topic_member(body, given[0]),
         body.get("Message"),
         subject=body.get("Subject"),
         message_attributes=body.get("MessageAttributes"),
@@ -141,24 +94,7 @@ def _publish_batch(topics: Topics, body: Body) -> dict[str, Any]:
     entries = body.get("PublishBatchRequestEntries") or []
     for entry in entries:
         _standard_topic(entry)
-    return topics.publish_batch(_topic(body), entries)
-
-
-# --- topics ----------------------------------------------------------------------------------
-
-
-def _create_topic(topics: Topics, body: Body) -> dict[str, Any]:
-    for name in body.get("Attributes") or {}:
-        if name in NOT_LOCAL:
-            raise _invalid(f"Attributes Reason: {name}: not supported by the local runtime")
-        if name not in TOPIC_ATTRIBUTES:
-            raise _invalid(f"Attributes Reason: Unknown attribute: {name}")
-    return {"TopicArn": topics.create_topic(body["Name"])}
-
-
-def _list_topics(topics: Topics, body: Body) -> dict[str, Any]:
-    page, more = _page(topics.names(), body)
-    return {"Topics": [{"TopicArn": topic_arn(name)} for name in page], **more}
+    return topics.publish_batch(topic_member(body), entries)
 
 
 # --- subscriptions ---------------------------------------------------------------------------
@@ -167,9 +103,9 @@ def _list_topics(topics: Topics, body: Body) -> dict[str, Any]:
 def _subscription_attributes(attributes: Mapping[str, str]) -> dict[str, Any]:
     for name in attributes:
         if name in NOT_LOCAL:
-            raise _invalid(f"Attributes Reason: {name}: not supported by the local runtime")
+            raise not_local(name)
         if name not in SUBSCRIPTION_ATTRIBUTES:
-            raise _invalid(f"Attributes Reason: Unknown attribute: {name}")
+            raise invalid(f"Attributes Reason: Unknown attribute: {name}")
     return {
         "raw_message_delivery": raw_message_delivery(attributes.get("RawMessageDelivery", "false")),
         "filter_policy": attributes.get("FilterPolicy") or None,
@@ -179,10 +115,10 @@ def _subscription_attributes(attributes: Mapping[str, str]) -> dict[str, Any]:
 
 def _endpoint(protocol: str, endpoint: str | None) -> str:
     if endpoint is None:
-        raise _invalid("Endpoint Reason: no value for required parameter")
+        raise invalid("Endpoint Reason: no value for required parameter")
     service = {"sqs": "sqs", "lambda": "lambda"}.get(protocol)
     if service is not None and not endpoint.startswith(f"arn:aws:{service}:"):
-        raise _invalid(f"{protocol.upper() if service == 'sqs' else 'Lambda'} endpoint ARN")
+        raise invalid(f"{protocol.upper() if service == 'sqs' else 'Lambda'} endpoint ARN")
     return endpoint
 
 
@@ -206,7 +142,7 @@ def _same_settings(existing: Subscription, settings: Mapping[str, Any]) -> bool:
 
 
 def _subscribe(topics: Topics, body: Body) -> dict[str, Any]:
-    topic, protocol = _topic(body), body["Protocol"]
+    topic, protocol = topic_member(body), body["Protocol"]
     endpoint = _endpoint(protocol, body.get("Endpoint"))
     settings = _subscription_attributes(body.get("Attributes") or {})
     name = endpoint.rsplit(":", 1)[-1]
@@ -216,47 +152,63 @@ def _subscribe(topics: Topics, body: Body) -> dict[str, Any]:
     if not existing:
         return {"SubscriptionArn": topics.subscribe(topic, protocol, endpoint, **settings)}
     if not _same_settings(existing[0], settings):
-        raise _invalid("Attributes Reason: Subscription already exists with different attributes")
+        raise invalid("Attributes Reason: Subscription already exists with different attributes")
     return {"SubscriptionArn": existing[0].arn}
 
 
 def _list_subscriptions_by_topic(topics: Topics, body: Body) -> dict[str, Any]:
-    topic = _topic(body)
-    if topic.rsplit(":", 1)[-1] not in topics.names():
-        raise TopicError("NotFound", "Topic does not exist")
-    page, more = _page(topics.subscriptions(topic), body)
-    listed = [
-        {
-            "SubscriptionArn": s.arn,
-            "Owner": ACCOUNT,
-            "Protocol": s.protocol,
-            "Endpoint": _ENDPOINT_ARNS[s.protocol](s.endpoint),
-            "TopicArn": topic_arn(s.topic),
-        }
-        for s in page
-    ]
-    return {"Subscriptions": listed, **more}
+    listed, more = page(topics.subscriptions(topics.existing(topic_member(body))), body)
+    return {"Subscriptions": [listed_subscription(s) for s in listed], **more}
+
+
+def _list_subscriptions(topics: Topics, body: Body) -> dict[str, Any]:
+    listed, more = page(topics.subscriptions(), body)
+    return {"Subscriptions": [listed_subscription(s) for s in listed], **more}
+
+
+def _get_subscription_attributes(topics: Topics, body: Body) -> dict[str, Any]:
+    arn = sns_arn(body["SubscriptionArn"], "SubscriptionArn", "Subscription")
+    subscription = topics.subscription(arn)
+    attributes = {
+        **listed_subscription(subscription),
+        "PendingConfirmation": "false",  # a queue or function of this account: confirmed at once
+        "ConfirmationWasAuthenticated": "true",
+        "RawMessageDelivery": "true" if subscription.raw_message_delivery else "false",
+    }
+    policy = subscription.filter_policy
+    if policy is not None:
+        attributes |= {"FilterPolicy": policy.text, "FilterPolicyScope": policy.scope}
+    return {"Attributes": attributes}
+
+
+def _confirm_subscription(topics: Topics, body: Body) -> dict[str, Any]:
+    """No token is ever outstanding: the local runtime's subscriptions (queues and functions of
+    its own account) are confirmed when they are made, so every token is unknown."""
+    topics.existing(topic_member(body))
+    raise invalid("Token")
 
 
 def _set_subscription_attributes(topics: Topics, body: Body) -> None:
     name, value = body["AttributeName"], body.get("AttributeValue") or ""
-    subscription = _arn(body["SubscriptionArn"], "SubscriptionArn", "Subscription")
+    subscription = sns_arn(body["SubscriptionArn"], "SubscriptionArn", "Subscription")
     if name in NOT_LOCAL:
-        raise _invalid(f"AttributeName Reason: {name}: not supported by the local runtime")
+        raise not_local(name, "AttributeName")
     topics.set_subscription_attribute(subscription, name, value)
 
 
 def _unsubscribe(topics: Topics, body: Body) -> None:
-    topics.unsubscribe(_arn(body["SubscriptionArn"], "SubscriptionArn", "Subscription"))
+    topics.unsubscribe(sns_arn(body["SubscriptionArn"], "SubscriptionArn", "Subscription"))
 
 
 OPERATIONS: dict[str, Operation] = {
     "Publish": _publish,
     "PublishBatch": _publish_batch,
-    "CreateTopic": _create_topic,
-    "ListTopics": _list_topics,
+    **TOPIC_OPERATIONS,
     "Subscribe": _subscribe,
+    "ConfirmSubscription": _confirm_subscription,
+    "ListSubscriptions": _list_subscriptions,
     "ListSubscriptionsByTopic": _list_subscriptions_by_topic,
+    "GetSubscriptionAttributes": _get_subscription_attributes,
     "SetSubscriptionAttributes": _set_subscription_attributes,
     "Unsubscribe": _unsubscribe,
 }

@@ -24,6 +24,7 @@ from typing import Any, Literal
 from ordermesh_platform.runtime.function_calls import FunctionError
 from ordermesh_platform.runtime.functions import Functions
 from ordermesh_platform.runtime.queues import Queues
+from ordermesh_platform.runtime.topic_attributes import TopicMetadata
 from ordermesh_platform.runtime.topic_messages import (
     MAX_MESSAGE_BYTES,
     PublishedMessage,
@@ -135,19 +136,39 @@ class Topics:
         self.clock = clock
         self.queues = queues
         self.functions = functions
+        self.metadata = TopicMetadata(store)
         store.ensure_schema(SCHEMA)
 
     # --- topics and subscriptions ---------------------------------------------------------
-    def create_topic(self, name: str) -> str:
-        """Create the topic (idempotent, as CreateTopic is); its ARN."""
+    def create_topic(
+        self,
+        name: str,
+        attributes: Mapping[str, str] | None = None,
+        tags: Mapping[str, str] | None = None,
+    ) -> str:
+        """Create the topic with its attributes and tags; its ARN. Idempotent, as CreateTopic
+        is: for an existing topic nothing changes."""
         if not _TOPIC_NAME.match(name):
             reason = "Invalid parameter: Topic Name: 1 to 256 of A-Z a-z 0-9 _ -"
             raise TopicError("InvalidParameter", reason)
-        self.store.execute(
-            "INSERT OR IGNORE INTO topics (name, created_at) VALUES (?, ?)",
-            (name, self.clock.now()),
-        )
+        with self.store.write() as conn:
+            created = conn.execute(
+                "INSERT OR IGNORE INTO topics (name, created_at) VALUES (?, ?)",
+                (name, self.clock.now()),
+            )
+            if created.rowcount:
+                self.metadata.set_attributes(name, attributes or {})
+                self.metadata.tag(name, tags or {})
         return topic_arn(name)
+
+    def delete_topic(self, topic: str) -> None:
+        """DeleteTopic: the topic, its subscriptions, attributes and tags (its log stays, for
+        ``alerts tail``). Deleting a topic that does not exist is no error, as in SNS."""
+        name = topic_name(topic)
+        with self.store.write() as conn:
+            conn.execute("DELETE FROM topic_subscriptions WHERE topic = ?", (name,))
+            conn.execute("DELETE FROM topics WHERE name = ?", (name,))
+            self.metadata.forget(conn, name)
 
     def names(self) -> list[str]:
         rows = self.store.connection().execute("SELECT name FROM topics ORDER BY name")
@@ -169,7 +190,7 @@ class Topics:
         A ``name`` makes the ARN stable (manifest subscriptions): subscribing again with it
         replaces the subscription's attributes, as a redeployed stack does.
         """
-        topic = self._existing(topic)
+        topic = self.existing(topic)
         if protocol not in PROTOCOLS:
             raise TopicError("InvalidParameter", f"Invalid parameter: Protocol: {protocol}")
         endpoint = self._endpoint(protocol, endpoint)
@@ -257,7 +278,7 @@ class Topics:
         conn: sqlite3.Connection | None = None,
     ) -> str:
         """Publish one message; its message id. Joins ``conn``'s transaction when given."""
-        name = self._existing(topic)
+        name = self.existing(topic)
         body, attributes, per_protocol = check_publish(
             message,
             subject=subject,
@@ -278,7 +299,7 @@ class Topics:
         self, topic: str, entries: Sequence[Mapping[str, Any]]
     ) -> dict[str, list[dict[str, Any]]]:
         """PublishBatch: the request's checks, then each entry published or failed on its own."""
-        name = self._existing(topic)
+        name = self.existing(topic)
         _check_batch(entries)
         successful: list[dict[str, Any]] = []
         failed: list[dict[str, Any]] = []
@@ -363,12 +384,17 @@ class Topics:
             ),
         )
 
-    def _existing(self, topic: str) -> str:
+    def existing(self, topic: str) -> str:
+        """The name of the topic ``topic`` (a name or an ARN) names, or NotFound."""
         name = topic_name(topic)
         row = self.store.connection().execute("SELECT 1 FROM topics WHERE name = ?", (name,))
         if row.fetchone() is None:
             raise TopicError("NotFound", f"Topic does not exist: {name}")
         return name
+
+    def subscription(self, subscription_arn: str) -> Subscription:
+        """One subscription, or NotFound."""
+        return _subscription(self._subscription_row(subscription_arn))
 
     def _endpoint(self, protocol: str, endpoint: str) -> str:
         name = endpoint.rsplit(":", 1)[-1] if endpoint.startswith("arn:") else endpoint
