@@ -1,6 +1,7 @@
 """The analytics service's stack: its manifest's stream consumer on the platform's analytics
 stream (and whatever else the manifest declares: its HTTP API, rules, topics), and the KPI table
-its DynamoDB adapter counts into, with the windowing settings its bootstrap reads."""
+its DynamoDB adapter counts into, with the windowing settings its bootstrap reads (lateness, idle
+shards, the cap on a dimension's values per window)."""
 
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ def windowing_environment(settings: Settings | None = None) -> dict[str, str]:
         "ALLOWED_LATENESS_SECONDS": f"{settings.allowed_lateness_seconds:g}",
         "IDLE_SHARD_SECONDS": f"{settings.idle_shard_seconds:g}",
         "HELD_SHARD_SECONDS": f"{settings.held_shard_seconds:g}",
+        "MAX_DIMENSION_VALUES": str(settings.max_dimension_values),
     }
 
 

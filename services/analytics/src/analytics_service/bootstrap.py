@@ -6,12 +6,13 @@ are published on the bus ``EVENT_BUS_NAME``. The allowed lateness and the idle t
 a shard no longer holds windows open come from ``ALLOWED_LATENESS_SECONDS`` and
 ``IDLE_SHARD_SECONDS`` (the function's environment, or the runtime's settings), 120 and 60 by
 default, and ``HELD_SHARD_SECONDS`` (300), how long after its last delivery a shard whose batch
-keeps failing holds them; ``STREAM_SHARDS``, the stream's shard count (shards
-``shardId-000000000000`` on), makes a shard not seen yet hold the final watermark (unset in AWS,
-where the stream is on-demand and its shards change: the first batch then holds it for every
-shard not seen yet); ``ANOMALY_PRIOR_PATH``, when set, names the normal traffic profile the
-anomaly models start from instead of warming up for a day on the stream (the local runtime's
-demo sets it).
+keeps failing holds them; the cap on a dimension's distinct values per window from
+``MAX_DIMENSION_VALUES`` (100; at most 150, which keeps a DynamoDB window item under 400 KB);
+``STREAM_SHARDS``, the stream's shard count (shards ``shardId-000000000000`` on), makes a shard
+not seen yet hold the final watermark (unset in AWS, where the stream is on-demand and its
+shards change: the first batch then holds it for every shard not seen yet);
+``ANOMALY_PRIOR_PATH``, when set, names the normal traffic profile the anomaly models start from
+instead of warming up for a day on the stream (the local runtime's demo sets it).
 """
 
 from __future__ import annotations
@@ -25,11 +26,12 @@ from pathlib import Path
 from ordermesh_contracts import environment
 from ordermesh_contracts.bus import Boto3EventBus
 from ordermesh_contracts.publishing import Publisher
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
+from analytics_service.adapters.dynamodb_windows import MAX_VALUES_ALLOWED
 from analytics_service.adapters.ports import KpiStore
 from analytics_service.domain.anomaly import AnomalyDetector
-from analytics_service.domain.windows import WindowSettings
+from analytics_service.domain.windows import DEFAULT_MAX_VALUES, WindowSettings
 from analytics_service.scenarios.prior import TrafficProfile, warmed
 from analytics_service.service_layer.consume_batch import Ports
 from analytics_service.service_layer.score_windows import Prior
@@ -44,6 +46,7 @@ class Settings(BaseModel):
     idle_shard_seconds: float = 60.0
     held_shard_seconds: float = 300.0
     stream_shards: int = 0  # 0: not known, a shard not seen yet does not hold windows open
+    max_dimension_values: int = Field(DEFAULT_MAX_VALUES, ge=1, le=MAX_VALUES_ALLOWED)
     kpi_table: str | None = None  # AWS
     database: Path | None = None  # local
 
@@ -62,6 +65,7 @@ def _optional(values: Mapping[str, str]) -> dict[str, str]:
     names["HELD_SHARD_SECONDS"] = "held_shard_seconds"
     names["ANOMALY_PRIOR_PATH"] = "anomaly_prior_path"
     names["STREAM_SHARDS"] = "stream_shards"
+    names["MAX_DIMENSION_VALUES"] = "max_dimension_values"
     return {field: values[name] for name, field in names.items() if name in values}
 
 
@@ -100,10 +104,11 @@ def _store(config: Settings) -> KpiStore:
     if config.database is not None:
         from analytics_service.adapters.sqlite import SqliteKpiStore
 
-        return SqliteKpiStore(config.database)
+        return SqliteKpiStore(config.database, max_values=config.max_dimension_values)
     from analytics_service.adapters.dynamodb import DynamoDbKpiStore
 
-    return DynamoDbKpiStore(environment.aws_client("dynamodb"), str(config.kpi_table))
+    client = environment.aws_client("dynamodb")
+    return DynamoDbKpiStore(client, str(config.kpi_table), max_values=config.max_dimension_values)
 
 
 def _prior(path: Path | None) -> Prior | None:

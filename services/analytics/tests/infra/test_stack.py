@@ -65,11 +65,13 @@ class TestAnalyticsStack(ServiceStackTests):
             allowed_lateness_seconds=300,
             idle_shard_seconds=90.5,
             held_shard_seconds=600,
+            max_dimension_values=40,
         )
         assert windowing_environment(given) == {
             "ALLOWED_LATENESS_SECONDS": "300",
             "IDLE_SHARD_SECONDS": "90.5",
             "HELD_SHARD_SECONDS": "600",
+            "MAX_DIMENSION_VALUES": "40",
         }
 
     def test_functions_get_the_kpi_table_actions_only_on_the_kpi_table(

@@ -1,6 +1,6 @@
 """The DynamoDB adapter within DynamoDB's limits (moto does not enforce them, so the requests the
 adapter sends are measured): a window with many dimension values is updated by expressions of
-at most 4 KB and ``MAX_COUNTERS_PER_UPDATE`` counters, each event still counted once with its
+at most 4 KB and ``MAX_COUNTERS_PER_UPDATE`` terms, each event still counted once with its
 counters and its record in one transaction."""
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from analytics_service.adapters.dynamodb import (
     chunks,
     create_table,
 )
-from analytics_service.domain.windows import Effect, Granularity, WindowKey
+from analytics_service.adapters.dynamodb_windows import MAX_VALUES_ALLOWED
+from analytics_service.domain.windows import OTHER, Effect, Granularity, WindowKey
 
 MAX_EXPRESSION_BYTES = 4096  # DynamoDB's limit on any expression
 T0 = datetime(2026, 12, 5, 10, 0, tzinfo=UTC)
@@ -40,9 +41,9 @@ def test_a_window_with_many_dimension_values_is_updated_by_expressions_within_4_
         sent.extend(params["TransactItems"])
 
     client.meta.events.register("provide-client-params.dynamodb.TransactWriteItems", record)
-    store = DynamoDbKpiStore(client, "kpis")
-    # Given 90 events of one minute, 541 distinct counters in each of its windows: one
-    # transaction's worth of items, but an ADD of them all would be about 7 KB
+    store = DynamoDbKpiStore(client, "kpis", max_values=MAX_VALUES_ALLOWED)
+    # Given 90 events of one minute with 540 distinct decline codes: one transaction's worth of
+    # items, but an ADD of them all would be about 7 KB
     effects = [declined(n) for n in range(90)]
     # When they are counted
     store.apply(effects, NOW)
@@ -55,7 +56,10 @@ def test_a_window_with_many_dimension_values_is_updated_by_expressions_within_4_
     for granularity in Granularity:
         [window] = store.windows(granularity, T0 - timedelta(days=1), T0 + timedelta(days=1))
         assert window.counters["payments_declined"] == 90
-        assert len(window.counters) == 1 + 90 * 6
+        codes = window.by("payments_declined", "code")
+        assert len(codes) == MAX_VALUES_ALLOWED + 1  # and OTHER
+        assert sum(codes.values()) == 90 * 6
+        assert codes[OTHER] == 90 * 6 - MAX_VALUES_ALLOWED
     assert len(store.counted({e.event_id for e in effects})) == 90
 
 

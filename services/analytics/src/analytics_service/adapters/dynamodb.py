@@ -28,7 +28,10 @@ exact decimal arithmetic) and the chunk's saga writes. A transaction is all or n
 counter never moves without its events' records; a cancelled one whose reasons name failed
 conditions on event records raises ``AlreadyCountedError`` with those ids, and the caller
 applies the rest again. Chunks committed before a failure stay, and their events are then
-known as counted: applying the batch again counts every event once.
+known as counted: applying the batch again counts every event once. A chunk's window items are
+read first and the cap on a dimension's values decided from them; an update admitting values is
+conditional on what was read, and a chunk refused for that is decided again
+(``dynamodb_windows``).
 """
 
 from __future__ import annotations
@@ -42,6 +45,15 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from analytics_service.adapters.dynamodb_scoring import DynamoDbScoring
+from analytics_service.adapters.dynamodb_windows import (
+    COUNTER,
+    HeldInItems,
+    Item,
+    iso,
+    number,
+    update,
+    window_pk,
+)
 from analytics_service.adapters.ports import (
     COUNTED_RETENTION,
     SAGA_RETENTION,
@@ -51,6 +63,7 @@ from analytics_service.adapters.ports import (
     micros,
 )
 from analytics_service.domain.windows import (
+    DEFAULT_MAX_VALUES,
     Counters,
     Effect,
     Granularity,
@@ -60,8 +73,10 @@ from analytics_service.domain.windows import (
     ShardState,
     WindowKey,
     WindowKpis,
+    capped,
     rolled_up,
 )
+from analytics_service.domain.windows.cap import dimension_of
 
 TABLE: dict[str, Any] = {
     "AttributeDefinitions": [
@@ -81,9 +96,7 @@ MAX_TRANSACTION_ITEMS = 100
 # whatever DynamoDB counts as an operator (moto's expression parser fails from about 150).
 MAX_COUNTERS_PER_UPDATE = 100
 MAX_BATCH_GET = 100
-COUNTER = "c:"
 _CONDITION_FAILED = "ConditionalCheckFailed"
-Item = dict[str, Any]
 
 
 def create_table(client: Any, name: str) -> None:
@@ -96,23 +109,8 @@ def create_table(client: Any, name: str) -> None:
     )
 
 
-def window_pk(key: WindowKey) -> str:
-    period = key.start.strftime("%Y-%m" if key.granularity is Granularity.DAY else "%Y-%m-%d")
-    return f"WINDOW#{key.granularity.value}#{period}"
-
-
-def _iso(at: datetime) -> str:
-    return at.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def _n(value: int | Decimal) -> dict[str, str]:
-    return {"N": str(value)}
-
-
-def add_expression(counters: int) -> str:
-    """The update expression adding ``counters`` counters: ``ADD #c0 :c0, #c1 :c1, ...`` (the
-    names and values are placeholders, so its size depends on the count alone)."""
-    return "ADD " + ", ".join(f"#c{i} :c{i}" for i in range(counters))
+    return number(value)
 
 
 @dataclass
@@ -146,12 +144,16 @@ class _Chunk:
 
 
 def _counters(effect: Effect) -> dict[WindowKey, set[str]]:
-    """The counters ``effect`` adds to each window it updates (every granularity)."""
+    """The terms ``effect`` adds to the update of each window it adds to (every granularity):
+    its counters, and for each capped dimension two more (the ``SET`` of its count and its
+    overflow counter; values beyond the cap only merge into one)."""
     found: dict[WindowKey, set[str]] = {}
     for minute, counts in effect.counts:
-        if counts:
-            for window in minute.rollups():
-                found.setdefault(window, set()).update(name for name, _ in counts)
+        names = {name for name, _ in counts}
+        for dimension in {d[0] for d in map(dimension_of, names) if d is not None}:
+            names.update((f"v:{dimension}", f"o:{dimension}"))
+        for window in minute.rollups() if counts else ():
+            found.setdefault(window, set()).update(names)
     return found
 
 
@@ -169,9 +171,12 @@ def chunks(effects: Sequence[Effect], limit: int = MAX_TRANSACTION_ITEMS) -> Ite
 
 
 class DynamoDbKpiStore(DynamoDbScoring, KpiStore):
-    def __init__(self, client: Any, table_name: str) -> None:
+    def __init__(
+        self, client: Any, table_name: str, *, max_values: int = DEFAULT_MAX_VALUES
+    ) -> None:
         self._client = client
         self._name = table_name
+        self._max_values = max_values
 
     # --- counting -----------------------------------------------------------------------------
     def counted(self, event_ids: Collection[str]) -> set[str]:
@@ -183,6 +188,16 @@ class DynamoDbKpiStore(DynamoDbScoring, KpiStore):
             self._transact(chunk, now)
 
     def _transact(self, effects: list[Effect], now: datetime) -> None:
+        """Count one chunk, deciding the cap from its windows' items as they are; again while
+        a value was admitted to one of them meanwhile (see ``dynamodb_windows``)."""
+        while not self._try(effects, now):
+            pass
+
+    def _try(self, effects: list[Effect], now: datetime) -> bool:
+        """Count one chunk; False when a window's update found values admitted meanwhile."""
+        keys = {(window_pk(w), iso(w.start)): w for w in rolled_up(effects)}
+        held = {keys[i["pk"]["S"], i["sk"]["S"]]: i for i in self._get_many(list(keys))}
+        added = capped(effects, HeldInItems(held), self._max_values)
         expires = _n(int((now + COUNTED_RETENTION).timestamp()))
         items: list[Item] = [
             {
@@ -198,7 +213,7 @@ class DynamoDbKpiStore(DynamoDbScoring, KpiStore):
             }
             for e in effects
         ]
-        items += [self._add(key, counters) for key, counters in rolled_up(effects).items()]
+        items += [update(self._name, key, a, held.get(key)) for key, a in added.items()]
         items += self._saga_writes(effects, now)
         try:
             self._client.transact_write_items(TransactItems=items)
@@ -211,20 +226,11 @@ class DynamoDbKpiStore(DynamoDbScoring, KpiStore):
             }
             if failed:
                 raise AlreadyCountedError(failed) from error
+            windows = reasons[len(effects) : len(effects) + len(added)]
+            if any(reason.get("Code") == _CONDITION_FAILED for reason in windows):
+                return False
             raise
-
-    def _add(self, key: WindowKey, counters: Counters) -> Item:
-        names = {f"#c{i}": COUNTER + name for i, name in enumerate(counters)}
-        values = {f":c{i}": _n(value) for i, value in enumerate(counters.values())}
-        return {
-            "Update": {
-                "TableName": self._name,
-                "Key": {"pk": {"S": window_pk(key)}, "sk": {"S": _iso(key.start)}},
-                "UpdateExpression": add_expression(len(counters)),
-                "ExpressionAttributeNames": names,
-                "ExpressionAttributeValues": values,
-            }
-        }
+        return True
 
     def _saga_writes(self, effects: Sequence[Effect], now: datetime) -> list[Item]:
         last: dict[str, SagaState | None] = {}
@@ -394,7 +400,7 @@ class DynamoDbKpiStore(DynamoDbScoring, KpiStore):
         found: list[WindowKpis] = []
         periods = sorted({window_pk(WindowKey(granularity, d)) for d in _days(start, end)})
         for pk in periods:
-            for item in self._query(pk, (_iso(start), _iso(end))):
+            for item in self._query(pk, (iso(start), iso(end))):
                 at = datetime.fromisoformat(item["sk"]["S"])
                 if not start <= at < end:
                     continue

@@ -14,6 +14,8 @@ from analytics_service.adapters.ports import (
 )
 from analytics_service.domain.anomaly import Anomaly
 from analytics_service.domain.windows import (
+    DEFAULT_MAX_VALUES,
+    OTHER,
     Counters,
     Effect,
     Granularity,
@@ -22,13 +24,15 @@ from analytics_service.domain.windows import (
     ShardState,
     WindowKey,
     WindowKpis,
-    rolled_up,
+    capped,
 )
+from analytics_service.domain.windows.cap import prefix
 from analytics_service.domain.windows.counters import add
 
 
 class InMemoryKpiStore(KpiStore):
-    def __init__(self) -> None:
+    def __init__(self, *, max_values: int = DEFAULT_MAX_VALUES) -> None:
+        self.max_values = max_values
         self.counters: dict[WindowKey, Counters] = {}
         self.counted_at: dict[str, datetime] = {}
         self.saga_states: dict[str, SagaState] = {}
@@ -44,8 +48,8 @@ class InMemoryKpiStore(KpiStore):
         already = self.counted({e.event_id for e in effects})
         if already:
             raise AlreadyCountedError(already)
-        for window, counts in rolled_up(effects).items():
-            add(self.counters.setdefault(window, {}), counts.items())
+        for window, added in capped(effects, self, self.max_values).items():
+            add(self.counters.setdefault(window, {}), added.counters.items())
         for effect in effects:
             self.counted_at[effect.event_id] = now
             if effect.saga_id is None:
@@ -54,6 +58,15 @@ class InMemoryKpiStore(KpiStore):
                 self.saga_states.pop(effect.saga_id, None)
             else:
                 self.saga_states[effect.saga_id] = effect.saga_write
+
+    def present(self, window: WindowKey, counters: Collection[str]) -> set[str]:
+        held = self.counters.get(window, {})
+        return {name for name in counters if name in held}
+
+    def held(self, window: WindowKey, dimension: str) -> int:
+        start = prefix(dimension)
+        names = self.counters.get(window, {})
+        return sum(1 for n in names if n.startswith(start) and n != start + OTHER)
 
     def sagas(self, correlation_ids: Collection[str]) -> dict[str, SagaState]:
         return {c: self.saga_states[c] for c in correlation_ids if c in self.saga_states}

@@ -5,7 +5,9 @@ already counted fails its insert and the whole transaction rolls back. Each batc
 a bounded number of records of events a day of event time behind the final watermark, which
 DynamoDB does with a time to live: delivered again, those events are late. Counters are added with
 an upsert through ``kpi_add``, a function of the connection that adds integers as integers and
-decimal amounts (stored as text) exactly.
+decimal amounts (stored as text) exactly. The cap on a dimension's values in a window is decided
+inside the batch's transaction (``BEGIN IMMEDIATE``: no other writer between the read of what the
+window holds and the write), from the counters' primary key.
 """
 
 from __future__ import annotations
@@ -30,6 +32,9 @@ from analytics_service.adapters.ports import (
 )
 from analytics_service.domain.anomaly import Anomaly
 from analytics_service.domain.windows import (
+    DEFAULT_MAX_VALUES,
+    OTHER,
+    Capped,
     Counters,
     Effect,
     Granularity,
@@ -39,8 +44,9 @@ from analytics_service.domain.windows import (
     ShardState,
     WindowKey,
     WindowKpis,
-    rolled_up,
+    capped,
 )
+from analytics_service.domain.windows.cap import prefix
 from analytics_service.domain.windows.counters import Number
 
 SCHEMA = """
@@ -152,10 +158,46 @@ def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
         yield items[i : i + _MAX_VARIABLES]
 
 
+class _Held:
+    """What the windows hold, read on the connection of the batch's transaction."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def present(self, window: WindowKey, counters: Collection[str]) -> set[str]:
+        found: set[str] = set()
+        for part in _chunks(list(counters)):
+            marks = ",".join("?" * len(part))
+            sql = (
+                "SELECT name FROM kpi_counters WHERE granularity = ? AND start = ? "  # noqa: S608
+                f"AND name IN ({marks})"
+            )
+            key = (window.granularity.value, micros(window.start))
+            found.update(row[0] for row in self._conn.execute(sql, (*key, *part)))
+        return found
+
+    def held(self, window: WindowKey, dimension: str) -> int:
+        start = prefix(dimension)
+        end = start[:-1] + chr(ord(start[-1]) + 1)  # every name starting with ``start``
+        row = self._conn.execute(
+            "SELECT count(*) FROM kpi_counters WHERE granularity = ? AND start = ? "
+            "AND name >= ? AND name < ? AND name != ?",
+            (window.granularity.value, micros(window.start), start, end, start + OTHER),
+        ).fetchone()
+        return int(row[0])
+
+
 class SqliteKpiStore(KpiStore):
-    def __init__(self, path: Path, *, forget_per_batch: int = FORGET_PER_BATCH) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        forget_per_batch: int = FORGET_PER_BATCH,
+        max_values: int = DEFAULT_MAX_VALUES,
+    ) -> None:
         self.path = path
         self._forget_per_batch = forget_per_batch
+        self._max_values = max_values
         self._db = ThreadConnections(path, busy_timeout_ms=30_000, on_open=_open)
 
     def close(self) -> None:
@@ -183,7 +225,8 @@ class SqliteKpiStore(KpiStore):
                     "VALUES (?, ?, ?)",
                     [(e.event_id, stamp, micros(e.minute.start)) for e in effects],
                 )
-                conn.executemany(_ADD, _rows(rolled_up(effects)))
+                added = capped(effects, _Held(conn), self._max_values)
+                conn.executemany(_ADD, _rows(added))
                 self._write_sagas(conn, effects)
                 self._forget_counted(conn)
         except sqlite3.IntegrityError:  # rolled back: which were counted before
@@ -396,8 +439,8 @@ class SqliteKpiStore(KpiStore):
         ]
 
 
-def _rows(windows: dict[WindowKey, Counters]) -> Iterator[tuple[str, int, str, int | str]]:
-    for key, counters in windows.items():
+def _rows(windows: dict[WindowKey, Capped]) -> Iterator[tuple[str, int, str, int | str]]:
+    for key, added in windows.items():
         start = micros(key.start)
-        for name, value in counters.items():
+        for name, value in added.counters.items():
             yield key.granularity.value, start, name, _stored(value)

@@ -2,6 +2,7 @@
 and a day, with a watermark per shard, allowed lateness and an event counted once."""
 
 from .aggregator import Effect, Known, Processed, SagaState, process
+from .cap import DEFAULT_MAX_VALUES, OTHER, Capped, Holding, capped
 from .counters import Counters, Number
 from .facts import Fact, SagaMark
 from .kpis import WindowKpis
@@ -19,12 +20,16 @@ from .watermark import (
 from .window import Granularity, WindowKey
 
 __all__ = [
+    "DEFAULT_MAX_VALUES",
+    "OTHER",
     "OTHER_SHARDS",
+    "Capped",
     "Counters",
     "Effect",
     "Fact",
     "Granularity",
     "Held",
+    "Holding",
     "Known",
     "Number",
     "Processed",
@@ -35,6 +40,7 @@ __all__ = [
     "WindowKpis",
     "WindowSettings",
     "became_final",
+    "capped",
     "final_watermark",
     "process",
     "rolled_up",

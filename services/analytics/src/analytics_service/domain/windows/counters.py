@@ -29,6 +29,8 @@ COMPENSATIONS = "compensations"  # and |step=
 STOCK_LOW = "stock_low"  # and |warehouse=
 LATE_EVENTS = "late_events"  # arrived after the window was final: left to the lake
 REVISIONS = "revisions"  # events counted after the stream had moved past the window
+# |dimension=payments_declined.code: values counted under ``cap.OTHER``, beyond the cap
+VALUES_OVERFLOWED = "values_overflowed"
 
 
 def name(metric: str, **dimension: str) -> str:

@@ -1,6 +1,8 @@
 """A window's KPIs, read from its counters: counts, revenue and average order value per
 currency, decline and rejection rates, saga duration percentiles (from the DDSketch buckets),
-and the window's ``WindowTotals`` for the anomaly model."""
+and the window's ``WindowTotals`` for the anomaly model. Amounts in currencies beyond the cap
+(``cap.OTHER``) are revenue, but no average order value and no series of the anomaly model: a
+sum over several currencies has no unit."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from analytics_service.domain.anomaly import WindowTotals
 
 from . import counters as c
 from . import sketch
+from .cap import OTHER
 from .counters import Number
 from .window import WindowKey
 
@@ -55,7 +58,7 @@ class WindowKpis:
         return {
             currency: amount / Decimal(confirmed[currency])
             for currency, amount in self.revenue().items()
-            if confirmed.get(currency)
+            if confirmed.get(currency) and currency != OTHER
         }
 
     @property
@@ -81,6 +84,11 @@ class WindowKpis:
     def events_by_type(self) -> dict[str, int]:
         return {k: int(v) for k, v in self.by(c.EVENTS, "type").items()}
 
+    def values_overflowed(self) -> dict[str, int]:
+        """By dimension (``payments_declined.code``): events whose value was counted under
+        ``cap.OTHER``, the window holding as many of that dimension's values as the cap allows."""
+        return {k: int(v) for k, v in self.by(c.VALUES_OVERFLOWED, "dimension").items()}
+
     @property
     def late_events(self) -> int:
         return self.count(c.LATE_EVENTS)
@@ -105,7 +113,7 @@ class WindowKpis:
             orders_cancelled=self.orders_cancelled,
             revenue=self.revenue(),
             confirmed_by_currency={
-                k: int(v) for k, v in self.by(c.ORDERS_CONFIRMED, "currency").items()
+                k: int(v) for k, v in self.by(c.ORDERS_CONFIRMED, "currency").items() if k != OTHER
             },
         )
 
@@ -129,6 +137,7 @@ class WindowKpis:
             "events_by_type": self.events_by_type(),
             "late_events": self.late_events,
             "revised": self.revised,
+            "values_overflowed": self.values_overflowed(),
         }
 
 

@@ -37,6 +37,7 @@ class SeriesMetric(StrEnum):
     STOCK_LOW = "stock_low"
     EVENTS = "events"
     LATE_EVENTS = "late_events"
+    VALUES_OVERFLOWED = "values_overflowed"
 
 
 @dataclass(frozen=True)
@@ -111,5 +112,12 @@ SERIES: Mapping[SeriesMetric, SeriesSpec] = {
     ),
     SeriesMetric.LATE_EVENTS: SeriesSpec(
         "events that came after their window was final", _count(c.LATE_EVENTS)
+    ),
+    SeriesMetric.VALUES_OVERFLOWED: SeriesSpec(
+        "events counted under __other__ because their window held as many values of the "
+        "dimension as the cap allows, by dimension (payments_declined.code, ...)",
+        lambda w: sum(w.values_overflowed().values()),
+        "dimension",
+        lambda w: w.values_overflowed(),
     ),
 }
