@@ -66,6 +66,8 @@ def check_full_chain(trace: dict[str, Any]) -> None:
         assert delivery["detail"]["attempts"] == 1
     call = spans[index(spans, "provider", "POST /v1/authorizations")]
     assert by_id[call["parent"]]["detail"]["function"] == "payment-authorize-consumer"
+    assert call["durationMs"] is not None  # from the request's arrival to its answer
+    assert by_id[call["parent"]]["offsetMs"] <= call["offsetMs"]
     assert by_id[spans[index(spans, "event", "ReserveInventory")]["parent"]]["name"] == (
         "ReserveInventory"
     )

@@ -27,11 +27,13 @@ class ProviderCall:
     down: bool = False  # answered 503 because the provider was down (switch or outage window)
     replayed: bool = False  # the kept answer to its idempotency key, given again
     lost: bool = False  # decided, but answered only after the caller had given up
+    # when the request reached the provider's logic, before the simulated latency (None: at)
+    received: float | None = None
 
     def to_json(self) -> dict[str, Any]:
-        at = datetime.fromtimestamp(self.at, UTC).isoformat().replace("+00:00", "Z")
         return {
-            "at": at,
+            "receivedAt": _iso(self.at if self.received is None else self.received),
+            "at": _iso(self.at),
             "path": self.path,
             "idempotencyKey": self.idempotency_key,
             "orderId": self.order_id,
@@ -40,3 +42,7 @@ class ProviderCall:
             "replayed": self.replayed,
             "lost": self.lost,
         }
+
+
+def _iso(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, UTC).isoformat().replace("+00:00", "Z")

@@ -265,9 +265,10 @@ class ProviderSimulator:
             body = _json_object(await request.body())
         except BadRequestError as error:
             return _error(400, "invalid_request", str(error))
+        received = self._clock.now()
         await self._sleep(self._draw_latency())
         with self._lock:
-            response, hold = self._answer(key, request.url.path, body, decide)
+            response, hold = self._answer(key, request.url.path, body, decide, received)
         if hold:
             await self._sleep(hold)  # the caller has given up by now: the answer is lost
         return response
@@ -283,11 +284,11 @@ class ProviderSimulator:
             return False
 
     def _answer(
-        self, key: str, path: str, body: dict[str, Any], decide: Decide
+        self, key: str, path: str, body: dict[str, Any], decide: Decide, received: float
     ) -> tuple[Response, float]:
         """Under the lock: a 503, the kept answer to ``key``, or a new answer (kept if final),
         recorded in the ledger; and how long to hold it back (a lost answer) or 0."""
-        call = ProviderCall(self._clock.now(), path, key, _order_id(body), 503)
+        call = ProviderCall(self._clock.now(), path, key, _order_id(body), 503, received=received)
         down = self._is_down()
         if down or self._transient_failure():
             self._stats.transient_failures += 1

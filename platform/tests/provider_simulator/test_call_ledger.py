@@ -116,3 +116,20 @@ def test_lose_answers_refuses_bad_values(provider: Provider, body: object, probl
 
     assert answer.status == 400
     assert problem in answer.body["message"]
+
+
+def test_a_call_is_received_before_it_is_answered_by_the_simulated_latency(
+    clock: ManualClock,
+) -> None:
+    async def sleep(seconds: float) -> None:
+        clock.advance(seconds)
+
+    settings = SimulatorSettings(seed=7, latency_seconds=0.25)
+    simulator = ProviderSimulator(settings, clock=clock, sleep=sleep)  # time passes in a sleep
+    for provider in _serve(simulator):
+        provider.authorize(key="k1", order_id="ord_0000000001")
+        [call] = provider.call("GET", "/admin/calls").body["calls"]
+        assert (call["receivedAt"], call["at"]) == (
+            "2026-01-01T00:00:00Z",
+            "2026-01-01T00:00:00.250000Z",
+        )

@@ -256,12 +256,14 @@ def _dead_letter(letter: DeadLetter, runs: Sequence[Run]) -> Span:
 
 def _provider_call(call: dict[str, Any], invocations: Sequence[Span]) -> Span:
     at = float(call["epoch"])
-    detail = {k: v for k, v in call.items() if k != "epoch"}
+    received = float(call.get("received", at))
+    detail = {k: v for k, v in call.items() if k not in {"epoch", "received"}}
     return Span(
         f"provider:{call['idempotencyKey']}:{at}",
         "provider",
         f"POST {call['path']} → {call['status']}",
-        at,
+        received,
+        at - received,  # from the request's arrival to its answer (a lost one is held further)
         parent=_containing(invocations, at, PROVIDER_CALLERS),
         detail=detail,
     )

@@ -25,7 +25,7 @@ class Span:
     kind: SpanKind
     name: str
     start: float  # seconds since the epoch
-    duration: float | None = None  # None: a point in time (an event, a provider call)
+    duration: float | None = None  # None: a point in time (an event)
     parent: str | None = None
     detail: dict[str, Any] = field(default_factory=dict)
     gap: str | None = None  # why this span's cause could not be found

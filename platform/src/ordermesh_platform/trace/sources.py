@@ -126,7 +126,8 @@ def executions(runtime: LocalRuntime, name: str) -> list[Execution]:
 
 def provider_calls(url: str | None, order_id: str) -> tuple[list[dict[str, Any]], str | None]:
     """The simulator's calls for ``order_id`` (its order id or in its idempotency key), with
-    their time as epoch seconds in ``epoch``; or a note saying why there are none to show."""
+    when each was answered and received as epoch seconds in ``epoch`` and ``received``; or a
+    note saying why there are none to show."""
     if not url:
         return [], "no payment provider URL is known: provider calls are not shown"
     try:
@@ -137,7 +138,11 @@ def provider_calls(url: str | None, order_id: str) -> tuple[list[dict[str, Any]]
     except (OSError, ValueError, KeyError, urllib.error.URLError) as exc:
         return [], f"the payment provider's ledger at {url} could not be read ({exc})"
     mine = [
-        {**call, "epoch": datetime.fromisoformat(call["at"]).timestamp()}
+        {
+            **call,
+            "epoch": datetime.fromisoformat(call["at"]).timestamp(),
+            "received": datetime.fromisoformat(call.get("receivedAt", call["at"])).timestamp(),
+        }
         for call in calls
         if call.get("orderId") == order_id or order_id in str(call.get("idempotencyKey", ""))
     ]
