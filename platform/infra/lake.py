@@ -29,13 +29,14 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sqs as sqs
 from aws_cdk.interfaces.aws_events import IRuleRef
 from constructs import Construct
-from ordermesh_cdk.app import acknowledge, pascal
+from ordermesh_cdk.app import acknowledge
 from ordermesh_cdk.rules import DELIVERY_MAX_EVENT_AGE, DELIVERY_RETRY_ATTEMPTS, pattern_rule
 from ordermesh_contracts.catalog import EventKey
 from ordermesh_contracts.lake import DeliveryStream
 from ordermesh_contracts.lake_queries import NamedQuery, load_queries
 from ordermesh_contracts.lake_schema import JSON_KEY_MAPPINGS, table_name
 from ordermesh_contracts.manifest import LakeSpec
+from ordermesh_contracts.resources import pascal
 
 WORKGROUP = "ordermesh"
 KEEP_FOR = Duration.days(7 * 365 + 2)  # seven years, leap days included

@@ -22,14 +22,15 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
-from ordermesh_cdk.alarms import ALARM_TOPIC_NAME, Alarms
-from ordermesh_cdk.app import DEFAULT_BUS_NAME, acknowledge, pascal
+from ordermesh_cdk.alarms import Alarms
+from ordermesh_cdk.app import DEFAULT_BUS_NAME, acknowledge
 from ordermesh_cdk.messaging import dead_letter_queue
 from ordermesh_cdk.rules import DELIVERY_MAX_EVENT_AGE, DELIVERY_RETRY_ATTEMPTS, pattern_rule
 from ordermesh_cdk.streams import PLATFORM_PARAMETERS
 from ordermesh_contracts.catalog import Catalog, load_catalog
 from ordermesh_contracts.lake import delivery_streams
 from ordermesh_contracts.manifest import ServiceManifest, load_manifest
+from ordermesh_contracts.resources import ALARM_TOPIC_NAME, pascal
 
 from infra.dashboard import platform_dashboard
 from infra.lake import DataLake, named_queries

@@ -12,8 +12,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
-
-ALARM_TOPIC_NAME = "ordermesh-alarms"
+from ordermesh_contracts.resources import ALARM_TOPIC_NAME
 
 
 def alarm_topic(scope: Construct) -> sns.ITopic:

@@ -3,7 +3,6 @@ run on every construct at synthesis, and an unacknowledged finding makes ``synth
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -31,9 +30,3 @@ def acknowledge(construct: IConstruct, findings: Mapping[str, str]) -> None:
     cdk.Validations.of(construct).acknowledge(
         *(cdk.Acknowledgment(id=rule, reason=reason) for rule, reason in findings.items())
     )
-
-
-def pascal(name: str) -> str:
-    """A construct id from a resource name: ``inventory-reserve`` -> ``InventoryReserve`` (``-``,
-    ``_`` and ``/`` separate words)."""
-    return "".join(part.capitalize() for part in re.split(r"[-_/]", name))

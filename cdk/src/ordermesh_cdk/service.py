@@ -36,10 +36,11 @@ from ordermesh_contracts.manifest import (
     TopicSpec,
     load_manifest,
 )
+from ordermesh_contracts.resources import pascal
 from ordermesh_contracts.routing import subscription_pattern
 
 from ordermesh_cdk.alarms import Alarms, alarm_topic
-from ordermesh_cdk.app import DEFAULT_BUS_NAME, acknowledge, pascal
+from ordermesh_cdk.app import DEFAULT_BUS_NAME, acknowledge
 from ordermesh_cdk.function import ServiceFunction
 from ordermesh_cdk.http_api import ServiceHttpApi
 from ordermesh_cdk.messaging import WorkQueue, dead_letter_queue

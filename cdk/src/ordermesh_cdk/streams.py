@@ -22,8 +22,9 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 from ordermesh_contracts.manifest import StreamConsumer
+from ordermesh_contracts.resources import pascal
 
-from ordermesh_cdk.app import acknowledge, pascal
+from ordermesh_cdk.app import acknowledge
 
 PLATFORM_PARAMETERS = "/ordermesh/platform"
 # A consumer's oldest unprocessed record older than a minute, three minutes running, raises an

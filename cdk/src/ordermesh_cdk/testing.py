@@ -6,7 +6,8 @@ per subscription with the local runtime's pattern, queues and their dead-letter 
 manifest sets them, consumers reporting partial batch failures, stream consumers reading the
 platform's stream with the manifest's settings and an alarmed on-failure queue, functions on the
 agreed runtime with their tables' names, tables equal to the adapters' layouts (encrypted),
-events put with the service's own source only, and the HTTP API's routes behind IAM.
+events put with the service's own source only, the HTTP API's routes behind IAM, and the
+resources the event catalog lists for the unit, exactly those of their kinds in the template.
 """
 
 from __future__ import annotations
@@ -18,17 +19,30 @@ from typing import Any
 import pytest
 from aws_cdk import CfnElement
 from aws_cdk.assertions import Template
-from ordermesh_contracts.manifest import Target
+from ordermesh_contracts.manifest import ServiceManifest, Target
+from ordermesh_contracts.resources import ALARM_TOPIC_NAME, manifest_resources
 from ordermesh_contracts.routing import subscription_pattern
 
-from ordermesh_cdk.alarms import ALARM_TOPIC_NAME
-from ordermesh_cdk.assertions import put_events_sources, statements, wildcard_problems
+from ordermesh_cdk.assertions import (
+    catalog_disagreements,
+    put_events_sources,
+    statements,
+    wildcard_problems,
+)
 from ordermesh_cdk.service import ServiceStack
 from ordermesh_cdk.streams import (
     ITERATOR_AGE_LIMIT_MS,
     PLATFORM_PARAMETERS,
     stream_key_parameter,
 )
+
+
+@dataclass(frozen=True)
+class CatalogUnit:
+    """A unit as the catalog lists its resources: its manifest and its app's templates."""
+
+    manifest: ServiceManifest
+    templates: tuple[dict[str, Any], ...]
 
 
 def resources(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
@@ -109,6 +123,21 @@ class ServiceStackTests:
     @classmethod
     def raw(cls, stack: ServiceStack) -> dict[str, Any]:
         return dict(Template.from_stack(stack).to_json())
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def unit(cls, stack: ServiceStack, raw: dict[str, Any]) -> CatalogUnit:
+        """The unit's manifest and its app's templates: this stack's (an app of more stacks
+        overrides it to add theirs)."""
+        return CatalogUnit(stack.props.manifest, (raw,))
+
+    def test_the_catalog_lists_exactly_the_resources_of_its_kinds_the_template_holds(
+        self, stack: ServiceStack, unit: CatalogUnit
+    ) -> None:
+        listed = manifest_resources(unit.manifest, stack.props.catalog)
+        missing, unlisted = catalog_disagreements(listed, unit.templates)
+        assert missing == [], f"listed by the catalog, in no template: {missing}"
+        assert unlisted == [], f"in a template, not listed by the catalog: {unlisted}"
 
     def test_one_rule_per_subscription_with_the_pattern_the_local_bus_uses(
         self, stack: ServiceStack, raw: dict[str, Any]

@@ -16,8 +16,8 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 from ordermesh_contracts.manifest import TopicSpec, TopicSubscriptionSpec
+from ordermesh_contracts.resources import pascal
 
-from ordermesh_cdk.app import pascal
 from ordermesh_cdk.messaging import dead_letter_queue
 
 SNS_PRINCIPAL = "sns.amazonaws.com"

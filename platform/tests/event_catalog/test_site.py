@@ -4,12 +4,14 @@ link, and generated (a consumer removed from a manifest disappears from the even
 from __future__ import annotations
 
 import json
+from html import escape
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
 from ordermesh_contracts.catalog import load_catalog
-from ordermesh_contracts.manifest import discover_manifests
+from ordermesh_contracts.manifest import discover_manifests, load_manifest
+from ordermesh_contracts.resources import manifest_resources
 from ordermesh_platform.cli import app
 from ordermesh_platform.event_catalog.model import event_href, service_href
 from tests.event_catalog.support import ROOT, copy_inputs, links_of
@@ -66,6 +68,23 @@ def test_every_event_version_and_unit_has_its_page(site: Path) -> None:
     ]
     assert missing == []
     assert len(catalog.contracts) >= 18  # the repository's, not an empty catalog
+
+
+def test_each_unit_page_lists_its_resources_with_the_logical_ids_of_the_unnamed(
+    site: Path,
+) -> None:
+    # Given each unit's manifest, when its page is read
+    catalog = load_catalog(ROOT / "contracts" / "schemas")
+    for path in discover_manifests(ROOT):
+        manifest = load_manifest(path, catalog)
+        page = (site / service_href(manifest.service.name)).read_text(encoding="utf-8")
+        # Then a row shows each resource its stacks create, by name and logical id
+        for resource in manifest_resources(manifest, catalog):
+            logical_id = (
+                f"<code>{escape(resource.logical_id)}…</code>" if resource.logical_id else ""
+            )
+            row = f"<td><code>{escape(resource.name)}</code></td><td>{logical_id}</td>"
+            assert row in page, (manifest.service.name, resource)
 
 
 def test_the_search_index_leads_to_pages_of_the_site(site: Path) -> None:

@@ -1,7 +1,8 @@
 """The platform's stacks: given the contracts and the platform manifest, when synthesized, then
 the bus keeps and guards every event, the stream and the lake take every event version, the
 lake's buckets protect and keep the data, the saga runs the ASL file the local runtime runs,
-and alarms and the dashboard watch it all. The app synthesizes with cdk-nag and cfn-lint."""
+alarms and the dashboard watch it all, and the catalog lists what the two stacks create. The app
+synthesizes with cdk-nag and cfn-lint."""
 
 from __future__ import annotations
 
@@ -18,16 +19,16 @@ from infra.dashboard import SAGA_STATE_MACHINE_NAME
 from infra.lake import KEEP_FOR, named_queries
 from infra.saga import SagaStack, saga_manifest
 from infra.stack import MANIFEST, PlatformStack
-from ordermesh_cdk.alarms import ALARM_TOPIC_NAME
 from ordermesh_cdk.assertions import put_events_sources, statements, wildcard_problems
 from ordermesh_cdk.service import ServiceStack
 from ordermesh_cdk.streams import stream_key_parameter
 from ordermesh_cdk.synth import cfn_lint_errors
-from ordermesh_cdk.testing import ServiceStackTests, resources
+from ordermesh_cdk.testing import CatalogUnit, ServiceStackTests, resources
 from ordermesh_contracts.catalog import load_catalog
 from ordermesh_contracts.lake import delivery_streams
 from ordermesh_contracts.lake_schema import columns, event_prefix, table_name
 from ordermesh_contracts.manifest import load_manifest
+from ordermesh_contracts.resources import ALARM_TOPIC_NAME
 from ordermesh_contracts.routing import version_pattern
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -364,6 +365,12 @@ class TestSagaStack(ServiceStackTests):
         ]
         assert len(rates) == 1
         assert rates[0]["Threshold"] == 10
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def unit(cls, raw: dict[str, Any], platform: dict[str, Any]) -> CatalogUnit:
+        # the platform's manifest is split over the app's two stacks; the catalog lists it all
+        return CatalogUnit(MANIFEST_SPEC, (platform, raw))
 
     def test_the_stream_rule_stays_with_the_platform_stack(self) -> None:
         assert [r.name for r in saga_manifest(MANIFEST_SPEC).rules] == ["saga-replies"]

@@ -15,6 +15,7 @@ from ordermesh_contracts.lake import lake_spec
 from ordermesh_contracts.lake_schema import columns, table_name
 from ordermesh_contracts.lock import RegistryLock, load_lock
 from ordermesh_contracts.manifest import ServiceManifest, load_manifest
+from ordermesh_contracts.resources import manifest_resources
 from ordermesh_contracts.routing import version_pattern
 
 from ordermesh_platform.event_catalog import parties
@@ -30,7 +31,6 @@ from ordermesh_platform.event_catalog.model import (
     ServicePage,
     Subscribed,
 )
-from ordermesh_platform.event_catalog.resources import manifest_resources
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 DEFAULT_DATABASE = "ordermesh_lake"

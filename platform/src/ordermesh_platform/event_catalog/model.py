@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ordermesh_contracts.catalog import EventKey
+from ordermesh_contracts.resources import Resource
 
 from ordermesh_platform.event_catalog.fields import FieldRow
 from ordermesh_platform.event_catalog.history import History
-from ordermesh_platform.event_catalog.resources import Resource
 
 
 def event_href(key: EventKey) -> str:
