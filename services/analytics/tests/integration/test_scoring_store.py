@@ -34,6 +34,7 @@ def anomaly(start: datetime, metric: Metric = Metric.PAYMENT_DECLINE_RATE) -> An
 def test_scoring_moves_by_compare_and_set_with_its_models(store: KpiStore) -> None:
     # Given nothing scored yet
     assert store.scoring() == Scoring()
+    assert store.scored_until() is None
     # When a first invocation consumes the windows up to T0 with two models
     first = Scoring(T0, {"orders_per_minute": WARMING, "payment_decline_rate": {"v": 1}})
     assert store.save_scoring(None, first, [])
@@ -41,12 +42,14 @@ def test_scoring_moves_by_compare_and_set_with_its_models(store: KpiStore) -> No
     assert not store.save_scoring(None, Scoring(T0 + MINUTE, {"orders_per_minute": {}}), [])
     assert not store.save_scoring(T0 - MINUTE, Scoring(T0 + MINUTE), [anomaly(T0)])
     assert store.scoring() == first
+    assert store.scored_until() == T0
     assert store.unpublished(10) == []
     # And one that read T0 moves on, replacing the models it saves and keeping the others
     assert store.save_scoring(T0, Scoring(T0 + MINUTE, {"orders_per_minute": {"v": 2}}), [])
     assert store.scoring() == Scoring(
         T0 + MINUTE, {"orders_per_minute": {"v": 2}, "payment_decline_rate": {"v": 1}}
     )
+    assert store.scored_until() == T0 + MINUTE
 
 
 def test_an_anomaly_is_recorded_once_and_unpublished_until_marked(store: KpiStore) -> None:

@@ -23,7 +23,7 @@ from analytics_service.service_layer.consume_batch import Ports, consume_batch
 from analytics_service.service_layer.count_events import StreamRecord
 from ordermesh_contracts.bus import EntryResult, EventBusPort, PutEventsEntry
 from ordermesh_contracts.publishing import Publisher
-from tests.events import T0, event, money, stream_record
+from tests.events import T0, event, money, occurred_at, stream_record
 
 PROFILE = TrafficProfile.read(Path(__file__).resolve().parents[4] / "catalog/normal-traffic.json")
 MINUTE = timedelta(minutes=1)
@@ -54,6 +54,16 @@ class FailingOnce(InMemoryKpiStore):
             self.failed = True
             raise TimeoutError("the store did not answer")
         return super().save_scoring(before, after, anomalies)
+
+
+class CountingModelReads(InMemoryKpiStore):
+    """Counts the reads of the models (``scoring``), which every batch would pay for."""
+
+    model_reads = 0
+
+    def scoring(self) -> Scoring:
+        self.model_reads += 1
+        return super().scoring()
 
 
 def minute_of_orders(start: datetime, orders: int, decline: float, rng: random.Random) -> list[Any]:
@@ -129,6 +139,26 @@ def test_replaying_a_whole_batch_publishes_nothing_new() -> None:
     assert again.published == 0
     assert len(bus.entries) == published
     assert store.scoring() == scoring
+
+
+def test_a_batch_that_makes_no_window_final_does_not_read_the_models() -> None:
+    # Given the outage's windows consumed and scored
+    store, bus = CountingModelReads(), RecordingBus()
+    events = outage_events()
+    consume_batch(records(events), ports(store, bus))
+    scored_until = store.scored_until()
+    # When a batch of events inside the open window arrives (no window becomes final, and no
+    # look is due: the latest event time stays within its ten seconds)
+    store.model_reads = 0
+    at = occurred_at(events[-1])
+    more = [event("placed", at, f"ord_more{n}", total=money("9.99", "EUR")) for n in range(3)]
+    batch = [stream_record("shard-1", len(events) + n, e) for n, e in enumerate(more)]
+    done = consume_batch(batch, ports(store, bus))
+    # Then it is counted, and the models are not read
+    assert done.counted.counted == 3
+    assert done.scored.windows == 0
+    assert store.scored_until() == scored_until
+    assert store.model_reads == 0
 
 
 def test_an_anomaly_scored_again_is_not_published_again() -> None:

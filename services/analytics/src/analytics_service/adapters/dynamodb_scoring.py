@@ -60,6 +60,16 @@ class DynamoDbScoring:
     def _query(self, pk: str, between: tuple[str, str] | None = None) -> Iterator[Item]:
         raise NotImplementedError  # DynamoDbKpiStore's
 
+    def scored_until(self) -> datetime | None:
+        answer = self._client.get_item(
+            TableName=self._name,
+            Key=_SCORING,
+            ConsistentRead=True,
+            ProjectionExpression="scored_until",
+        )
+        until = answer.get("Item", {}).get("scored_until")
+        return None if until is None else from_micros(int(until["N"]))
+
     def scoring(self) -> Scoring:
         answer = self._client.get_item(TableName=self._name, Key=_SCORING, ConsistentRead=True)
         until = answer.get("Item", {}).get("scored_until")

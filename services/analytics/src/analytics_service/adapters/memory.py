@@ -113,6 +113,9 @@ class InMemoryKpiStore(KpiStore):
             if key.granularity is granularity and start <= key.start < end
         ]
 
+    def scored_until(self) -> datetime | None:
+        return self.scored.scored_until
+
     def scoring(self) -> Scoring:
         return self.scored
 

@@ -114,6 +114,11 @@ class KpiStore(ABC):
         """What the scoring consumed and learned (an empty ``Scoring`` before the first)."""
 
     @abstractmethod
+    def scored_until(self) -> datetime | None:
+        """How far the scoring has consumed: ``scoring().scored_until`` without reading the
+        models (every batch asks; the models are read only when a window is due)."""
+
+    @abstractmethod
     def save_scoring(
         self, before: datetime | None, after: Scoring, anomalies: Sequence[Anomaly]
     ) -> bool:

@@ -370,6 +370,14 @@ class SqliteKpiStore(KpiStore):
         ]
 
     # --- anomaly scoring ----------------------------------------------------------------------
+    def scored_until(self) -> datetime | None:
+        row = (
+            self._db.connection()
+            .execute("SELECT scored_until FROM anomaly_scoring WHERE id = 1")
+            .fetchone()
+        )
+        return None if row is None else from_micros(row[0])
+
     def scoring(self) -> Scoring:
         conn = self._db.connection()
         row = conn.execute("SELECT scored_until FROM anomaly_scoring WHERE id = 1").fetchone()

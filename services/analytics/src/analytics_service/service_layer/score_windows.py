@@ -38,6 +38,8 @@ def score_windows(store: KpiStore, prior: Prior | None = None) -> ScoredWindows:
     if final is None:
         return result
     end = floor(final, Granularity.MINUTE)  # minute windows starting before it are final
+    if (until := store.scored_until()) is not None and until >= end:
+        return result  # nothing due: the models are not read
     scoring = store.scoring()
     before = scoring.scored_until
     if before is not None and before >= end:
