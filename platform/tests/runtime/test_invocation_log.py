@@ -10,7 +10,12 @@ from typing import Any
 import pytest
 from ordermesh_platform.runtime.function_calls import FunctionError
 from ordermesh_platform.runtime.functions import Functions, FunctionSettings
-from ordermesh_platform.runtime.invocation_log import InvocationLog, handled_by, stream_batch
+from ordermesh_platform.runtime.invocation_log import (
+    Handled,
+    InvocationLog,
+    handled_by,
+    stream_batch,
+)
 from ordermesh_platform.runtime.lambda_context import LambdaContext
 from ordermesh_platform.runtime.queues import Queues
 from ordermesh_platform.runtime.shapes import sqs_event
@@ -142,12 +147,16 @@ def test_a_batch_item_failure_is_that_items_outcome(
 def test_invocations_that_handled_no_event_are_not_recorded(
     functions: Functions, store: Store
 ) -> None:
-    done = threading.Event()
-    functions.register("task", FunctionSettings(handler="x:y"), lambda _e, _c: done.set())
+    # Given a function (one call at a time) invoked with no event, then with one
+    functions.register("task", FunctionSettings(handler="x:y"), lambda _e, _c: None)
     functions.invoke("task", {"orderId": "o-1"})
-    assert done.is_set()
+    functions.invoke("task", bus_event("evt-1"))
+    log = InvocationLog(store)
+    wait_for_rows(log, ["evt-1"], 1)  # the first call was recorded (or not) before the second
+    functions.invocation_log.flush()
+    # Then only the invocation that handled an event is recorded
     count = store.connection().execute("SELECT COUNT(*) FROM invocation_log").fetchone()[0]
-    assert count == 0
+    assert count == 1
 
 
 def test_old_and_surplus_records_are_pruned(store: Store, clock: ManualClock) -> None:
@@ -163,7 +172,8 @@ def test_old_and_surplus_records_are_pruned(store: Store, clock: ManualClock) ->
 
 
 def wait_for_rows(log: InvocationLog, ids: list[str], count: int) -> None:
-    """Rows are written on the handler's thread just after the caller has its answer."""
+    """Rows are recorded on the handler's thread just after the caller has its answer, and
+    written within ``FLUSH_SECONDS``."""
     for _ in range(200):
         if len(log.handling(ids)) >= count:
             return
@@ -201,6 +211,7 @@ def test_a_stream_batch_is_one_row_and_each_of_its_events_is_found(
     log.record_rows([("f", "r", "evt-x", "event", 1, clock.now(), 0.1, "ok", None)] * 3)
     failing = {"batchItemFailures": [{"itemIdentifier": records[7].sequence_number}]}
     record_batch(log, records, "req-1", started_at=clock.now(), result=failing)
+    log.flush()
     # Then it is written as one row
     rows = store.connection().execute("SELECT COUNT(*) FROM invocation_log").fetchone()[0]
     assert rows == 1 + 3
@@ -246,3 +257,36 @@ def test_a_pruned_stream_batch_takes_its_range_along(store: Store, clock: Manual
     assert [run.handled_id for run in log.handling(["evt-b", "evt-d"])] == ["evt-d"]
     ranges = store.connection().execute("SELECT COUNT(*) FROM invocation_ranges").fetchone()[0]
     assert ranges == 1
+
+
+def test_rows_are_written_together_shortly_after_and_all_of_them_on_stop(
+    store: Store, clock: ManualClock
+) -> None:
+    # Given a log that writes what it recorded every 50 ms
+    log = InvocationLog(store, flush_seconds=0.05)
+    reader = InvocationLog(store)  # another process's view: the table only
+
+    def written() -> int:
+        return int(store.connection().execute("SELECT COUNT(*) FROM invocation_log").fetchone()[0])
+
+    args = {"duration": 0.1, "result": None, "error": None, "timed_out": False}
+    # When invocations are recorded, they are in the table within the interval
+    for n in range(3):
+        log.record("f", f"r{n}", [Handled(f"evt-{n}", "event")], started_at=clock.now(), **args)
+    for _ in range(200):
+        if written() == 3:
+            break
+        threading.Event().wait(0.01)
+    assert written() == 3
+    assert [run.request_id for run in reader.handling(["evt-0", "evt-1", "evt-2"])] == [
+        "r0",
+        "r1",
+        "r2",
+    ]
+    # And what is recorded before a stop is written by it, however long the interval
+    slow = InvocationLog(store, flush_seconds=3600)
+    slow.record("f", "r3", [Handled("evt-3", "event")], started_at=clock.now(), **args)
+    assert written() == 3
+    slow.stop()
+    assert written() == 4
+    log.stop()

@@ -2,20 +2,25 @@
 it started, how long it ran, and how it ended; what ``ordermesh trace`` follows an order by.
 
 Lambda leaves this to X-Ray and CloudWatch; here every function runs in this process, so
-``Functions.start`` writes a row per event an invocation handled once the handler returns (after
-its caller has the answer). A Kinesis batch is one row whatever its size, naming the stream, the
-shard and its first and last record positions: which events it held is found at trace time, in
-the stream's own records, so a stream consumer pays nothing per record for being traced. An
-invocation that handled no event (a Step Functions Task call, a direct invoke) is not recorded.
-Rows are kept for a day and at most ``KEEP_ROWS`` of them: housekeeping prunes the rest (decision
-note 2026-12-05-order-tracing).
+``Functions.start`` records a row per event an invocation handled once the handler returns (after
+its caller has the answer). Rows are buffered and written together every ``FLUSH_SECONDS`` by one
+thread, so no invocation pays for a write transaction of its own: a crash loses at most that
+much of the log, which is for people, and a reader in this process sees the buffer too. A
+Kinesis batch is one row whatever its size, naming the stream, the shard and its first and last
+record positions: which events it held is found at trace time, in the stream's own records, so
+a stream consumer pays nothing per record for being traced. An invocation that handled no event
+(a Step Functions Task call, a direct invoke) is not recorded. Rows are kept for a day and at
+most ``KEEP_ROWS`` of them: housekeeping prunes the rest (decision note
+2026-12-05-order-tracing).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import re
 import sqlite3
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -55,11 +60,16 @@ DROP TABLE IF EXISTS invocation_batches;
 DROP INDEX IF EXISTS invocation_log_started;
 """
 
+logger = logging.getLogger(__name__)
+
+FLUSH_SECONDS = 0.2
 KEEP_SECONDS = 86_400.0
 KEEP_ROWS = 200_000
 MAX_ERROR_CHARS = 500
 
 Row = tuple[str, str, str, str, int, float, float, str, str | None]
+# A row to write, and the stream batch it stands for with the positions that failed in it
+Pending = tuple[Row, "StreamBatch | None", str]
 
 
 @dataclass(frozen=True)
@@ -222,11 +232,20 @@ class InvocationLog:
     """The ``invocation_log`` table: written by ``Functions``, read by the trace."""
 
     def __init__(
-        self, store: Store, *, keep_seconds: float = KEEP_SECONDS, keep_rows: int = KEEP_ROWS
+        self,
+        store: Store,
+        *,
+        keep_seconds: float = KEEP_SECONDS,
+        keep_rows: int = KEEP_ROWS,
+        flush_seconds: float = FLUSH_SECONDS,
     ) -> None:
         self.store = store
         self.keep_seconds = keep_seconds
         self.keep_rows = keep_rows
+        self.flush_seconds = flush_seconds
+        self._lock = threading.Lock()
+        self._pending: list[Pending] = []
+        self._flusher: tuple[threading.Thread, threading.Event] | None = None
         store.ensure_schema(streams.SCHEMA)  # a stream batch's events are read from its records
         store.ensure_schema(SCHEMA)
 
@@ -264,7 +283,7 @@ class InvocationLog:
                 message,
             )
             failed_at = [] if error is not None or timed_out else _failed_positions(result)
-            self._record_batch(row, batch, failed_at)
+            self._buffer([(row, batch, " ".join(map(str, failed_at)))])
             return
         failed = failed_items(result) if error is None and not timed_out else set()
         rows: list[Row] = [
@@ -281,22 +300,55 @@ class InvocationLog:
             )
             for item in handled
         ]
-        self.record_rows(rows)
+        self._buffer([(row, None, "") for row in rows])
 
-    def _record_batch(self, row: Row, batch: StreamBatch, failed: list[int]) -> None:
-        with self.store.write() as conn:
-            seq = conn.execute(_INSERT, row).lastrowid  # (executemany leaves lastrowid unset)
-            conn.execute(
-                "INSERT INTO invocation_ranges VALUES (?, ?, ?, ?, ?, ?)",
-                (
-                    seq,
-                    batch.stream,
-                    batch.shard,
-                    batch.first,
-                    batch.last,
-                    " ".join(map(str, failed)),
-                ),
-            )
+    def _buffer(self, entries: list[Pending]) -> None:
+        with self._lock:
+            self._pending += entries
+            if self._flusher is None:
+                stopping = threading.Event()
+                thread = threading.Thread(
+                    target=self._flush_every,
+                    args=(stopping,),
+                    name="ordermesh:invocation-log",
+                    daemon=True,
+                )
+                self._flusher = (thread, stopping)
+                thread.start()
+
+    def _flush_every(self, stopping: threading.Event) -> None:
+        while not stopping.wait(self.flush_seconds):
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the rows recorded so far (a failure is logged: the rows are for people, and
+        the invocations they record are done)."""
+        with self._lock:
+            pending, self._pending = self._pending, []
+        if not pending:
+            return
+        try:
+            with self.store.write() as conn:
+                self._insert(conn, [row for row, batch, _ in pending if batch is None])
+                for row, batch, failed in pending:
+                    if batch is not None:
+                        seq = conn.execute(_INSERT, row).lastrowid  # executemany leaves it unset
+                        conn.execute(
+                            "INSERT INTO invocation_ranges VALUES (?, ?, ?, ?, ?, ?)",
+                            (seq, batch.stream, batch.shard, batch.first, batch.last, failed),
+                        )
+        except Exception:
+            logger.exception("writing %d invocation log rows failed", len(pending))
+
+    def stop(self) -> None:
+        """Write what is buffered and stop the writing thread (a later record starts one)."""
+        with self._lock:
+            flusher, self._flusher = self._flusher, None
+        if flusher is not None:
+            thread, stopping = flusher
+            stopping.set()
+            thread.join()
+        self.flush()
 
     def record_rows(self, rows: Iterable[Row]) -> None:
         with self.store.write() as conn:
@@ -309,6 +361,7 @@ class InvocationLog:
 
     def handling(self, ids: Iterable[str]) -> list[Run]:
         """The invocations that handled any of ``ids``, oldest first."""
+        self.flush()
         wanted = sorted(set(ids))
         if not wanted:
             return []
@@ -364,6 +417,7 @@ class InvocationLog:
 
     def prune(self, now: float) -> None:
         """Drop rows older than ``keep_seconds``, then all but the newest ``keep_rows``."""
+        self.flush()
         with self.store.write() as conn:
             conn.execute(
                 "DELETE FROM invocation_log WHERE started_at < ?", (now - self.keep_seconds,)

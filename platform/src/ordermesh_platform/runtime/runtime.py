@@ -381,6 +381,7 @@ class LocalRuntime:
         if self._housekeeper is not None:
             self._housekeeper.join(timeout)
             self._housekeeper = None
+        self.functions.invocation_log.stop()
 
     def close(self) -> None:
         self.stop()
@@ -389,6 +390,7 @@ class LocalRuntime:
             self.logs.close()
         if self.faults is not None:
             self.faults.close()
+        self.functions.invocation_log.stop()  # what handlers recorded since ``stop``
         self.store.close()
 
     async def _openapi(self, request: Request) -> Response:
