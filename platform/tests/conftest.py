@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -37,5 +38,8 @@ def queues(store: Store, clock: ManualClock) -> Queues:
 
 
 @pytest.fixture
-def functions(store: Store, clock: ManualClock, queues: Queues) -> Functions:
-    return Functions(store, clock, queues)
+def functions(store: Store, clock: ManualClock, queues: Queues) -> Iterator[Functions]:
+    functions = Functions(store, clock, queues)
+    yield functions
+    # the log's writing thread is done with the store before the store's fixture closes it
+    functions.invocation_log.stop()
