@@ -53,26 +53,24 @@ or was lost. A lost answer is a request the provider carried out (an authorizati
 charged) whose answer the caller never got: only its retry with the same idempotency key can
 learn the outcome without a second charge.
 
-State lives in memory behind one lock, so the app and the Python methods (``set_down``,
-``update``, ``stats``) may be used from any thread.
+This module is the HTTP app, the faults and the ledger; what the provider decides (authorize or
+decline, refund or refuse, the kept answers) is ``ordermesh_platform.provider_decisions``. State
+lives in memory behind one lock, so the app and the Python methods (``set_down``, ``update``,
+``stats``) may be used from any thread.
 """
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
-import hashlib
 import hmac
 import json
 import os
 import random
-import re
 import threading
-from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
 from starlette.applications import Starlette
@@ -80,6 +78,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from ordermesh_platform.provider_decisions import Answer, ProviderDecisions, fingerprint
 from ordermesh_platform.provider_ledger import ProviderCall
 from ordermesh_platform.provider_settings import (
     BadRequestError,
@@ -92,68 +91,15 @@ from ordermesh_platform.provider_settings import (
 from ordermesh_platform.shared.clock import Clock, SystemClock
 
 Sleep = Callable[[float], Awaitable[None]]
-Decide = Callable[[str, dict[str, Any]], "_Answer"]  # (idempotency key, body) -> answer
+Decide = Callable[[str, dict[str, Any]], Answer]  # (idempotency key, body) -> answer
 
-_AMOUNT = re.compile(r"^(0|[1-9][0-9]{0,14})(\.[0-9]{1,4})?$")
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
-_KEPT_STATUSES = frozenset({201, 402, 404, 409, 422})
-_ID_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
-_ID_LENGTH = 24
 _CHALLENGE = {"WWW-Authenticate": "Bearer"}
 _RETRY_AFTER = {"Retry-After": "1"}
-
-
-@dataclass(frozen=True)
-class _Answer:
-    status: int
-    body: dict[str, Any]
-    fingerprint: str = ""
-
-
-@dataclass
-class _Authorization:
-    order_id: str
-    amount: Decimal
-    currency: str
-    refunded: Decimal = Decimal(0)
-
-
-@dataclass
-class _Stats:
-    requests: int = 0
-    unauthorized: int = 0
-    transient_failures: int = 0
-    authorizations: int = 0
-    declines: int = 0
-    refunds: int = 0
-    refusals: int = 0
-    replays: int = 0
-    idempotency_conflicts: int = 0
-    calls_while_down: int = 0
-    lost_answers: int = 0
-    charges: Counter[str] = field(default_factory=Counter)  # idempotency key -> charges
-    charges_by_order: Counter[str] = field(default_factory=Counter)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "requests": self.requests,
-            "unauthorized": self.unauthorized,
-            "transientFailures": self.transient_failures,
-            "authorizations": self.authorizations,
-            "declines": self.declines,
-            "refunds": self.refunds,
-            "refundRefusals": self.refusals,
-            "replays": self.replays,
-            "idempotencyConflicts": self.idempotency_conflicts,
-            "callsWhileDown": self.calls_while_down,
-            "lostAnswers": self.lost_answers,
-            "charges": dict(self.charges),
-            "chargesByOrder": dict(self.charges_by_order),
-        }
+_REPLAYED = {"Idempotent-Replayed": "true"}
 
 
 class ProviderSimulator:
-    """The simulator's state and its Starlette ``app``."""
+    """The simulator's state and its Starlette ``app``; its decisions are ``ProviderDecisions``."""
 
     def __init__(
         self,
@@ -166,11 +112,9 @@ class ProviderSimulator:
         self._clock = clock or SystemClock()
         self._sleep = sleep
         self._settings = settings or SimulatorSettings()
-        self._rng, self._ids = _generators(self._settings.seed)
+        self._rng, ids = _generators(self._settings.seed)
+        self._decisions = ProviderDecisions(ids)
         self._down = False
-        self._answers: dict[str, _Answer] = {}
-        self._authorizations: dict[str, _Authorization] = {}
-        self._stats = _Stats()
         self._calls: list[ProviderCall] = []
         self._losing = _Losing()
         self.app = Starlette(
@@ -202,7 +146,7 @@ class ProviderSimulator:
 
     def _use(self, settings: SimulatorSettings, *, reseed: bool) -> None:
         if reseed or settings.seed != self._settings.seed:
-            self._rng, self._ids = _generators(settings.seed)
+            self._rng, self._decisions.ids = _generators(settings.seed)
         self._settings = settings
 
     def set_down(self, *, down: bool) -> None:
@@ -213,21 +157,12 @@ class ProviderSimulator:
     def ledger(self) -> list[dict[str, str]]:
         """Every authorization made: its id, order, amount, currency and the amount refunded."""
         with self._lock:
-            return [
-                {
-                    "authorizationId": authorization_id,
-                    "orderId": a.order_id,
-                    "amount": format(a.amount, "f"),
-                    "currency": a.currency,
-                    "refunded": format(a.refunded, "f"),
-                }
-                for authorization_id, a in self._authorizations.items()
-            ]
+            return self._decisions.ledger()
 
     def stats(self) -> dict[str, Any]:
         """What ``GET /admin/stats`` answers."""
         with self._lock:
-            return {**self._stats.to_json(), "down": self._down}
+            return {**self._decisions.stats.to_json(), "down": self._down}
 
     def calls(self) -> tuple[ProviderCall, ...]:
         """The ledger: every call that reached the provider's logic, oldest first."""
@@ -244,13 +179,16 @@ class ProviderSimulator:
     # The provider API.
 
     async def _authorize(self, request: Request) -> Response:
-        return await self._serve(request, self._decide_authorization)
+        def decide(key: str, body: dict[str, Any]) -> Answer:
+            return self._decisions.authorize(self._settings, key, body)
+
+        return await self._serve(request, decide)
 
     async def _refund(self, request: Request) -> Response:
         authorization_id = str(request.path_params["authorization_id"])
 
-        def decide(key: str, body: dict[str, Any]) -> _Answer:
-            return self._decide_refund(authorization_id, key, body)
+        def decide(_key: str, body: dict[str, Any]) -> Answer:
+            return self._decisions.refund(authorization_id, body)
 
         return await self._serve(request, decide)
 
@@ -276,11 +214,11 @@ class ProviderSimulator:
     def _authenticated(self, request: Request) -> bool:
         scheme, _, key = request.headers.get("authorization", "").partition(" ")
         with self._lock:
-            self._stats.requests += 1
+            self._decisions.stats.requests += 1
             expected = self._settings.api_key.encode()
             if scheme.lower() == "bearer" and hmac.compare_digest(key.encode(), expected):
                 return True
-            self._stats.unauthorized += 1
+            self._decisions.stats.unauthorized += 1
             return False
 
     def _answer(
@@ -291,27 +229,26 @@ class ProviderSimulator:
         call = ProviderCall(self._clock.now(), path, key, _order_id(body), 503, received=received)
         down = self._is_down()
         if down or self._transient_failure():
-            self._stats.transient_failures += 1
-            self._stats.calls_while_down += int(down)
+            self._decisions.stats.transient_failures += 1
+            self._decisions.stats.calls_while_down += int(down)
             self._calls.append(dataclasses.replace(call, down=down))
             return _error(503, "service_unavailable", "try again later", _RETRY_AFTER), 0.0
-        fingerprint = _fingerprint(path, body)
-        kept = self._answers.get(key)
+        request_fingerprint = fingerprint(path, body)
+        kept = self._decisions.kept(key)
         if kept is not None:
-            replayed = kept.fingerprint == fingerprint
-            response = self._replay(kept, fingerprint)
-            status = response.status_code
-            self._calls.append(dataclasses.replace(call, status=status, replayed=replayed))
-            return response, 0.0
+            replayed = kept.fingerprint == request_fingerprint
+            answer = self._decisions.replay(kept, request_fingerprint)
+            headers = _REPLAYED if replayed else None
+            self._calls.append(dataclasses.replace(call, status=answer.status, replayed=replayed))
+            return JSONResponse(answer.body, status_code=answer.status, headers=headers), 0.0
         try:
-            answer = dataclasses.replace(decide(key, body), fingerprint=fingerprint)
+            answer = dataclasses.replace(decide(key, body), fingerprint=request_fingerprint)
         except BadRequestError as error:
             self._calls.append(dataclasses.replace(call, status=400))
             return _error(400, "invalid_request", str(error)), 0.0
-        if answer.status in _KEPT_STATUSES:
-            self._answers[key] = answer
+        self._decisions.keep(key, answer)
         hold = self._losing.take()
-        self._stats.lost_answers += int(hold > 0)
+        self._decisions.stats.lost_answers += int(hold > 0)
         self._calls.append(dataclasses.replace(call, status=answer.status, lost=hold > 0))
         return JSONResponse(answer.body, status_code=answer.status), hold
 
@@ -331,78 +268,6 @@ class ProviderSimulator:
     def _in_outage_window(self) -> bool:
         now = datetime.fromtimestamp(self._clock.now(), UTC)
         return any(start <= now < end for start, end in self._settings.outage_windows)
-
-    def _replay(self, answer: _Answer, fingerprint: str) -> Response:
-        if answer.fingerprint != fingerprint:
-            self._stats.idempotency_conflicts += 1
-            return _error(
-                422,
-                "idempotency_key_reused",
-                "this Idempotency-Key was used with another request",
-            )
-        self._stats.replays += 1
-        return JSONResponse(
-            answer.body, status_code=answer.status, headers={"Idempotent-Replayed": "true"}
-        )
-
-    def _decide_authorization(self, key: str, body: dict[str, Any]) -> _Answer:
-        order_id = _text(body, "orderId")
-        customer_id = _text(body, "customerId")
-        amount, currency = _money(body.get("amount"))
-        decline = self._decline(customer_id, amount)
-        if decline is not None:
-            self._stats.declines += 1
-            code, message = decline
-            return _Answer(402, {"declineCode": code, "message": message})
-        authorization_id = self._new_id("auth_")
-        self._authorizations[authorization_id] = _Authorization(order_id, amount, currency)
-        self._stats.authorizations += 1
-        self._stats.charges[key] += 1
-        self._stats.charges_by_order[order_id] += 1
-        return _Answer(
-            201,
-            {
-                "authorizationId": authorization_id,
-                "orderId": order_id,
-                "amount": _money_json(amount, currency),
-            },
-        )
-
-    def _decline(self, customer_id: str, amount: Decimal) -> tuple[str, str] | None:
-        """The decline code and message for this charge, if the rules decline it."""
-        settings = self._settings
-        customer = customer_id.lower()
-        for rule in settings.decline_rules:
-            if rule.customer_contains.lower() in customer:
-                return rule.code, rule.message
-        if settings.amount_limit is not None and amount > settings.amount_limit:
-            return settings.amount_limit_code, f"The amount is above {settings.amount_limit}."
-        return None
-
-    def _decide_refund(self, authorization_id: str, _key: str, body: dict[str, Any]) -> _Answer:
-        amount, currency = _money(body.get("amount"))
-        authorization = self._authorizations.get(authorization_id)
-        if authorization is None:
-            self._stats.refusals += 1
-            return _NOT_FOUND
-        refusal = _refusal(authorization, amount, currency)
-        if refusal is not None:
-            self._stats.refusals += 1
-            return refusal
-        authorization.refunded += amount
-        self._stats.refunds += 1
-        refund_id = self._new_id("ref_")
-        return _Answer(
-            201,
-            {
-                "refundId": refund_id,
-                "authorizationId": authorization_id,
-                "amount": _money_json(amount, currency),
-            },
-        )
-
-    def _new_id(self, prefix: str) -> str:
-        return prefix + "".join(self._ids.choice(_ID_ALPHABET) for _ in range(_ID_LENGTH))
 
     # The admin endpoints.
 
@@ -468,26 +333,6 @@ def _generators(seed: int | None) -> tuple[random.Random, random.Random]:
     return random.Random(base), random.Random(base + 1)  # noqa: S311 - a simulation, not secrets
 
 
-_NOT_FOUND = _Answer(404, {"error": "authorization_not_found", "message": "no such authorization"})
-
-
-def _refusal(authorization: _Authorization, amount: Decimal, currency: str) -> _Answer | None:
-    """Why this refund of ``authorization`` is refused for good, or None if it may go ahead."""
-    if currency != authorization.currency:
-        return _Answer(
-            422,
-            {"error": "currency_mismatch", "message": f"authorized in {authorization.currency}"},
-        )
-    left = authorization.amount - authorization.refunded
-    if left <= 0:
-        return _Answer(409, {"error": "already_refunded", "message": "nothing left to refund"})
-    if amount > left:
-        return _Answer(
-            422, {"error": "amount_exceeds_remaining", "message": f"{left} left to refund"}
-        )
-    return None
-
-
 def _error(
     status: int, code: str, message: str, headers: Mapping[str, str] | None = None
 ) -> Response:
@@ -511,33 +356,6 @@ def _down_flag(raw: bytes) -> bool:
     return down
 
 
-def _fingerprint(path: str, body: Mapping[str, Any]) -> str:
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(f"{path}\n{canonical}".encode()).hexdigest()
-
-
-def _text(body: Mapping[str, Any], name: str) -> str:
-    value = body.get(name)
-    if not isinstance(value, str) or not value:
-        raise BadRequestError(f"{name} must be a non-empty string")
-    return value
-
-
 def _order_id(body: Mapping[str, Any]) -> str | None:
     order_id = body.get("orderId")
     return order_id if isinstance(order_id, str) else None
-
-
-def _money(value: object) -> tuple[Decimal, str]:
-    if not isinstance(value, dict):
-        raise BadRequestError('amount must be {"amount": "12.34", "currency": "EUR"}')
-    amount, currency = value.get("amount"), value.get("currency")
-    if not isinstance(amount, str) or not _AMOUNT.match(amount) or Decimal(amount) <= 0:
-        raise BadRequestError("amount.amount must be a positive decimal string")
-    if not isinstance(currency, str) or not _CURRENCY.match(currency):
-        raise BadRequestError("amount.currency must be an ISO 4217 code")
-    return Decimal(amount), currency
-
-
-def _money_json(amount: Decimal, currency: str) -> dict[str, str]:
-    return {"amount": format(amount, "f"), "currency": currency}
