@@ -56,7 +56,7 @@ from ordermesh_platform.runtime.event_json import dumps
 from ordermesh_platform.runtime.runtime import LocalRuntime, RuntimeOptions
 from ordermesh_platform.runtime.sinks import StreamSink
 from ordermesh_platform.runtime.stream_consumer import StreamConsumer, StreamConsumerSettings
-from ordermesh_platform.runtime.streams import sequence_position
+from ordermesh_platform.runtime.stream_shards import sequence_position
 
 ROOT = Path(__file__).resolve().parents[1]
 EVENTS = int(os.environ.get("ORDERMESH_BENCH_CONSUMER_EVENTS", "50000"))

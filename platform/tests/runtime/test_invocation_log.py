@@ -20,7 +20,8 @@ from ordermesh_platform.runtime.lambda_context import LambdaContext
 from ordermesh_platform.runtime.queues import Queues
 from ordermesh_platform.runtime.shapes import sqs_event
 from ordermesh_platform.runtime.stream_consumer import kinesis_event
-from ordermesh_platform.runtime.streams import Streams, sequence_position
+from ordermesh_platform.runtime.stream_shards import sequence_position
+from ordermesh_platform.runtime.streams import Streams
 from ordermesh_platform.shared.clock import ManualClock
 from ordermesh_platform.shared.store import Store
 

@@ -14,7 +14,8 @@ from ordermesh_platform.runtime.functions import Functions, FunctionSettings
 from ordermesh_platform.runtime.lambda_context import LambdaContext
 from ordermesh_platform.runtime.queues import Queues
 from ordermesh_platform.runtime.stream_consumer import StreamConsumer, StreamConsumerSettings
-from ordermesh_platform.runtime.streams import StreamError, Streams
+from ordermesh_platform.runtime.stream_shards import StreamError
+from ordermesh_platform.runtime.streams import Streams
 from ordermesh_platform.shared.aws import REGION, function_arn, stream_arn
 from ordermesh_platform.shared.clock import ManualClock
 from ordermesh_platform.shared.store import Store

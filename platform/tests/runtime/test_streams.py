@@ -4,7 +4,8 @@ import hashlib
 from pathlib import Path
 
 import pytest
-from ordermesh_platform.runtime.streams import PutRecordsEntry, StreamError, Streams
+from ordermesh_platform.runtime.stream_shards import PutRecordsEntry, StreamError
+from ordermesh_platform.runtime.streams import Streams
 from ordermesh_platform.shared.aws import stream_arn
 from ordermesh_platform.shared.clock import ManualClock
 from ordermesh_platform.shared.store import Store

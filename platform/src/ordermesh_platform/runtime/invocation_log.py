@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ordermesh_platform.runtime import streams
-from ordermesh_platform.runtime.streams import SHARD_ID, StreamError, sequence_position
+from ordermesh_platform.runtime.stream_shards import SHARD_ID, StreamError, sequence_position
 from ordermesh_platform.shared.store import Store
 
 SCHEMA = """

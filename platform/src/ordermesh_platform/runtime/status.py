@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ordermesh_platform.runtime.streams import sequence_position
+from ordermesh_platform.runtime.stream_shards import sequence_position
 
 if TYPE_CHECKING:
     from ordermesh_platform.runtime.runtime import LocalRuntime

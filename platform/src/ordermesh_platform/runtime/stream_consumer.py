@@ -27,12 +27,12 @@ from typing import Any, Literal
 from ordermesh_platform.runtime.function_calls import FunctionError
 from ordermesh_platform.runtime.functions import Functions
 from ordermesh_platform.runtime.queues import Queues
-from ordermesh_platform.runtime.streams import (
+from ordermesh_platform.runtime.stream_shards import (
     StreamRecord,
-    Streams,
     sequence_number,
     sequence_position,
 )
+from ordermesh_platform.runtime.streams import Streams
 from ordermesh_platform.shared.aws import ACCOUNT, REGION, function_arn, stream_arn
 
 logger = logging.getLogger(__name__)

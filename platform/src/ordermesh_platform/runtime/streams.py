@@ -1,27 +1,51 @@
 """Kinesis data streams on SQLite: shards, partition keys, sequence numbers, retention.
 
-A record goes to the shard whose hash key range holds the MD5 of its partition key (read as a
-128-bit big-endian integer), or its explicit hash key; the ranges split ``0..2**128-1`` evenly,
-as ``CreateStream`` splits them. Sequence numbers are 56-digit decimal strings that increase
-within a shard and never repeat in the stream, also across restarts and after records expire.
-Records are read in sequence order, by position (``read``) or through shard iterators
-(``get_shard_iterator`` / ``get_records``), and dropped once older than the retention period.
+``Streams`` keeps each stream and its records in the store: a record goes to the shard whose hash
+key range holds its hash key, and is given the sequence number of its position, as
+``ordermesh_platform.runtime.stream_shards`` defines them (with the limits, the shapes and the
+shard iterator tokens). Sequence numbers increase within a shard and never repeat in the stream,
+also across restarts and after records expire. Records are read in sequence order, by position
+(``read``) or through shard iterators (``get_shard_iterator`` / ``get_records``), and dropped once
+older than the retention period.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
-import json
-import re
 import sqlite3
 from collections.abc import Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
-from typing import Any, Literal, NamedTuple, NotRequired, TypedDict
 
-from ordermesh_platform.shared.aws import ACCOUNT, AwsError, stream_arn
+from ordermesh_platform.runtime.stream_shards import (
+    HASH_KEY_SPACE,
+    ITERATOR_LIFETIME,
+    ITERATOR_TYPES,
+    MAX_GET_RECORDS,
+    MAX_GET_RECORDS_BYTES,
+    MAX_PUT_RECORDS,
+    MAX_PUT_RECORDS_BYTES,
+    MAX_RETENTION_HOURS,
+    MAX_SHARDS,
+    MIN_RETENTION_HOURS,
+    SHARD_ID,
+    STREAM_NAME,
+    GetRecordsResult,
+    IteratorType,
+    PutRecordResult,
+    PutRecordsEntry,
+    Shard,
+    StreamDescription,
+    StreamError,
+    StreamRecord,
+    check_record,
+    decode_iterator,
+    encode_iterator,
+    hash_key_ranges,
+    sequence_number,
+    sequence_position,
+    shard_id,
+)
+from ordermesh_platform.shared.aws import ACCOUNT, stream_arn
 from ordermesh_platform.shared.clock import Clock
 from ordermesh_platform.shared.store import Store
 
@@ -44,116 +68,10 @@ CREATE INDEX IF NOT EXISTS stream_records_shard ON stream_records (stream, shard
 CREATE INDEX IF NOT EXISTS stream_records_age ON stream_records (stream, arrived_at);
 """
 
-HASH_KEY_SPACE = 2**128
-MAX_RECORD_BYTES = 1_048_576  # data and partition key together
-MAX_PUT_RECORDS = 500
-MAX_PUT_RECORDS_BYTES = 5 * 1_048_576
-MAX_GET_RECORDS = 10_000
-MAX_GET_RECORDS_BYTES = 10 * 1_048_576
-MAX_PARTITION_KEY_LENGTH = 256
-MIN_RETENTION_HOURS, MAX_RETENTION_HOURS = 24, 8760
-MAX_SHARDS = 500  # the account's default shard quota in us-east-1
-ITERATOR_LIFETIME = 300.0  # a shard iterator expires five minutes after it is returned
-SEQUENCE_BASE = 49 * 10**54  # sequence numbers are this plus the record's position: 56 digits
-_STREAM_NAME = re.compile(r"[a-zA-Z0-9_.-]{1,128}")
-_HASH_KEY = re.compile(r"0|[1-9]\d{0,38}")
-SHARD_ID = re.compile(r"shardId-(\d{12})")
-
 
 def stream_channel(stream: str) -> str:
     """The store channel notified when a record is put on ``stream``."""
     return f"stream:{stream}"
-
-
-IteratorType = Literal[
-    "TRIM_HORIZON", "LATEST", "AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER", "AT_TIMESTAMP"
-]
-ITERATOR_TYPES: frozenset[str] = frozenset(
-    {"TRIM_HORIZON", "LATEST", "AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER", "AT_TIMESTAMP"}
-)
-
-
-class StreamError(AwsError):
-    """A request Kinesis would reject: ``code`` is Kinesis's error code."""
-
-
-@dataclass(frozen=True)
-class Shard:
-    shard_id: str
-    starting_hash_key: int
-    ending_hash_key: int
-
-
-@dataclass(frozen=True)
-class StreamDescription:
-    name: str
-    arn: str
-    status: str
-    shards: tuple[Shard, ...]
-    retention_hours: int
-    created_at: float
-
-
-@dataclass(frozen=True)
-class StreamRecord:
-    """A record as ``GetRecords`` returns it, with the stream and shard it was read from."""
-
-    stream: str
-    shard_id: str
-    sequence_number: str
-    partition_key: str
-    data: bytes
-    approximate_arrival_timestamp: float
-
-
-class PutRecordResult(NamedTuple):
-    shard_id: str
-    sequence_number: str
-
-
-class PutRecordsEntry(TypedDict):
-    """One entry of a ``PutRecords`` request, spelled as the API spells it."""
-
-    Data: bytes
-    PartitionKey: str
-    ExplicitHashKey: NotRequired[str]
-
-
-@dataclass(frozen=True)
-class GetRecordsResult:
-    records: list[StreamRecord]
-    next_shard_iterator: str
-    millis_behind_latest: int
-
-
-def shard_id(index: int) -> str:
-    return f"shardId-{index:012d}"
-
-
-def hash_key_ranges(shard_count: int) -> list[tuple[int, int]]:
-    """The hash key range of each shard of a new stream: ``2**128`` split evenly, the last shard
-    taking the remainder."""
-    step = HASH_KEY_SPACE // shard_count
-    starts = [i * step for i in range(shard_count)]
-    ends = [start - 1 for start in starts[1:]] + [HASH_KEY_SPACE - 1]
-    return list(zip(starts, ends, strict=True))
-
-
-def partition_hash_key(partition_key: str) -> int:
-    """The MD5 of the partition key as a 128-bit big-endian integer."""
-    digest = hashlib.md5(partition_key.encode(), usedforsecurity=False).digest()
-    return int.from_bytes(digest, "big")
-
-
-def sequence_number(position: int) -> str:
-    return str(SEQUENCE_BASE + position)
-
-
-def sequence_position(value: str) -> int:
-    """The position a sequence number stands for; InvalidArgumentException if it is not one."""
-    if not value.isdigit() or len(value) != len(str(SEQUENCE_BASE)) or int(value) <= SEQUENCE_BASE:
-        raise StreamError("InvalidArgumentException", f"{value!r} is not a valid sequence number")
-    return int(value) - SEQUENCE_BASE
 
 
 @dataclass(frozen=True)
@@ -187,7 +105,7 @@ class Streams:
         """Create a stream (idempotent). An existing stream keeps its shards and records; its
         retention is updated. A different shard count is ResourceInUseException: resharding
         is not supported."""
-        if not _STREAM_NAME.fullmatch(name):
+        if not STREAM_NAME.fullmatch(name):
             raise StreamError(
                 "ValidationException", f"stream name {name!r} must match [a-zA-Z0-9_.-]{{1,128}}"
             )
@@ -281,7 +199,7 @@ class Streams:
             )
         self._stream(stream, conn)
         for entry in records:  # validate everything before writing anything
-            _check_record(entry["PartitionKey"], entry["Data"], entry.get("ExplicitHashKey"))
+            check_record(entry["PartitionKey"], entry["Data"], entry.get("ExplicitHashKey"))
         with self.store.write() if conn is None else nullcontext(conn) as target:
             return [
                 self._insert(target, stream, r["PartitionKey"], r["Data"], r.get("ExplicitHashKey"))
@@ -297,7 +215,7 @@ class Streams:
         explicit_hash_key: str | None,
     ) -> PutRecordResult:
         info = self._stream(stream, conn)
-        hash_key = _check_record(partition_key, data, explicit_hash_key)
+        hash_key = check_record(partition_key, data, explicit_hash_key)
         index = min(hash_key // (HASH_KEY_SPACE // info.shard_count), info.shard_count - 1)
         self.store.notify(stream_channel(stream))
         cursor = conn.execute(
@@ -432,15 +350,14 @@ class Streams:
         return position
 
     def _iterator(self, stream: str, index: int, after: int) -> str:
-        token = json.dumps([stream, index, after, self.clock.now()], separators=(",", ":"))
-        return base64.urlsafe_b64encode(token.encode()).decode()
+        return encode_iterator(stream, index, after, self.clock.now())
 
     def get_records(self, shard_iterator: str, *, limit: int = MAX_GET_RECORDS) -> GetRecordsResult:
         """Records from the iterator's position (up to ``limit`` and 10 MiB of data), the
         iterator to continue with, and how far behind the newest record the reader is."""
         if not 1 <= limit <= MAX_GET_RECORDS:
             raise StreamError("ValidationException", "Limit must be 1 to 10000")
-        stream, index, after, issued = _decode_iterator(shard_iterator)
+        stream, index, after, issued = decode_iterator(shard_iterator)
         now = self.clock.now()
         if now - issued > ITERATOR_LIFETIME:
             raise StreamError(
@@ -473,39 +390,3 @@ class Streams:
                     (row["name"], now - row["retention_hours"] * 3600),
                 ).rowcount
         return removed
-
-
-def _check_record(partition_key: str, data: bytes, explicit_hash_key: str | None) -> int:
-    """Validate a record as PutRecord does; the hash key that places it."""
-    if not 1 <= len(partition_key) <= MAX_PARTITION_KEY_LENGTH:
-        raise StreamError(
-            "ValidationException",
-            "Value at 'partitionKey' failed to satisfy constraint: "
-            "Member must have length between 1 and 256",
-        )
-    size = len(data) + len(partition_key.encode())
-    if size > MAX_RECORD_BYTES:
-        raise StreamError(
-            "ValidationException",
-            f"record of {size} bytes (data and partition key) is larger than 1 MiB",
-        )
-    if explicit_hash_key is None:
-        return partition_hash_key(partition_key)
-    if not _HASH_KEY.fullmatch(explicit_hash_key) or int(explicit_hash_key) >= HASH_KEY_SPACE:
-        raise StreamError(
-            "InvalidArgumentException",
-            f"ExplicitHashKey {explicit_hash_key!r} must be a decimal integer in 0..2^128-1",
-        )
-    return int(explicit_hash_key)
-
-
-def _decode_iterator(token: str) -> tuple[str, int, int, float]:
-    try:
-        decoded: Any = json.loads(base64.urlsafe_b64decode(token.encode()))
-    except (ValueError, binascii.Error) as exc:
-        raise StreamError("InvalidArgumentException", "invalid ShardIterator") from exc
-    match decoded:
-        case [str(stream), int(index), int(after), float(issued) | int(issued)]:
-            return stream, index, after, float(issued)
-        case _:
-            raise StreamError("InvalidArgumentException", "invalid ShardIterator")
