@@ -25,8 +25,9 @@ and executions move meanwhile. A started call lives in memory only: the stored f
 What each state type does is its module in ``sfn.states`` (``KINDS`` finds it by ``Type``);
 a state's data flow (InputPath, Parameters or Arguments, ResultSelector, ResultPath, OutputPath,
 Assign, and the context object) is ``sfn.dataflow``; a failed state's Retry and Catch are
-``sfn.retry_catch``; what a step returns, and the failure a state raises, is ``sfn.step``; AWS's
-error names are ``sfn.errors``. The names the engine, the integrations, tests and benchmarks
+``sfn.retry_catch``; what a step returns, and the failure a state raises, is ``sfn.step``; a new
+frame's record and the walk through the tree of frames are ``sfn.frames``; AWS's error names are
+``sfn.errors``. The names the engine, the integrations, tests and benchmarks
 import from here stay importable from here (``__all__``) wherever they live now: ``MOVED``,
 ``BLOCKED``, ``DONE``, ``Frame``, and the Task's port (``Integrations``, ``NoIntegrations``,
 ``TaskRequest``, ``PendingCall``, ``awaits_reply``).
@@ -40,6 +41,7 @@ from typing import Any
 
 from ordermesh_platform.sfn.dataflow import iso_millis
 from ordermesh_platform.sfn.errors import STATES_DATA_LIMIT, STATES_TIMEOUT
+from ordermesh_platform.sfn.frames import frame_times, new_frame, walk
 from ordermesh_platform.sfn.json_text import to_json
 from ordermesh_platform.sfn.retry_catch import handle_failure
 from ordermesh_platform.sfn.states import KINDS
@@ -206,7 +208,7 @@ class Execution:
 
     def wake_at(self) -> float | None:
         """The earliest time a blocked frame (or the execution's own timeout) wants to run."""
-        times = [t for t in _frame_times(self.root) if t is not None]
+        times = [t for t in frame_times(self.root) if t is not None]
         deadline = self._execution_deadline()
         if deadline is not None:
             times.append(deadline)
@@ -221,7 +223,7 @@ class Execution:
 
     def frames(self) -> list[Frame]:
         """Every frame of the execution: the top level, then branches and iterations."""
-        return _frames(self.root)
+        return walk(self.root)
 
     def start_calls(self, notify: Callable[[], None]) -> bool:
         """Start the call of every frame about to make one, if the integration can make it
@@ -231,7 +233,7 @@ class Execution:
 
     def calls_under_way(self) -> list[PendingCall]:
         """The started calls of frames still waiting for them."""
-        return self.calls.under_way(_frames(self.root))
+        return self.calls.under_way(walk(self.root))
 
     def call_done(self) -> bool:
         """Can a step take a started call's result (or its TimeoutSeconds)?"""
@@ -255,7 +257,7 @@ class Execution:
         if cause is not None:
             details["cause"] = cause
         self.emit(None, "ExecutionAborted", "executionAbortedEventDetails", details, prev=0)
-        for frame in _frames(self.root):
+        for frame in walk(self.root):
             frame["wake_at"] = None
         self.state.update(status="ABORTED", error=error, cause=cause)
 
@@ -343,30 +345,16 @@ class Execution:
         prev: int,
         item: dict[str, Any] | None = None,
     ) -> Frame:
-        """A frame at the state ``start`` of ``block`` (its path in the definition: ``[]`` for
-        the top level, then ``States``, a state's name, ``Branches`` and an index, or
-        ``ItemProcessor``/``Iterator``), about to enter it."""
-        return {
-            "block": block,
-            "state": start,
-            "phase": "enter",
-            "input": state_input,
-            "vars": variables,
-            "prev": prev,
-            "entered": 0,
-            "entered_time": self.now(),
-            "retry": {},
-            "retry_count": 0,
-            "item": item,
-            "status": "running",
-            "output": None,
-            "error": None,
-            "cause": None,
-            "wake_at": None,
-            "token": None,
-            "signal": None,
-            "work": {},
-        }
+        """A frame at the state ``start`` of ``block``, about to enter it (``sfn.frames``)."""
+        return new_frame(
+            block,
+            start,
+            state_input,
+            variables=variables,
+            prev=prev,
+            entered_time=self.now(),
+            item=item,
+        )
 
     def state_of(self, frame: Frame) -> dict[str, Any]:
         """The definition of the state the frame is in."""
@@ -475,27 +463,3 @@ class Execution:
                 if executions:
                     self._child_executions.pop()
         return progress
-
-
-def _children(frame: Frame) -> list[Frame]:
-    work = frame.get("work") or {}
-    children: list[Frame] = work.get("children") or work.get("running") or []
-    return children
-
-
-def _frames(frame: Frame) -> list[Frame]:
-    found = [frame]
-    for child in _children(frame):
-        found.extend(_frames(child))
-    return found
-
-
-def _frame_times(frame: Frame) -> list[float | None]:
-    times: list[float | None] = []
-    for each in _frames(frame):
-        if each["status"] != "running":
-            continue
-        times.append(each.get("wake_at"))
-        times.append(each.get("heartbeat_at"))
-        times.append((each.get("work") or {}).get("deadline"))
-    return times
