@@ -9,7 +9,7 @@ import urllib3
 from ordermesh_platform.provider_settings import SimulatorSettings
 from ordermesh_platform.provider_simulator import ProviderSimulator
 from ordermesh_platform.shared.clock import ManualClock
-from tests.provider_simulator.test_provider_simulator import Provider, _serve
+from tests.provider_simulator.support import Provider, serve
 
 
 @pytest.fixture
@@ -19,7 +19,7 @@ def clock() -> ManualClock:
 
 @pytest.fixture
 def provider(clock: ManualClock) -> Iterator[Provider]:
-    yield from _serve(ProviderSimulator(SimulatorSettings(seed=7), clock=clock))
+    yield from serve(ProviderSimulator(SimulatorSettings(seed=7), clock=clock))
 
 
 def test_every_call_is_in_the_ledger_with_its_time_order_and_outcome(
@@ -126,7 +126,7 @@ def test_a_call_is_received_before_it_is_answered_by_the_simulated_latency(
 
     settings = SimulatorSettings(seed=7, latency_seconds=0.25)
     simulator = ProviderSimulator(settings, clock=clock, sleep=sleep)  # time passes in a sleep
-    for provider in _serve(simulator):
+    for provider in serve(simulator):
         provider.authorize(key="k1", order_id="ord_0000000001")
         [call] = provider.call("GET", "/admin/calls").body["calls"]
         assert (call["receivedAt"], call["at"]) == (
