@@ -9,6 +9,7 @@ from ordermesh_platform.runtime.bus import LocalEventBus, entry_from_event
 from ordermesh_platform.runtime.functions import Functions, FunctionSettings
 from ordermesh_platform.runtime.queues import Queues
 from ordermesh_platform.runtime.server import BackgroundServer
+from ordermesh_platform.runtime.streams import Streams
 from ordermesh_platform.runtime.topics import Topics
 from ordermesh_platform.runtime.wire import aws_app
 from ordermesh_platform.shared.clock import ManualClock
@@ -47,3 +48,14 @@ def server(store: Store, clock: ManualClock, topics: Topics) -> Iterator[Backgro
 @pytest.fixture
 def sns(server: BackgroundServer) -> Any:
     return aws_client(server.url)
+
+
+# --- the stream consumer (test_stream_consumer_*.py) -------------------------------------------
+
+
+@pytest.fixture
+def streams(store: Store, clock: ManualClock) -> Streams:
+    """Streams holding ``events``, of one shard (test_streams.py has its own, with none)."""
+    streams = Streams(store, clock)
+    streams.create("events", shard_count=1)
+    return streams
