@@ -100,11 +100,14 @@ def outage_events() -> list[Any]:
     return found
 
 
-def ports(store: InMemoryKpiStore, bus: RecordingBus) -> Ports:
+def ports(store: InMemoryKpiStore, bus: RecordingBus, now: datetime = T0 + 10 * MINUTE) -> Ports:
     publisher = Publisher(source="ordermesh.analytics", event_bus_name="ordermesh", bus=bus)
-    return Ports(
-        store, SETTINGS, publisher, lambda: T0 + 10 * MINUTE, lambda at: warmed(PROFILE, at)
-    )
+    return Ports(store, SETTINGS, publisher, lambda: now, lambda at: warmed(PROFILE, at))
+
+
+def keeping_up(store: InMemoryKpiStore, bus: RecordingBus, batch: list[StreamRecord]) -> Ports:
+    """The ports of a consumer reading ``batch`` as it arrives."""
+    return ports(store, bus, max(r.arrived_at for r in batch))
 
 
 def test_a_payment_outage_is_published_once_as_anomaly_detected() -> None:
@@ -233,7 +236,7 @@ def test_an_overwhelming_outage_is_published_before_its_window_is_final() -> Non
     store, bus = InMemoryKpiStore(), RecordingBus()
     published_at: dict[str, datetime] = {}
     for batch in _batches_of_seconds(outage_events(), 5):
-        consume_batch(batch, ports(store, bus))
+        consume_batch(batch, keeping_up(store, bus, batch))
         latest = max(store.shards()["shard-1"].latest, T0)
         for data in (d["data"] for d in bus.details()):
             published_at.setdefault(data["metric"], latest)
@@ -259,7 +262,7 @@ def test_looks_at_the_prior_s_normal_traffic_raise_no_alarm() -> None:
     store, bus = InMemoryKpiStore(), RecordingBus()
     looked = 0
     for batch in _batches_of_seconds(events, 5):
-        looked += consume_batch(batch, ports(store, bus)).looked.windows
+        looked += consume_batch(batch, keeping_up(store, bus, batch)).looked.windows
     # Then the open windows were looked at every ten seconds, and nothing was published
     assert looked >= 50
     assert bus.details() == []
@@ -270,9 +273,27 @@ def test_an_outage_in_the_first_minute_ever_is_looked_at_with_the_prior_s_models
     store, bus = InMemoryKpiStore(), RecordingBus()
     first = minute_of_orders(T0, 40, 1.0, random.Random(3))
     for batch in _batches_of_seconds(first, 5):
-        consume_batch(batch, ports(store, bus))
+        consume_batch(batch, keeping_up(store, bus, batch))
     # Then its decline rate is published while it is open, from the prior's models
     assert store.scoring().models == {}
     assert store.final_watermark() is not None
     assert store.final_watermark() < T0 + MINUTE
     assert [d["data"]["metric"] for d in bus.details()].count("payment_decline_rate") == 1
+
+
+def test_a_reader_catching_up_on_a_backlog_does_not_look_and_alerts_when_windows_are_final() -> (
+    None
+):
+    # Given the outage read from a backlog: the same five-second batches, read ten minutes
+    # after the last of them happened (more than the allowed lateness behind)
+    store, bus = InMemoryKpiStore(), RecordingBus()
+    looked = 0
+    for batch in _batches_of_seconds(outage_events(), 5):
+        looked += consume_batch(batch, ports(store, bus, T0 + 15 * MINUTE)).looked.windows
+    # Then no open window was looked at, and the outage was still published once, CRITICAL,
+    # by the final score of its minute
+    assert looked == 0
+    declines = [d["data"] for d in bus.details() if d["data"]["metric"] == "payment_decline_rate"]
+    assert [(d["severity"], d["window"]["start"]) for d in declines] == [
+        ("CRITICAL", "2026-12-05T10:03:00Z")
+    ]

@@ -3,7 +3,8 @@ window is final.
 
 A window becomes final a minute and the allowed lateness after it starts; an incident that
 starts early in it would wait that long for its alert. So every ``LOOK_EVERY`` of event time
-(when a batch moves the latest event time across such a mark) the open windows are scored as
+(when a batch moves the latest event time across such a mark, and the reader is not catching up
+on a backlog: ``catching_up``) the open windows are scored as
 they stand with the stored models, learning nothing (``AnomalyDetector.peek``): a count against
 the part of the window gone, a rate or a mean on the trials and items so far, and only at
 CRITICAL strength (the model's ``early_factor``). An anomaly found is recorded with the id the
@@ -38,6 +39,14 @@ def look_due(before: datetime | None, after: datetime | None) -> bool:
     if after is None:
         return False
     return before is None or (after - _EPOCH) // LOOK_EVERY > (before - _EPOCH) // LOOK_EVERY
+
+
+def catching_up(latest: datetime, now: datetime, lateness: timedelta) -> bool:
+    """Whether the reader is more than the allowed lateness behind the stream's newest event
+    time (a backlog): the windows a look would see then become final at the reader's speed,
+    within a few batches, and the final score alerts as soon as a look would. Looking at every
+    batch of a backlog (each one crosses a look mark) only spends the models' read."""
+    return now - latest > lateness
 
 
 def look_early(store: KpiStore, latest: datetime, prior: Prior | None = None) -> Looked:
