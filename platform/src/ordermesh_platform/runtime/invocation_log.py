@@ -226,6 +226,7 @@ def _outcome(error: BaseException | None, *, timed_out: bool) -> str:
 
 _COLUMNS = "function, request_id, handled_id, source, attempt, started_at, duration, outcome, error"
 _INSERT = f"INSERT INTO invocation_log ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"  # noqa: S608 - constant columns
+_LOG_COLUMNS = ", ".join(f"l.{column}" for column in _COLUMNS.split(", "))  # joined with ranges
 
 
 class InvocationLog:
@@ -390,7 +391,7 @@ class InvocationLog:
             if _id_in(bytes(data)) != id_:
                 continue  # the id is in it, but not as its event id (a causation id, say)
             for row in conn.execute(
-                f"SELECT r.failed, l.seq, {_COLUMNS.replace(', ', ', l.')} "  # noqa: S608 - constant columns
+                f"SELECT r.failed, l.seq, {_LOG_COLUMNS} "  # noqa: S608 - constant columns
                 "FROM invocation_ranges r JOIN invocation_log l ON l.seq = r.seq "
                 "WHERE r.stream = ? AND r.shard = ? AND r.last_position >= ? "
                 "AND r.first_position <= ?",
